@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""caseflow developer entry point; needs nothing but Python 3.11+.
+
+    python3 dev.py run      # the whole system on its embedded default (broker + four services + demo data)
+    python3 dev.py test     # the test suite (what CI runs)
+    python3 dev.py setup    # only create/refresh the virtual environment in .venv
+
+It creates .venv and installs the pinned dependencies (constraints.txt) on first use, and again whenever
+constraints.txt or a pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PACKAGES = ["libs/common", "services/intake", "services/dispatch", "services/escalation", "services/audit"]
+TEST_DEPS = ["pytest", "pytest-asyncio", "pytest-timeout", "hypothesis"]
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _fingerprint() -> str:
+    h = hashlib.sha256()
+    for rel in ["constraints.txt", *[f"{p}/pyproject.toml" for p in PACKAGES]]:
+        h.update((ROOT / rel).read_bytes())
+    return h.hexdigest()
+
+
+def setup() -> Path:
+    if sys.version_info < (3, 11):
+        sys.exit("caseflow needs Python 3.11 or newer")
+    py = venv_python()
+    if not py.exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    stamp = VENV / ".caseflow-installed"
+    want = _fingerprint()
+    if not stamp.exists() or stamp.read_text() != want:
+        print("installing pinned dependencies into .venv ...", flush=True)
+        pip = [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "--upgrade", "pip", "setuptools", "wheel"], check=True)
+        editable = [a for p in PACKAGES for a in ("-e", str(ROOT / p))]
+        subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), *editable, *TEST_DEPS], check=True)
+        stamp.write_text(want)
+    return py
+
+
+def main(argv: list[str]) -> int:
+    cmd, rest = (argv[0], argv[1:]) if argv else ("run", [])
+    if cmd not in {"run", "test", "setup"}:
+        print(__doc__)
+        return 2
+    py = setup()
+    os.chdir(ROOT)
+    if cmd == "setup":
+        return 0
+    if cmd == "run":
+        return subprocess.call([str(py), "-m", "caseflow_common.devstack", *rest])
+    return subprocess.call([str(py), "-m", "pytest", *rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""caseflow shared library: contracts and plumbing every service uses; imports no service."""

@@ -1,0 +1,104 @@
+"""Bearer tokens (HS256 JWT) carrying a role and, for departments and coordination institutions, a unit code.
+
+Missing or bad token -> 401; valid token with the wrong role -> 403. Scoping to a unit's own cases is the
+service's job (it knows which unit a case belongs to); ``Principal.unit`` is what it checks against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Annotated, Callable
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from caseflow_common.errors import ApiError
+
+
+class Role(StrEnum):
+    HOTLINE = "hotline"
+    GRID = "grid"
+    DEPARTMENT = "department"
+    COORDINATION = "coordination"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    OPS = "ops"
+
+
+UNIT_ROLES = {Role.DEPARTMENT, Role.COORDINATION}
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    unit: str | None = None
+
+    @property
+    def actor(self):  # -> events.Actor, imported lazily to keep this module light
+        from caseflow_common.events import Actor
+
+        return Actor(role=self.role.value, id=self.subject, unit=self.unit)
+
+
+class TokenCodec:
+    """Issues and verifies tokens with one shared secret."""
+
+    def __init__(self, secret: str, issuer: str = "caseflow") -> None:
+        if not secret:
+            raise ValueError("auth secret is empty")
+        self._secret, self._issuer = secret, issuer
+
+    def issue(self, subject: str, role: Role | str, unit: str | None = None, ttl: timedelta | None = None) -> str:
+        role = Role(role)
+        if role in UNIT_ROLES and not unit:
+            raise ValueError(f"role {role} needs a unit code")
+        claims: dict = {"sub": subject, "role": role.value, "iss": self._issuer,
+                        "iat": int(datetime.now(timezone.utc).timestamp())}
+        if unit:
+            claims["unit"] = unit
+        if ttl:
+            claims["exp"] = int((datetime.now(timezone.utc) + ttl).timestamp())
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=self._issuer,
+                                options={"require": ["sub", "role"]})
+            role = Role(claims["role"])
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise ApiError(401, "unauthenticated", "invalid or expired token") from exc
+        unit = claims.get("unit")
+        if role in UNIT_ROLES and not unit:
+            raise ApiError(401, "unauthenticated", "token lacks the unit code its role needs")
+        return Principal(subject=str(claims["sub"]), role=role, unit=unit)
+
+
+_bearer = HTTPBearer(auto_error=False, description="Bearer token from the identity provider (dev: var/dev-tokens.json)")
+
+
+async def current_principal(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise ApiError(401, "unauthenticated", "missing bearer token")
+    codec: TokenCodec = request.app.state.token_codec
+    return codec.verify(creds.credentials)
+
+
+def require(*roles: Role | str) -> Callable[..., Principal]:
+    """FastAPI dependency: an authenticated principal with one of ``roles`` (any role when none given)."""
+    allowed = {Role(r) for r in roles}
+
+    async def dep(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if allowed and principal.role not in allowed:
+            raise ApiError(403, "forbidden", f"role {principal.role} may not do this")
+        return principal
+
+    return dep
+
+
+AnyPrincipal = Annotated[Principal, Depends(require())]

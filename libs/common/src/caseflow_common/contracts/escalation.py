@@ -1,0 +1,81 @@
+"""Events escalation publishes on ``caseflow.escalation.v1``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from caseflow_common.events import Payload, register
+
+Rung = Literal["reminder", "supervise", "notify", "interview", "listed"]
+
+
+class ClockView(Payload):
+    kind: str
+    deadline: datetime | None
+    state: Literal["running", "paused", "met", "breached"]
+    policy_version: int | None = None
+    provisional: bool = Field(default=False, description="deadline falls in a year whose calendar is not published")
+    unit: str | None = None
+    cycle: int = 1
+
+
+@register
+class ClocksUpdated(Payload):
+    """The case's clocks after a change (start, pause, resume, met, breach, recompute)."""
+
+    event_type = "ClocksUpdated"
+    clocks: list[ClockView]
+
+
+@register
+class SlaWarningIssued(Payload):
+    """预警: a clock reached its warning fraction."""
+
+    event_type = "SlaWarningIssued"
+    clock_kind: str
+    unit: str | None
+    deadline: datetime
+    fraction: float = 0.8
+
+
+@register
+class SupervisionActionIssued(Payload):
+    """催办 / 督办 / 通报 / 约谈 / 挂牌督办 addressed to a unit (GZ Art. 48; SZ Art. 56)."""
+
+    event_type = "SupervisionActionIssued"
+    action_id: str
+    rung: Rung
+    unit: str | None
+    case_ids: list[str] = Field(default_factory=list)
+    clock_kind: str | None = None
+    rectification_deadline: datetime | None = None
+    policy_version: int | None = None
+
+
+@register
+class SupervisionActionResolved(Payload):
+    event_type = "SupervisionActionResolved"
+    action_id: str
+    rung: Rung
+    unit: str | None
+    rectification: str = ""
+
+
+@register
+class PatternWarningRaised(Payload):
+    """Pattern trigger: repeats, hotspots, low satisfaction (SZ Art. 21; GZ Art. 48(3))."""
+
+    event_type = "PatternWarningRaised"
+    warning_id: str
+    kind: Literal["repeat", "hotspot", "low_satisfaction"]
+    coordination_unit: str | None = None
+    region_code: str | None = None
+    category: str | None = None
+    unit: str | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    count: int = 0
+    case_ids: list[str] = Field(default_factory=list)

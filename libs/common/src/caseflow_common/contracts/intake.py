@@ -1,0 +1,81 @@
+"""Events intake publishes on ``caseflow.intake.v1``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from caseflow_common.events import Payload, register
+
+Channel = Literal["hotline", "grid", "open311"]
+Urgency = Literal["emergency", "urgent", "normal", "inquiry"]
+Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+
+
+class MaskedRequester(Payload):
+    """What departments may see of a requester: masked, never the raw identity (GZ Art. 15; SZ Art. 19)."""
+
+    name: str | None = None
+    phone: str | None = None
+
+
+@register
+class CaseReceived(Payload):
+    """受理: a hotline or grid report became a case."""
+
+    event_type = "CaseReceived"
+    channel: Channel
+    external_id: str
+    kind: str = Field(default="request", description="complaint/request/report/inquiry/suggestion; grid: report")
+    category: str
+    category_name: str = ""
+    urgency: Urgency
+    description: str
+    region_code: str
+    region_path: list[str] = Field(default_factory=list, description="region codes from the case's region up to the city")
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    received_at: datetime
+    anonymous: bool = False
+    whistleblower: bool = False
+    requester: MaskedRequester | None = Field(default=None, description="masked; null when identity is withheld")
+    reporter_id: str | None = Field(default=None, description="grid member id for grid reports")
+
+
+@register
+class CaseMerged(Payload):
+    """并单: a repeat request joined an open case; it keeps its own number, reply, visit and evaluation."""
+
+    event_type = "CaseMerged"
+    into_case_id: str
+    category: str
+    region_code: str
+    region_path: list[str] = Field(default_factory=list)
+    received_at: datetime
+    channel: Channel = "hotline"
+
+
+@register
+class VisitRecorded(Payload):
+    """回访 / 评价: the hotline's return visit and the requester's evaluation."""
+
+    event_type = "VisitRecorded"
+    contacted: bool
+    satisfaction: Satisfaction | None = None
+    comment: str | None = None
+    visited_at: datetime
+    cycle: int = 1
+    unit: str | None = Field(default=None, description="the unit that handled the cycle being evaluated")
+
+
+@register
+class CaseReopened(Payload):
+    """A dissatisfied evaluation reopens the case for another handling cycle (GZ Art. 17)."""
+
+    event_type = "CaseReopened"
+    reason: str
+    cycle: int
+    unit: str | None = None

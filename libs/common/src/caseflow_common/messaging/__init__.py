@@ -1,0 +1,1 @@
+"""Kafka plumbing: outbox + relay, idempotent consumer with dead-letter topic, topic administration."""

@@ -1,0 +1,190 @@
+"""Idempotent batch consumer: at-least-once in, exactly-once effect (ARCHITECTURE.md rule 6).
+
+For each message: parse the envelope (failure -> DLQ); in one transaction skip it if its ``event_id`` was
+applied before, else apply the handler and record the ``event_id``; commit. Offsets are committed only after
+the messages before them are durably applied. A message that cannot be applied goes to the DLQ with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from datetime import datetime
+from typing import Awaitable, Callable
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from caseflow_common import metrics
+from caseflow_common.events import Envelope, UnknownEvent
+from caseflow_common.logging import case_id_var, correlation_id_var
+from caseflow_common.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """A handler's verdict that a message can never be applied (it goes to the DLQ, not retried)."""
+
+
+class _Listener(ConsumerRebalanceListener):
+    def __init__(self, owner: "EventConsumer") -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked) -> None:  # type: ignore[no-untyped-def]
+        async with self.owner._lock:  # let the batch in hand finish, then hand its offsets over
+            await self.owner._commit_offsets()
+
+    async def on_partitions_assigned(self, assigned) -> None:  # type: ignore[no-untyped-def]
+        log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in assigned)})
+
+
+class EventConsumer:
+    def __init__(self, *, service: str, topics: list[str], group_id: str, bootstrap: str,
+                 handlers: dict[str, Handler], uow_factory: Callable[[], UnitOfWork], producer: AIOKafkaProducer,
+                 dlq_topic: str, clock: Callable[[], datetime], batch: int = 200, retries: int = 3,
+                 session_timeout_ms: int = 2000, rebalance_timeout_ms: int = 2000) -> None:
+        self.service, self.topics, self.group_id, self.bootstrap = service, topics, group_id, bootstrap
+        self.handlers, self.uow_factory, self.producer, self.dlq_topic = handlers, uow_factory, producer, dlq_topic
+        self.clock, self.batch, self.retries = clock, batch, retries
+        # Tansu holds a JoinGroup for the whole rebalance timeout; a short one keeps start-up and rebalances quick.
+        self.session_timeout_ms, self.rebalance_timeout_ms = session_timeout_ms, rebalance_timeout_ms
+        self._lock = asyncio.Lock()
+        self._pending: dict[TopicPartition, int] = {}
+        self.consumer: AIOKafkaConsumer | None = None
+        self.consumer_name = f"{service}:{group_id}"
+
+    async def start(self) -> None:
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=self.group_id, client_id=self.consumer_name,
+            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=self.batch,
+            session_timeout_ms=self.session_timeout_ms, heartbeat_interval_ms=max(100, self.session_timeout_ms // 5), max_poll_interval_ms=300000,
+            rebalance_timeout_ms=self.rebalance_timeout_ms,
+        )
+        self.consumer.subscribe(self.topics, listener=_Listener(self))
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            async with self._lock:
+                await self._commit_offsets()
+            await self.consumer.stop()
+            self.consumer = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        assert self.consumer is not None, "start() first"
+        while not stop.is_set():
+            try:
+                batches = await self.consumer.getmany(timeout_ms=200, max_records=self.batch)
+            except KafkaError:
+                log.exception("fetch failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            if not batches:
+                continue
+            async with self._lock:
+                for tp, messages in batches.items():
+                    for msg in messages:
+                        await self.process(msg.topic, msg.partition, msg.offset, msg.key, msg.value)
+                        self._pending[tp] = msg.offset + 1
+                await self._commit_offsets()
+            self._measure_lag(batches.keys())
+
+    async def _commit_offsets(self) -> None:
+        if not self._pending or self.consumer is None:
+            return
+        offsets, self._pending = dict(self._pending), {}
+        try:
+            await self.consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # A rebalance took the partitions (e.g. UNKNOWN_MEMBER_ID); the new owner re-reads from the
+            # last committed offset and the event_id check makes the repeat harmless.
+            log.warning("offset commit failed after rebalance; messages will be redelivered", extra={"error": str(exc)})
+
+    def _measure_lag(self, tps) -> None:  # type: ignore[no-untyped-def]
+        assert self.consumer is not None
+        for tp in tps:
+            try:
+                high = self.consumer.highwater(tp)
+                pos = self._pending.get(tp)
+                if high is not None:
+                    position = pos if pos is not None else high
+                    metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - position))
+            except Exception:  # noqa: BLE001 - metrics never break consumption
+                pass
+
+    async def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> str:
+        """Apply one message; returns the outcome (applied / duplicate / ignored / dead_lettered)."""
+        try:
+            env = Envelope.from_bytes(value or b"")
+        except (ValueError, ValidationError, orjson.JSONDecodeError) as exc:
+            await self._dead_letter(topic, partition, offset, key, value, f"unparseable envelope: {exc}", None)
+            return "dead_lettered"
+        handler = self.handlers.get(env.event_type)
+        if handler is None:
+            metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, "ignored").inc()
+            return "ignored"
+        case_token = case_id_var.set(env.case_id)
+        corr_token = correlation_id_var.set(env.correlation_id)
+        try:
+            outcome = await self._apply_with_retries(env, handler)
+        except (PermanentError, UnknownEvent, ValidationError, ValueError) as exc:
+            await self._dead_letter(topic, partition, offset, key, value, f"{type(exc).__name__}: {exc}", env)
+            outcome = "dead_lettered"
+        finally:
+            case_id_var.reset(case_token)
+            correlation_id_var.reset(corr_token)
+        metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, outcome).inc()
+        return outcome
+
+    async def _apply_with_retries(self, env: Envelope, handler: Handler) -> str:
+        attempt = 0
+        while True:
+            try:
+                return await self._apply(env, handler)
+            except (PermanentError, UnknownEvent, ValidationError, ValueError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - transient (DB busy, broker hiccup): retry, then DLQ
+                attempt += 1
+                if attempt > self.retries:
+                    raise PermanentError(f"failed {attempt} times: {type(exc).__name__}: {exc}") from exc
+                log.warning("handler failed; retrying", extra={"attempt": attempt, "error": str(exc)})
+                await asyncio.sleep(0.05 * 2 ** attempt)
+
+    async def _apply(self, env: Envelope, handler: Handler) -> str:
+        event_id = str(env.event_id)
+        async with self.uow_factory() as uow:
+            if await uow.already_processed(event_id):
+                return "duplicate"
+            await handler(env, uow)
+            await uow.mark_processed(event_id, self.consumer_name)
+            try:
+                await uow.commit()
+            except IntegrityError:
+                # Another replica applied the same event_id first (unfenced stale member): no second effect.
+                if await self._seen_elsewhere(event_id):
+                    return "duplicate"
+                raise
+        return "applied"
+
+    async def _seen_elsewhere(self, event_id: str) -> bool:
+        async with self.uow_factory() as uow:
+            return await uow.already_processed(event_id)
+
+    async def _dead_letter(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
+                           reason: str, env: Envelope | None) -> None:
+        record = {
+            "reason": reason[:2000], "consumer": self.consumer_name, "source_topic": topic, "partition": partition,
+            "offset": offset, "key": key.decode(errors="replace") if key else None,
+            "event_id": str(env.event_id) if env else None, "event_type": env.event_type if env else None,
+            "value_b64": base64.b64encode(value or b"").decode(), "dead_lettered_at": self.clock().isoformat(),
+        }
+        await self.producer.send_and_wait(self.dlq_topic, orjson.dumps(record), key=key)
+        metrics.DLQ_MESSAGES.labels(self.service, topic).inc()
+        log.error("message dead-lettered", extra={"source_topic": topic, "offset": offset, "reason": reason[:300]})

@@ -1,0 +1,143 @@
+"""Outbox relay: publishes committed outbox rows to Kafka in id order, then marks them sent.
+
+One relay is active per database at a time (a lease row), so per-key order holds with several replicas.
+A crash between publish and mark-sent publishes those rows again; consumers drop them by ``event_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from caseflow_common import metrics
+
+log = logging.getLogger(__name__)
+
+
+class Lease:
+    """A named lease in the service's database: at most one holder until it expires."""
+
+    def __init__(self, sessions: async_sessionmaker, table: Table, name: str, ttl: timedelta,
+                 clock: Callable[[], datetime], holder: str | None = None) -> None:
+        self.sessions, self.table, self.name, self.ttl, self.clock = sessions, table, name, ttl, clock
+        self.holder = holder or uuid.uuid4().hex
+
+    async def acquire(self) -> bool:
+        now = self.clock()
+        t = self.table
+        async with self.sessions() as s:
+            res = await s.execute(update(t).where(t.c.name == self.name)
+                                  .where((t.c.holder == self.holder) | (t.c.until < now))
+                                  .values(holder=self.holder, until=now + self.ttl))
+            if res.rowcount == 0:
+                exists = (await s.execute(select(t.c.name).where(t.c.name == self.name))).first()
+                if exists:
+                    await s.rollback()
+                    return False
+                try:
+                    await s.execute(insert(t).values(name=self.name, holder=self.holder, until=now + self.ttl))
+                except IntegrityError:
+                    await s.rollback()
+                    return False
+            await s.commit()
+            return True
+
+    async def release(self) -> None:
+        t = self.table
+        async with self.sessions() as s:
+            await s.execute(delete(t).where(t.c.name == self.name).where(t.c.holder == self.holder))
+            await s.commit()
+
+
+class OutboxRelay:
+    def __init__(self, *, service: str, sessions: async_sessionmaker, outbox: Table, leases: Table,
+                 producer: AIOKafkaProducer, clock: Callable[[], datetime], batch: int = 500,
+                 interval_s: float = 0.05, retention: timedelta = timedelta(hours=24)) -> None:
+        self.service, self.sessions, self.outbox, self.producer = service, sessions, outbox, producer
+        self.clock, self.batch, self.interval_s, self.retention = clock, batch, interval_s, retention
+        self.lease = Lease(sessions, leases, "outbox-relay", timedelta(seconds=15), clock)
+        # Fault-injection seam for tests: runs after the broker acked, before rows are marked sent.
+        self.after_publish: Callable[[list[int]], Awaitable[None]] | None = None
+        self._last_purge: datetime | None = None
+
+    async def run_once(self) -> int:
+        """Publish one batch; returns how many rows were published (0 when idle or not the lease holder)."""
+        if not await self.lease.acquire():
+            return 0
+        o = self.outbox
+        async with self.sessions() as s:
+            rows = (await s.execute(select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload)
+                                    .where(o.c.sent_at.is_(None)).order_by(o.c.id).limit(self.batch))).all()
+        if not rows:
+            await self._purge()
+            return 0
+        # send() enqueues in order; one producer keeps per-partition order, so per-case order holds.
+        futures = [await self.producer.send(r.topic, r.payload, key=r.key.encode()) for r in rows]
+        await asyncio.gather(*futures)
+        ids = [r.id for r in rows]
+        if self.after_publish is not None:
+            await self.after_publish(ids)
+        async with self.sessions() as s:
+            await s.execute(update(o).where(o.c.id.in_(ids)).values(sent_at=self.clock()))
+            await s.commit()
+        for r in rows:
+            metrics.EVENTS_PRODUCED.labels(self.service, r.event_type).inc()
+        return len(rows)
+
+    async def measure_backlog(self) -> tuple[int, float]:
+        o = self.outbox
+        async with self.sessions() as s:
+            count, oldest = (await s.execute(select(func.count(), func.min(o.c.created_at))
+                                             .where(o.c.sent_at.is_(None)))).one()
+        age = 0.0
+        if oldest is not None:
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=self.clock().tzinfo)
+            age = max(0.0, (self.clock() - oldest).total_seconds())
+        metrics.OUTBOX_BACKLOG.labels(self.service).set(count)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+        return count, age
+
+    async def _purge(self) -> None:
+        now = self.clock()
+        if self._last_purge and now - self._last_purge < timedelta(minutes=5):
+            return
+        self._last_purge = now
+        async with self.sessions() as s:
+            await s.execute(delete(self.outbox).where(self.outbox.c.sent_at < now - self.retention))
+            await s.commit()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = self.interval_s
+        ticks = 0
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+                backoff = self.interval_s
+                ticks += 1
+                if ticks % 20 == 0:
+                    await self.measure_backlog()
+                if sent:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the relay must outlive broker and DB hiccups
+                metrics.RELAY_ERRORS.labels(self.service).inc()
+                log.exception("outbox relay failed; retrying")
+                backoff = min(backoff * 2 + 0.1, 5.0)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=backoff)
+            except asyncio.TimeoutError:
+                pass
+        try:
+            await self.lease.release()
+        except Exception:  # noqa: BLE001
+            pass

@@ -1,0 +1,173 @@
+"""ServiceRuntime wires what every service runs: engine + migrations, topics, producer, outbox relay, consumer,
+extra background loops; ``create_app`` puts a FastAPI app around it. Built in ``bootstrap``, never at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import MetaData
+
+from caseflow_common import db, topics
+from caseflow_common.auth import TokenCodec
+from caseflow_common.errors import BodySizeLimit, install_error_handlers
+from caseflow_common.events import utcnow
+from caseflow_common.http import MetricsMiddleware, ops_router
+from caseflow_common.messaging.consumer import EventConsumer, Handler
+from caseflow_common.messaging.kafka import broker_reachable, ensure_topics, new_producer
+from caseflow_common.messaging.outbox import OutboxRelay
+from caseflow_common.messaging.tables import messaging_tables
+from caseflow_common.settings import CommonSettings
+from caseflow_common.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Loop = Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What makes a service itself: its tables, topics, handlers and background loops."""
+
+    name: str
+    metadata: MetaData
+    migrations: Path | None  # None only for throwaway test services: tables are created from metadata
+    own_topic: str | None
+    consumes: list[str] = field(default_factory=list)
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    uow_class: type[UnitOfWork] = UnitOfWork
+    loops: list[Callable[["ServiceRuntime"], Loop]] = field(default_factory=list)
+    readiness_extra: Callable[["ServiceRuntime"], dict[str, Any]] | None = None
+
+
+class ServiceRuntime:
+    def __init__(self, spec: ServiceSpec, settings: CommonSettings, clock: Callable[[], datetime] = utcnow) -> None:
+        self.spec, self.settings, self.clock = spec, settings, clock
+        tables = spec.metadata.tables
+        if "outbox" not in tables:
+            messaging_tables(spec.metadata)
+        self.outbox, self.processed, self.leases = tables["outbox"], tables["processed_events"], tables["leases"]
+        self.engine = db.make_engine(settings.database_url)
+        self.sessions = db.session_factory(self.engine)
+        self.token_codec = TokenCodec(settings.auth_secret)
+        self.producer = None
+        self.relay: OutboxRelay | None = None
+        self.consumer: EventConsumer | None = None
+        self.state: dict[str, Any] = {}  # service-owned objects (directory, policies, ...) set by bootstrap
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    def topic(self, name: str) -> str:
+        return self.settings.topic(name)
+
+    def uow(self) -> UnitOfWork:
+        return self.spec.uow_class(self.sessions, outbox=self.outbox, processed=self.processed,
+                                   topic=self.topic(self.spec.own_topic) if self.spec.own_topic else "",
+                                   clock=self.clock)
+
+    async def start(self, *, workers: bool | None = None) -> None:
+        s = self.settings
+        if self.spec.migrations is not None:
+            await db.migrate(self.engine, self.spec.migrations)
+        else:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(self.spec.metadata.create_all)
+        if s.create_topics:
+            await ensure_topics(s.kafka_bootstrap, [self.topic(t) for t in topics.ALL],
+                                partitions=s.topic_partitions, replication=s.topic_replication)
+        self.producer = new_producer(s.kafka_bootstrap, idempotence=s.kafka_idempotence, client_id=f"caseflow-{self.spec.name}")
+        await self.producer.start()
+        self.relay = OutboxRelay(service=self.spec.name, sessions=self.sessions, outbox=self.outbox, leases=self.leases,
+                                 producer=self.producer, clock=self.clock, batch=s.relay_batch, interval_s=s.relay_interval_s)
+        if s.run_workers if workers is None else workers:
+            await self.start_workers()
+
+    async def start_workers(self) -> None:
+        assert self.relay is not None
+        self._stop.clear()
+        self._spawn(self.relay.run(self._stop), "relay")
+        if self.spec.consumes:
+            s = self.settings
+            self.consumer = EventConsumer(
+                service=self.spec.name, topics=[self.topic(t) for t in self.spec.consumes], group_id=s.group_id,
+                bootstrap=s.kafka_bootstrap, handlers=self.spec.handlers, uow_factory=self.uow, producer=self.producer,
+                dlq_topic=self.topic(topics.DLQ), clock=self.clock, batch=s.consumer_batch,
+                session_timeout_ms=s.consumer_session_timeout_ms, rebalance_timeout_ms=s.consumer_rebalance_timeout_ms)
+            await self.consumer.start()
+            self._spawn(self.consumer.run(self._stop), "consumer")
+        for make_loop in self.spec.loops:
+            self._spawn(make_loop(self)(self._stop), getattr(make_loop, "__name__", "loop"))
+
+    def _spawn(self, coro: Awaitable[None], name: str) -> None:
+        task = asyncio.create_task(coro, name=f"{self.spec.name}-{name}")  # type: ignore[arg-type]
+        task.add_done_callback(self._on_task_done)
+        self._tasks.append(task)
+
+    def _on_task_done(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task died", exc_info=task.exception(), extra={"task": task.get_name()})
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=5)
+            except (asyncio.TimeoutError, Exception):  # noqa: BLE001
+                task.cancel()
+        self._tasks.clear()
+        if self.consumer is not None:
+            await self.consumer.stop()
+            self.consumer = None
+        if self.producer is not None:
+            await self.producer.stop()
+            self.producer = None
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            await db.ping(self.engine)
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        checks["broker"] = "ok" if self.producer is not None and await broker_reachable(self.producer) else "unreachable"
+        if self.relay is not None:
+            backlog, age = await self.relay.measure_backlog()
+            checks["outbox"] = {"backlog": backlog, "oldest_age_seconds": round(age, 3)}
+        ready = checks["database"] == "ok" and checks["broker"] == "ok"
+        if self.spec.readiness_extra is not None:
+            checks.update(self.spec.readiness_extra(self))
+        return {"ready": ready, "service": self.spec.name, "checks": checks}
+
+
+def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers: list[APIRouter],
+               manage_runtime: bool = True) -> FastAPI:
+    """The service's FastAPI app: error shape, body limit, metrics, health routes, the service's routers."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        if manage_runtime:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.token_codec = runtime.token_codec
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, service=runtime.spec.name)
+    app.include_router(ops_router())
+    for router in routers:
+        app.include_router(router)
+    return app

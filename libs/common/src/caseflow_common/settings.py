@@ -1,0 +1,56 @@
+"""Typed settings base: every service's ``Settings`` extends this; nothing else reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_MARK = "dev-only-"
+
+
+class CommonSettings(BaseSettings):
+    """Settings shared by all services, read from ``CASEFLOW_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CASEFLOW_", extra="ignore")
+
+    service_name: str = "caseflow"
+    env: str = Field(default="dev", description="dev (embedded default) or prod")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    database_url: str = "sqlite+aiosqlite:///./var/caseflow.db"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_idempotence: bool = Field(default=False, description="on for Apache Kafka; the embedded Tansu refuses it")
+    topic_prefix: str = ""
+    topic_partitions: int = 3
+    topic_replication: int = 1
+    create_topics: bool = True
+    consumer_group: str = ""
+    consumer_batch: int = 200
+    consumer_session_timeout_ms: int = Field(
+        default=10000, description="group session timeout; Tansu holds a JoinGroup ~half of it, so dev uses 2000")
+    consumer_rebalance_timeout_ms: int = 10000
+    relay_batch: int = 500
+    relay_interval_s: float = 0.05
+    auth_secret: str = Field(default="", description="HS256 secret for bearer tokens")
+    max_body_bytes: int = 64 * 1024
+    data_dir: Path = Path("data/demo")
+    log_level: str = "INFO"
+    run_workers: bool = Field(default=True, description="run relay and consumers inside the web process")
+
+    @model_validator(mode="after")
+    def _no_insecure_default_secret(self) -> "CommonSettings":
+        # ARCHITECTURE.md rule 9: no insecure default secret outside the embedded dev mode.
+        if self.env != "dev" and (len(self.auth_secret) < 32 or self.auth_secret.startswith(DEV_SECRET_MARK)):
+            raise ValueError("CASEFLOW_AUTH_SECRET must be set to a strong secret (>= 32 chars) outside dev")
+        if self.env == "dev" and not self.auth_secret:
+            self.auth_secret = DEV_SECRET_MARK + "insecure-local-secret-change-me"
+        return self
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}" if self.topic_prefix else name
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"caseflow-{self.service_name}"

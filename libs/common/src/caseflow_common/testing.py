@@ -1,0 +1,194 @@
+"""pytest plugin shared by every test tier: the real broker, real databases, service harnesses.
+
+Loaded by the repository's root ``conftest.py``. Integration tests use the Tansu broker over the Kafka protocol
+and SQLite + PostgreSQL (127.0.0.1:5432) — no mocks of either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from caseflow_common import topics
+from caseflow_common.auth import Role, TokenCodec
+from caseflow_common.devstack import start_broker
+from caseflow_common.messaging.kafka import ensure_topics
+
+REPO = Path(__file__).resolve().parents[4]
+DATA_DIR = REPO / "data" / "demo"
+TEST_SECRET = "test-secret-" + "x" * 40
+PG_ADMIN_DSN = os.environ.get("CASEFLOW_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ManualClock:
+    """An injectable clock for tests: starts at a fixed instant, moves only when told."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 20, 1, 30, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+async def wait_for(probe: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll ``probe`` until it returns something truthy; fail the test with a clear message on timeout."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+# --- broker -------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def broker() -> str:
+    """A Tansu broker on a free loopback port for the whole session; returns its bootstrap address."""
+    port = free_port()
+    log = Path(tempfile.gettempdir()) / f"caseflow-test-broker-{port}.log"
+    proc = start_broker("127.0.0.1", port, log)
+    yield f"127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest_asyncio.fixture
+async def topic_prefix(broker: str) -> str:
+    """A unique topic prefix per test, with every caseflow topic created under it."""
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    await ensure_topics(broker, [prefix + t for t in topics.ALL], partitions=3)
+    return prefix
+
+
+# --- databases ----------------------------------------------------------------------------------------------
+
+def _postgres_reachable() -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", 5432)) == 0
+
+
+@dataclass
+class DatabaseFactory:
+    """Hands out fresh, empty databases of one backend; drops the PostgreSQL ones at the end of the session."""
+
+    backend: str
+    tmp: Path
+    created: list[str] = field(default_factory=list)
+
+    async def new_url(self, name: str = "db") -> str:
+        if self.backend == "sqlite":
+            return f"sqlite+aiosqlite:///{self.tmp / f'{name}-{uuid.uuid4().hex[:8]}.db'}"
+        import asyncpg
+
+        db = f"caseflow_test_{name}_{uuid.uuid4().hex[:10]}"
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await conn.execute(f'CREATE DATABASE "{db}"')
+        finally:
+            await conn.close()
+        self.created.append(db)
+        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}"
+
+    async def drop_all(self) -> None:
+        if not self.created:
+            return
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            for db in self.created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session", params=["sqlite", "postgres"])
+async def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DatabaseFactory]:
+    """Parametrises a test over SQLite and PostgreSQL. PostgreSQL is skipped only where no server is reachable,
+    and is mandatory when CASEFLOW_TEST_REQUIRE_POSTGRES=1 (CI)."""
+    if request.param == "postgres" and not _postgres_reachable():
+        if os.environ.get("CASEFLOW_TEST_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required (CASEFLOW_TEST_REQUIRE_POSTGRES=1) but 127.0.0.1:5432 is unreachable")
+        pytest.skip("no PostgreSQL reachable on 127.0.0.1:5432")
+    factory = DatabaseFactory(request.param, tmp_path_factory.mktemp(f"db-{request.param}"))
+    yield factory
+    await factory.drop_all()
+
+
+@pytest_asyncio.fixture
+async def sqlite_only(tmp_path: Path) -> DatabaseFactory:
+    return DatabaseFactory("sqlite", tmp_path)
+
+
+# --- services -----------------------------------------------------------------------------------------------
+
+def tokens(secret: str = TEST_SECRET) -> Callable[..., dict[str, str]]:
+    codec = TokenCodec(secret)
+
+    def auth(role: Role | str, unit: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {codec.issue(f'test-{role}', role, unit)}"}
+
+    return auth
+
+
+auth_header = tokens()
+
+
+def service_settings(settings_cls: type, *, broker: str, prefix: str, database_url: str, **overrides: Any) -> Any:
+    """Settings for a service under test: the test broker, a topic prefix, its own database, the test secret."""
+    return settings_cls(env="dev", kafka_bootstrap=broker, topic_prefix=prefix, database_url=database_url,
+                        auth_secret=TEST_SECRET, data_dir=DATA_DIR, create_topics=False, relay_interval_s=0.02,
+                        consumer_session_timeout_ms=2000, consumer_rebalance_timeout_ms=2000,
+                        consumer_group=f"{prefix}{settings_cls.model_fields['service_name'].default}", **overrides)
+
+
+@dataclass
+class RunningService:
+    runtime: Any
+    app: Any
+    client: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def running(build: Callable[..., tuple[Any, Any]], settings: Any, *, clock: Callable[[], datetime] | None = None,
+                  workers: bool = True) -> AsyncIterator[RunningService]:
+    """Start a service in-process (real DB, real broker) and give an HTTP client bound to its app."""
+    runtime, app = build(settings, clock) if clock else build(settings)
+    await runtime.start(workers=workers)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        try:
+            yield RunningService(runtime, app, client)
+        finally:
+            await runtime.stop()

@@ -1,0 +1,67 @@
+"""Unit of work: the only place that commits. State changes and the events they cause go in one transaction.
+
+    async with uow_factory() as uow:
+        ...                       # repositories use uow.session
+        uow.emit(envelope)        # goes to the outbox in the same transaction
+        await uow.commit()        # without commit, everything rolls back
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.schema import Table
+
+from caseflow_common.events import Envelope
+
+
+class UnitOfWork:
+    """Base unit of work; services subclass it to attach their repositories in ``_on_enter``."""
+
+    def __init__(self, sessions: async_sessionmaker, *, outbox: Table, processed: Table, topic: str,
+                 clock: Callable[[], datetime]) -> None:
+        self._sessions, self._outbox, self._processed = sessions, outbox, processed
+        self.topic, self.clock = topic, clock
+        self.session: AsyncSession
+        self._pending: list[Envelope] = []
+        self.committed_events: list[Envelope] = []
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session = self._sessions()
+        self._pending = []
+        self._on_enter()
+        return self
+
+    def _on_enter(self) -> None:
+        """Hook for subclasses: build repositories on ``self.session``."""
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def emit(self, envelope: Envelope) -> None:
+        self._pending.append(envelope)
+
+    async def already_processed(self, event_id: str) -> bool:
+        row = await self.session.execute(select(self._processed.c.event_id).where(self._processed.c.event_id == event_id))
+        return row.first() is not None
+
+    async def mark_processed(self, event_id: str, consumer: str) -> None:
+        await self.session.execute(
+            insert(self._processed).values(event_id=event_id, consumer=consumer, processed_at=self.clock()))
+
+    async def commit(self) -> None:
+        if self._pending and not self.topic:
+            raise RuntimeError("this service publishes no events (no own topic)")
+        if self._pending:
+            now = self.clock()
+            await self.session.execute(insert(self._outbox), [
+                {"event_id": str(e.event_id), "topic": self.topic, "key": e.case_id, "event_type": e.event_type,
+                 "payload": e.to_bytes(), "created_at": now} for e in self._pending])
+        await self.session.commit()
+        self.committed_events, self._pending = self._pending, []

@@ -1,0 +1,194 @@
+"""The messaging plumbing against the real broker (Tansu, Kafka protocol) and real databases."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from caseflow_common import topics
+from caseflow_common.settings import CommonSettings
+from caseflow_common.testing import ManualClock, running, service_settings, wait_for
+from caseflow_common.runtime import ServiceRuntime, create_app
+from datetime import datetime
+
+from pydantic import Field
+from sqlalchemy import Column, Integer, String, Table, func, insert, select
+
+from caseflow_common.db import new_metadata
+from caseflow_common.events import Actor, Envelope, Payload, new_event, register
+from caseflow_common.messaging.consumer import PermanentError
+from caseflow_common.messaging.tables import messaging_tables
+from caseflow_common.runtime import ServiceSpec
+from caseflow_common.uow import UnitOfWork
+
+# A throwaway service that records every applied event in a ledger.
+
+TOPIC = "caseflow.intake.v1"
+
+
+@register
+class LedgerTouched(Payload):
+    event_type = "LedgerTouched"
+    n: int = Field(description="position of this event within its case")
+    poison: bool = False
+
+
+def make_spec(name: str) -> ServiceSpec:
+    md = new_metadata()
+    messaging_tables(md)
+    ledger = Table("ledger", md, Column("id", Integer, primary_key=True, autoincrement=True),
+                   Column("event_id", String(36), nullable=False), Column("case_id", String(40), nullable=False),
+                   Column("n", Integer, nullable=False))
+
+    async def on_touched(env: Envelope, uow: UnitOfWork) -> None:
+        event = env.typed()
+        if event.poison:
+            raise PermanentError("poison pill")
+        await uow.session.execute(insert(ledger).values(event_id=str(env.event_id), case_id=env.case_id, n=event.n))
+
+    spec = ServiceSpec(name=name, metadata=md, migrations=None, own_topic=TOPIC, consumes=[TOPIC],
+                       handlers={"LedgerTouched": on_touched})
+    spec.ledger = ledger  # type: ignore[attr-defined]
+    return spec
+
+
+def touched(case_id: str, n: int, at: datetime, poison: bool = False) -> Envelope:
+    return new_event(LedgerTouched(n=n, poison=poison), case_id=case_id, producer="ledger",
+                     actor=Actor(role="system", id="test"), occurred_at=at)
+
+
+async def ledger_rows(runtime: ServiceRuntime) -> list[tuple[str, str, int]]:
+    t = runtime.spec.ledger  # type: ignore[attr-defined]
+    async with runtime.sessions() as s:
+        return [tuple(r) for r in (await s.execute(select(t.c.event_id, t.c.case_id, t.c.n).order_by(t.c.id))).all()]
+
+
+async def ledger_count(runtime: ServiceRuntime) -> int:
+    t = runtime.spec.ledger  # type: ignore[attr-defined]
+    async with runtime.sessions() as s:
+        return (await s.execute(select(func.count()).select_from(t))).scalar_one()
+
+
+
+def build_ledger(settings: CommonSettings, clock=None):  # type: ignore[no-untyped-def]
+    runtime = ServiceRuntime(make_spec(settings.service_name), settings, clock or ManualClock())
+    return runtime, create_app(runtime, title="ledger", description="test", routers=[], manage_runtime=False)
+
+
+async def _emit(runtime: ServiceRuntime, envelopes) -> None:  # type: ignore[no-untyped-def]
+    async with runtime.uow() as uow:
+        for env in envelopes:
+            uow.emit(env)
+        await uow.commit()
+
+
+async def test_events_written_with_the_state_change_reach_the_consumer_once_each(broker, topic_prefix, databases):
+    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
+                                database_url=await databases.new_url("ledger"), service_name="ledger")
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock) as svc:
+        await _emit(svc.runtime, [touched(f"C-{i % 5}", i, clock()) for i in range(50)])
+        await wait_for(lambda: _count_is(svc.runtime, 50), timeout=20)
+        await asyncio.sleep(0.5)  # anything extra would show up now
+        assert await ledger_count(svc.runtime) == 50
+
+
+async def _count_is(runtime: ServiceRuntime, n: int) -> bool:
+    return await ledger_count(runtime) == n
+
+
+async def test_a_relay_stopped_between_publish_and_mark_sent_republishes_without_a_second_effect(
+        broker, topic_prefix, databases):
+    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
+                                database_url=await databases.new_url("ledger"), service_name="ledger")
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock, workers=False) as svc:
+        relay = svc.runtime.relay
+
+        async def crash(_ids):  # type: ignore[no-untyped-def]
+            raise RuntimeError("relay process died after the broker acked")
+
+        relay.after_publish = crash
+        await _emit(svc.runtime, [touched("C-1", i, clock()) for i in range(10)])
+        try:
+            await relay.run_once()
+        except RuntimeError:
+            pass
+        backlog, _ = await relay.measure_backlog()
+        assert backlog == 10, "rows stay unsent when the relay dies before marking them"
+        relay.after_publish = None
+        assert await relay.run_once() == 10  # the restarted relay publishes the same 10 events again
+        await svc.runtime.start_workers()
+        await wait_for(lambda: _count_is(svc.runtime, 10), timeout=20)
+        await asyncio.sleep(0.5)
+        rows = await ledger_rows(svc.runtime)
+        assert len(rows) == 10 and len({r[0] for r in rows}) == 10
+        assert (await relay.measure_backlog())[0] == 0
+
+
+async def test_a_redelivered_event_has_no_second_effect(broker, topic_prefix, databases):
+    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
+                                database_url=await databases.new_url("ledger"), service_name="ledger")
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock) as svc:
+        env = touched("C-9", 1, clock())
+        producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False)
+        await producer.start()
+        try:
+            for _ in range(3):  # the same event three times, as a broker redelivery or a replayed outbox would
+                await producer.send_and_wait(topic_prefix + TOPIC, env.to_bytes(), key=b"C-9")
+        finally:
+            await producer.stop()
+        await wait_for(lambda: _count_is(svc.runtime, 1), timeout=20)
+        await asyncio.sleep(0.5)
+        assert await ledger_count(svc.runtime) == 1
+
+
+async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_keeps_going(broker, topic_prefix, sqlite_only):
+    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
+                                database_url=await sqlite_only.new_url("ledger"), service_name="ledger")
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock) as svc:
+        producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False)
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic_prefix + TOPIC, b"{not json", key=b"C-1")
+            await producer.send_and_wait(topic_prefix + TOPIC, touched("C-1", 1, clock(), poison=True).to_bytes(), key=b"C-1")
+            await producer.send_and_wait(topic_prefix + TOPIC, touched("C-1", 2, clock()).to_bytes(), key=b"C-1")
+        finally:
+            await producer.stop()
+        await wait_for(lambda: _count_is(svc.runtime, 1), timeout=20)
+        dlq = AIOKafkaConsumer(topic_prefix + topics.DLQ, bootstrap_servers=broker, auto_offset_reset="earliest",
+                               group_id=f"{topic_prefix}dlq-reader", enable_auto_commit=False)
+        await dlq.start()
+        try:
+            records: list[dict] = []
+
+            async def two_dead_letters():  # type: ignore[no-untyped-def]
+                batch = await dlq.getmany(timeout_ms=200)
+                records.extend(orjson.loads(m.value) for msgs in batch.values() for m in msgs)
+                return len(records) >= 2
+
+            await wait_for(two_dead_letters, timeout=20)
+        finally:
+            await dlq.stop()
+        reasons = sorted(r["reason"] for r in records)
+        assert reasons[0].startswith("PermanentError: poison pill")
+        assert reasons[1].startswith("unparseable envelope")
+        assert all(r["source_topic"] == topic_prefix + TOPIC and r["value_b64"] for r in records)
+
+
+async def test_one_cases_events_are_applied_in_the_order_they_were_written(broker, topic_prefix, databases):
+    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
+                                database_url=await databases.new_url("ledger"), service_name="ledger")
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock) as svc:
+        for batch in range(5):  # several transactions, interleaving cases
+            await _emit(svc.runtime, [touched(f"C-{c}", batch * 10 + i, clock()) for i in range(10) for c in range(3)])
+        await wait_for(lambda: _count_is(svc.runtime, 150), timeout=30)
+        rows = await ledger_rows(svc.runtime)
+        for c in range(3):
+            ns = [n for _, case, n in rows if case == f"C-{c}"]
+            assert ns == sorted(ns) and len(ns) == 50

@@ -1,0 +1,14 @@
+"""`python -m audit [serve|migrate]`."""
+
+from caseflow_common.cli import main as _main
+
+from audit.bootstrap import build
+from audit.settings import Settings
+
+
+def main() -> None:
+    _main(settings_factory=Settings, build=build)
+
+
+if __name__ == "__main__":
+    main()

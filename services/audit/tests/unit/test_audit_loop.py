@@ -1,0 +1,95 @@
+"""Closed-loop completeness of a case (GZ Art. 17)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from audit.domain.loop import LoopEvent, LoopPolicy, loop_status
+from audit.domain.steps import LoopStep
+
+T0 = datetime(2024, 5, 6, 1, 0, tzinfo=UTC)
+
+
+def ev(event_type: str, hours: float, **payload: object) -> LoopEvent:
+    return LoopEvent(event_type, T0 + timedelta(hours=hours), payload or None)
+
+
+HANDLED_AND_CLOSED = [
+    ev("CaseReceived", 0),
+    ev("CaseDispatched", 0.1, cycle=1),
+    ev("CaseAccepted", 1),
+    ev("CaseReplied", 20),
+    ev("CaseClosed", 24),
+]
+
+
+def test_a_case_that_went_round_the_whole_loop_is_complete() -> None:
+    events = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="satisfied", cycle=1)]
+    status = loop_status(events, now=T0 + timedelta(days=10))
+    assert status.complete and status.missing == () and not status.overdue
+
+
+def test_supervision_is_not_needed_for_a_complete_loop_but_shows_when_it_happened() -> None:
+    events = [*HANDLED_AND_CLOSED, ev("SupervisionActionIssued", 22), ev("VisitRecorded", 30, satisfaction="satisfied")]
+    status = loop_status(events, now=T0 + timedelta(days=1))
+    assert status.complete and LoopStep.SUPERVISE in status.reached
+
+
+def test_a_closed_case_never_visited_misses_visit_and_evaluation_and_is_overdue_after_the_grace() -> None:
+    status = loop_status(HANDLED_AND_CLOSED, now=T0 + timedelta(hours=24) + timedelta(days=3))
+    assert status.missing == (LoopStep.VISIT, LoopStep.EVALUATE)
+    assert [s.value for s in status.missing] == ["回访", "评价"]
+    assert not status.complete and status.overdue
+
+
+def test_a_closed_case_still_within_the_grace_reports_the_visit_missing_but_not_overdue() -> None:
+    status = loop_status(HANDLED_AND_CLOSED, now=T0 + timedelta(hours=24 + 71))
+    assert status.missing == (LoopStep.VISIT, LoopStep.EVALUATE) and not status.overdue
+
+
+def test_the_grace_period_is_the_citys_choice() -> None:
+    status = loop_status(HANDLED_AND_CLOSED, now=T0 + timedelta(hours=30), policy=LoopPolicy(visit_grace=timedelta(hours=4)))
+    assert status.overdue
+
+
+def test_a_visit_that_could_not_reach_the_requester_leaves_the_evaluation_missing() -> None:
+    events = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, contacted=False, satisfaction=None)]
+    assert loop_status(events, now=T0 + timedelta(days=9)).missing == (LoopStep.EVALUATE,)
+
+
+def test_an_open_case_names_every_step_it_has_not_reached_in_loop_order() -> None:
+    status = loop_status([ev("CaseReceived", 0), ev("CaseDispatched", 1)], now=T0 + timedelta(days=30))
+    assert [s.value for s in status.missing] == ["办理", "答复", "办结", "回访", "评价"]
+    assert not status.overdue  # lateness of handling is the clocks' business, not the record's
+
+
+def test_a_reopened_case_restarts_its_loop_from_handling() -> None:
+    first_cycle = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="dissatisfied", cycle=1)]
+    reopened = [*first_cycle, ev("CaseReopened", 31, reason="dissatisfied", cycle=2)]
+    status = loop_status(reopened, now=T0 + timedelta(days=2))
+    assert status.cycle == 2
+    assert [s.value for s in status.missing] == ["办理", "答复", "办结", "回访", "评价"]
+
+    second = [*reopened, ev("CaseAccepted", 32), ev("CaseReplied", 40), ev("CaseClosed", 41)]
+    late_first_visit = ev("VisitRecorded", 42, satisfaction="satisfied", cycle=1)
+    status = loop_status([*second, late_first_visit], now=T0 + timedelta(days=3))
+    assert status.missing == (LoopStep.VISIT, LoopStep.EVALUATE)  # a visit of cycle 1 does not close cycle 2
+
+    done = loop_status([*second, ev("VisitRecorded", 50, satisfaction="basically_satisfied", cycle=2)], now=T0)
+    assert done.complete and done.cycle == 2
+
+
+def test_a_merged_request_follows_its_main_case_but_needs_its_own_visit_and_evaluation() -> None:
+    main = loop_status([*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="satisfied")], now=T0)
+    merged = [ev("CaseMerged", 2, into_case_id="main")]
+    status = loop_status(merged, now=T0 + timedelta(days=5), main=main)
+    assert status.merged and status.missing == (LoopStep.VISIT, LoopStep.EVALUATE)
+    assert status.overdue  # the main case closed more than 3 days ago
+
+    visited = loop_status([*merged, ev("VisitRecorded", 40, satisfaction="satisfied")], now=T0, main=main)
+    assert visited.complete
+
+
+def test_a_merged_request_without_its_main_case_shows_what_it_lacks_itself() -> None:
+    status = loop_status([ev("CaseMerged", 2)], now=T0)
+    assert status.missing[0] is LoopStep.DISPATCH

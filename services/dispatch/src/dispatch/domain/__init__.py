@@ -1,0 +1,61 @@
+"""Pure dispatch rules: region tree and units, categories, routing, the case state machine."""
+
+from dispatch.domain.catalogue import Category, CategoryCatalogue, Urgency
+from dispatch.domain.directory import (
+    COORDINATION_KIND,
+    Region,
+    RegionLevel,
+    RegionTree,
+    Unit,
+    UnitDirectory,
+    UnitLevel,
+)
+from dispatch.domain.errors import (
+    DomainError,
+    IllegalTransition,
+    NotYourCase,
+    UnknownCategory,
+    UnknownRegion,
+    UnknownUnit,
+    ValidationError,
+)
+from dispatch.domain.lifecycle import CaseStatus, NextStep, ReturnOutcome, WorkCase
+from dispatch.domain.routing import (
+    Role,
+    RoutingDecision,
+    RoutingReason,
+    RoutingRule,
+    RoutingTable,
+    TargetKind,
+    coordination_for_dispute,
+)
+
+__all__ = [
+    "COORDINATION_KIND",
+    "CaseStatus",
+    "Category",
+    "CategoryCatalogue",
+    "DomainError",
+    "IllegalTransition",
+    "NextStep",
+    "NotYourCase",
+    "Region",
+    "RegionLevel",
+    "RegionTree",
+    "ReturnOutcome",
+    "Role",
+    "RoutingDecision",
+    "RoutingReason",
+    "RoutingRule",
+    "RoutingTable",
+    "TargetKind",
+    "Unit",
+    "UnitDirectory",
+    "UnitLevel",
+    "UnknownCategory",
+    "UnknownRegion",
+    "UnknownUnit",
+    "ValidationError",
+    "WorkCase",
+    "coordination_for_dispute",
+]

@@ -1,0 +1,196 @@
+"""Pattern triggers beyond single-case clocks, addressed to the coordination institution of the level.
+
+- repeat: repeat requests about the same place and category merged into one open case (重复诉求);
+- hotspot: many cases of one category in one region within a sliding window (SZ Art. 21 early warning of
+  高发频发 issues; GZ Art. 48(3) 在较短时间内连续发生);
+- low satisfaction: a unit's satisfaction rate over its latest evaluations below a threshold.
+Every warning id is derived from (kind, key, window bucket), so a warning fires once per window however often,
+and on however many replicas, the check runs.  The caller maps regions and units to coordination units.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from escalation.domain.calendar import UTC
+
+_ID_NAMESPACE = uuid.UUID("0b5a3e8c-2f41-5d7a-8c6e-9d1f2a3b4c5e")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+CoordinationLookup = Callable[[str], str | None]
+
+
+class PatternKind(StrEnum):
+    """Kinds of pattern trigger."""
+
+    REPEAT = "repeat"
+    HOTSPOT = "hotspot"
+    LOW_SATISFACTION = "low_satisfaction"
+
+
+@dataclass(frozen=True)
+class PatternWarning:
+    """A pattern worth the coordination institution's attention."""
+
+    id: str
+    kind: PatternKind
+    coordination_unit: str | None
+    window_start: datetime
+    window_end: datetime
+    count: int
+    case_ids: tuple[str, ...]
+    region_code: str | None = None
+    category: str | None = None
+    unit: str | None = None
+    rate: float | None = None
+
+
+def warning_id(kind: PatternKind, key: str, bucket: str) -> str:
+    """Deterministic id per (kind, key, window bucket)."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{kind}|{key}|{bucket}"))
+
+
+def _bucket(now: datetime, window: timedelta) -> int:
+    return (now.astimezone(UTC) - _EPOCH) // window
+
+
+# --- repeats -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepeatPolicy:
+    """An open case with at least `threshold` repeat reports merged into it is a pattern."""
+
+    threshold: int = 3
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """An open case and the repeat reports merged into it."""
+
+    case_id: str
+    cycle: int
+    category: str
+    region_code: str
+    opened_at: datetime
+    repeat_case_ids: tuple[str, ...] = ()
+
+
+def repeat_warnings(
+    cases: Iterable[OpenCase], now: datetime, coordination_unit_of: CoordinationLookup,
+    policy: RepeatPolicy | None = None,
+) -> list[PatternWarning]:
+    """One warning per open case cycle whose merged repeats reach the threshold."""
+    policy = policy or RepeatPolicy()
+    found = []
+    for case in cases:
+        count = len(set(case.repeat_case_ids))
+        if count < policy.threshold:
+            continue
+        found.append(PatternWarning(
+            warning_id(PatternKind.REPEAT, case.case_id, f"cycle-{case.cycle}"), PatternKind.REPEAT,
+            coordination_unit_of(case.region_code), case.opened_at, now.astimezone(UTC), count,
+            (case.case_id, *sorted(set(case.repeat_case_ids))), case.region_code, case.category,
+        ))
+    return found
+
+
+# --- hotspots ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HotspotPolicy:
+    """At least `threshold` cases of one category in one region within `window`."""
+
+    threshold: int = 10
+    window: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class CaseSighting:
+    """A received case: its category and the regions it counts in (e.g. its street and its district)."""
+
+    case_id: str
+    category: str
+    received_at: datetime
+    region_codes: tuple[str, ...]
+
+
+def hotspot_warnings(
+    cases: Iterable[CaseSighting], now: datetime, coordination_unit_of: CoordinationLookup,
+    policy: HotspotPolicy | None = None,
+) -> list[PatternWarning]:
+    """One warning per (category, region) reaching the threshold in the window ending at `now`."""
+    policy = policy or HotspotPolicy()
+    start = now.astimezone(UTC) - policy.window
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for case in cases:
+        if start < case.received_at <= now:
+            for region in case.region_codes:
+                groups[(case.category, region)].add(case.case_id)
+    bucket = f"{policy.window.total_seconds():.0f}s-{_bucket(now, policy.window)}"
+    return [
+        PatternWarning(
+            warning_id(PatternKind.HOTSPOT, f"{category}|{region}", bucket), PatternKind.HOTSPOT,
+            coordination_unit_of(region), start, now.astimezone(UTC), len(ids), tuple(sorted(ids)),
+            region, category,
+        )
+        for (category, region), ids in sorted(groups.items())
+        if len(ids) >= policy.threshold
+    ]
+
+
+# --- satisfaction --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SatisfactionPolicy:
+    """A unit whose last `last` evaluations are satisfied less than `threshold` of the time."""
+
+    threshold: float = 0.8
+    last: int = 10
+    window: timedelta = timedelta(days=7)
+    # 满意率 as commonly assessed counts 满意 and 基本满意 together.
+    satisfied_levels: frozenset[str] = field(default_factory=lambda: frozenset({"satisfied", "basically_satisfied"}))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One requester's evaluation (评价) of a unit's handling."""
+
+    unit: str
+    case_id: str
+    at: datetime
+    satisfaction: str
+
+
+def low_satisfaction_warnings(
+    evaluations: Iterable[Evaluation], now: datetime, coordination_unit_of: CoordinationLookup,
+    policy: SatisfactionPolicy | None = None,
+) -> list[PatternWarning]:
+    """One warning per unit (per window) whose recent satisfaction rate is below the threshold."""
+    policy = policy or SatisfactionPolicy()
+    by_unit: dict[str, list[Evaluation]] = defaultdict(list)
+    for e in evaluations:
+        if e.at <= now:
+            by_unit[e.unit].append(e)
+    bucket = f"{policy.window.total_seconds():.0f}s-{_bucket(now, policy.window)}"
+    found = []
+    for unit, evs in sorted(by_unit.items()):
+        if len(evs) < policy.last:
+            continue
+        recent = sorted(evs, key=lambda e: (e.at, e.case_id))[-policy.last:]
+        rate = sum(e.satisfaction in policy.satisfied_levels for e in recent) / len(recent)
+        if rate >= policy.threshold:
+            continue
+        found.append(PatternWarning(
+            warning_id(PatternKind.LOW_SATISFACTION, unit, bucket), PatternKind.LOW_SATISFACTION,
+            coordination_unit_of(unit), recent[0].at.astimezone(UTC), now.astimezone(UTC), len(recent),
+            tuple(e.case_id for e in recent), unit=unit, rate=rate,
+        ))
+    return found

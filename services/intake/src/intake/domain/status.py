@@ -1,0 +1,29 @@
+"""Case status vocabulary as intake shows it to callers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    """A case's status (API.md, Common: case status vocabulary)."""
+
+    RECEIVED = "received"
+    DISPATCHED = "dispatched"
+    COORDINATING = "coordinating"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    SUSPENDED = "suspended"
+    REPLIED = "replied"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    MERGED = "merged"
+
+
+# A merged case has joined another one; it is never itself the target of a repeat (并单).
+NOT_OPEN: frozenset[CaseStatus] = frozenset({CaseStatus.CLOSED, CaseStatus.MERGED})
+
+
+def is_open(status: str) -> bool:
+    """True while the case still waits for its loop to close (and has not joined another case)."""
+    return CaseStatus(status) not in NOT_OPEN
