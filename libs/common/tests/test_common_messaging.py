@@ -192,3 +192,21 @@ async def test_one_cases_events_are_applied_in_the_order_they_were_written(broke
         for c in range(3):
             ns = [n for _, case, n in rows if case == f"C-{c}"]
             assert ns == sorted(ns) and len(ns) == 50
+
+
+async def test_replicas_joining_and_leaving_a_group_mid_stream_apply_every_event_exactly_once(broker, topic_prefix, databases):
+    """Two replicas share a consumer group and a database; one joins late and one leaves early (rebalances)."""
+    url = await databases.new_url("ledger")
+    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix, database_url=url, service_name="ledger")
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock) as first:
+        await _emit(first.runtime, [touched(f"C-{i % 7}", i, clock()) for i in range(100)])
+        async with running(build_ledger, settings, clock=clock) as second:  # joins: the group rebalances
+            await _emit(second.runtime, [touched(f"C-{i % 7}", 100 + i, clock()) for i in range(100)])
+            await asyncio.sleep(1.5)
+        # second left: the group rebalances again while more events arrive
+        await _emit(first.runtime, [touched(f"C-{i % 7}", 200 + i, clock()) for i in range(100)])
+        await wait_for(lambda: _count_is(first.runtime, 300), timeout=40)
+        await asyncio.sleep(1.0)
+        rows = await ledger_rows(first.runtime)
+        assert len(rows) == 300 and len({r[0] for r in rows}) == 300

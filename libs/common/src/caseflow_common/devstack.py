@@ -27,7 +27,12 @@ from caseflow_common.auth import Role, TokenCodec
 from caseflow_common.directory import load_units
 from caseflow_common.messaging.kafka import ensure_topics
 
-SERVICES = {"intake": 8001, "dispatch": 8002, "escalation": 8003, "audit": 8004}
+SERVICE_NAMES = ("intake", "dispatch", "escalation", "audit")
+SERVICES = {name: 8001 + i for i, name in enumerate(SERVICE_NAMES)}  # API.md default ports
+
+
+def service_ports(port_base: int) -> dict[str, int]:
+    return {name: port_base + 1 + i for i, name in enumerate(SERVICE_NAMES)}
 
 
 @dataclass
@@ -35,6 +40,7 @@ class Stack:
     root: Path
     var: Path
     broker_port: int
+    ports: dict[str, int]
     host: str = "127.0.0.1"
 
     @property
@@ -134,12 +140,12 @@ def smoke_check(stack: Stack, tokens_path: Path) -> float:
             "description": "工地夜间施工噪声扰民", "location": {"region_code": "440106001", "address": "天河路1号"},
             "requester": {"name": "张三", "phone": "13800138000"}}
     start = time.monotonic()
-    r = httpx.post(f"http://{stack.host}:{SERVICES['intake']}/v1/hotline/reports", json=body,
+    r = httpx.post(f"http://{stack.host}:{stack.ports['intake']}/v1/hotline/reports", json=body,
                    headers={"Authorization": f"Bearer {tokens['hotline']}"}, timeout=10)
     r.raise_for_status()
     case_id = r.json()["case_id"]
     while time.monotonic() - start < 15:
-        rec = httpx.get(f"http://{stack.host}:{SERVICES['audit']}/v1/records/{case_id}",
+        rec = httpx.get(f"http://{stack.host}:{stack.ports['audit']}/v1/records/{case_id}",
                         headers={"Authorization": f"Bearer {tokens['supervisor']}"}, timeout=5)
         if rec.status_code == 200 and any(e["event_type"] in ("CaseDispatched", "CaseSentToCoordination")
                                           for e in rec.json()["entries"]):
@@ -163,17 +169,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run all of caseflow on this machine (embedded default).")
     parser.add_argument("--root", type=Path, default=Path.cwd())
     parser.add_argument("--broker-port", type=int, default=9092)
+    parser.add_argument("--port-base", type=int, default=8000, help="services listen on base+1 .. base+4")
+    parser.add_argument("--var", type=Path, default=None, help="state folder (default: <root>/var)")
     parser.add_argument("--fresh", action="store_true", help="delete the SQLite databases under var/ first")
     parser.add_argument("--check", action="store_true", help="post one demo case, verify it flows, then stop")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    stack = Stack(root=root, var=root / "var", broker_port=args.broker_port)
-    stack.var.mkdir(exist_ok=True)
+    stack = Stack(root=root, var=(args.var or root / "var").resolve(), broker_port=args.broker_port,
+                  ports=service_ports(args.port_base))
+    stack.var.mkdir(parents=True, exist_ok=True)
     data_dir = root / "data" / "demo"
     if args.fresh:
         for f in stack.var.glob("*.db*"):
             f.unlink()
-    busy = [p for p in [args.broker_port, *SERVICES.values()] if not port_free(stack.host, p)]
+    busy = [p for p in [args.broker_port, *stack.ports.values()] if not port_free(stack.host, p)]
     if busy:
         print(f"ports already in use on {stack.host}: {busy} (is caseflow already running?)", file=sys.stderr)
         return 2
@@ -183,18 +192,18 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(ensure_topics(stack.bootstrap, list(topics.ALL), partitions=3))
         secret = dev_secret(stack.var)
         tokens_path = write_tokens(stack.var, secret, data_dir)
-        for name, port in SERVICES.items():
+        for name, port in stack.ports.items():
             log = open(stack.var / f"{name}.log", "ab")
             procs.append(subprocess.Popen([sys.executable, "-m", name], env=service_env(stack, name, port, secret, data_dir),
                                           cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
-        for (name, port), proc in zip(SERVICES.items(), procs[1:]):
+        for (name, port), proc in zip(stack.ports.items(), procs[1:]):
             wait_ready(stack.host, port, proc, 60)
         print("caseflow is running (embedded default)")
         print(f"  broker (Kafka protocol, Tansu)  {stack.bootstrap}")
-        for name, port in SERVICES.items():
-            print(f"  {name:<11} http://{stack.host}:{port}/docs   logs: var/{name}.log")
+        for name, port in stack.ports.items():
+            print(f"  {name:<11} http://{stack.host}:{port}/docs   logs: {stack.var / (name + '.log')}")
         print(f"  dev tokens  {tokens_path}")
-        print(f"  try: curl -s http://{stack.host}:8001/v1/categories -H \"Authorization: Bearer $(python3 -c "
+        print(f"  try: curl -s http://{stack.host}:{stack.ports['intake']}/v1/categories -H \"Authorization: Bearer $(python3 -c "
               f"'import json;print(json.load(open(\"var/dev-tokens.json\"))[\"hotline\"])')\"")
         if args.check:
             took = smoke_check(stack, tokens_path)

@@ -1,0 +1,106 @@
+"""What every service's HTTP surface shares: auth, the error shape, the body limit, health and metrics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from caseflow_common.auth import Principal, Role, TokenCodec, require
+from caseflow_common.errors import ApiError
+from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
+from caseflow_common.db import new_metadata
+from caseflow_common.settings import CommonSettings
+from caseflow_common.testing import TEST_SECRET, auth_header
+
+
+class Thing(BaseModel):
+    name: str = Field(min_length=1, max_length=5)
+    size: int = Field(ge=0)
+
+
+def _app(tmp_path, max_body: int = 1024):  # type: ignore[no-untyped-def]
+    router = APIRouter()
+
+    @router.post("/things")
+    async def make(thing: Thing, p: Annotated[Principal, Depends(require(Role.HOTLINE))]) -> dict:
+        if thing.name == "dup":
+            raise ApiError(409, "duplicate", "that thing exists")
+        return {"by": p.role, "unit": p.unit}
+
+    @router.get("/boom")
+    async def boom(_: Annotated[Principal, Depends(require())]) -> dict:
+        raise RuntimeError("a bug")
+
+    settings = CommonSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", auth_secret=TEST_SECRET,
+                              max_body_bytes=max_body, service_name="probe")
+    runtime = ServiceRuntime(ServiceSpec(name="probe", metadata=new_metadata(), migrations=None, own_topic=None), settings)
+    app = create_app(runtime, title="probe", description="probe", routers=[router], manage_runtime=False)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t")
+
+
+async def test_a_missing_or_forged_token_is_401_and_a_wrong_role_is_403(tmp_path):
+    async with _app(tmp_path) as c:
+        r = await c.post("/things", json={"name": "a", "size": 1})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+        forged = TokenCodec("another-secret-" + "y" * 40).issue("x", Role.HOTLINE)
+        r = await c.post("/things", json={"name": "a", "size": 1}, headers={"Authorization": f"Bearer {forged}"})
+        assert r.status_code == 401
+        r = await c.post("/things", json={"name": "a", "size": 1}, headers=auth_header(Role.GRID))
+        assert r.status_code == 403 and "grid" in r.json()["error"]["message"]
+        r = await c.post("/things", json={"name": "a", "size": 1}, headers=auth_header(Role.HOTLINE))
+        assert r.status_code == 200 and r.json()["by"] == "hotline"
+
+
+async def test_an_expired_token_is_refused():
+    codec = TokenCodec(TEST_SECRET)
+    token = codec.issue("x", Role.SUPERVISOR, ttl=timedelta(seconds=-5))
+    with pytest.raises(ApiError) as err:
+        codec.verify(token)
+    assert err.value.status == 401
+
+
+def test_a_department_token_needs_its_unit_code():
+    with pytest.raises(ValueError):
+        TokenCodec(TEST_SECRET).issue("x", Role.DEPARTMENT)
+
+
+async def test_invalid_fields_are_named_in_one_error_shape(tmp_path):
+    async with _app(tmp_path) as c:
+        r = await c.post("/things", json={"name": "toolong", "size": -1}, headers=auth_header(Role.HOTLINE))
+        body = r.json()["error"]
+        assert r.status_code == 422 and body["code"] == "invalid_request"
+        assert {d["field"] for d in body["details"]} == {"name", "size"}
+        r = await c.post("/things", content=b"{not json", headers={**auth_header(Role.HOTLINE), "content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["error"]["details"]
+        r = await c.post("/things", json={"name": "dup", "size": 1}, headers=auth_header(Role.HOTLINE))
+        assert r.status_code == 409 and r.json() == {"error": {"code": "duplicate", "message": "that thing exists", "details": []}}
+
+
+async def test_a_body_over_the_limit_is_413_and_a_bug_is_a_500_without_internals(tmp_path):
+    async with _app(tmp_path, max_body=64) as c:
+        r = await c.post("/things", content=b'{"name": "' + b"x" * 200 + b'"}', headers=auth_header(Role.HOTLINE))
+        assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+        r = await c.get("/boom", headers=auth_header(Role.OPS))
+        assert r.status_code == 500 and "a bug" not in r.text
+
+
+async def test_health_and_metrics_are_served_and_count_requests(tmp_path):
+    async with _app(tmp_path) as c:
+        assert (await c.get("/healthz")).json() == {"status": "ok"}
+        await c.post("/things", json={"name": "a", "size": 1}, headers=auth_header(Role.HOTLINE))
+        text = (await c.get("/metrics")).text
+        assert 'caseflow_http_requests_total{method="POST",route="/things",service="probe",status="200"}' in text
+
+
+def test_outside_dev_a_weak_or_default_secret_is_refused():
+    with pytest.raises(ValueError, match="AUTH_SECRET"):
+        CommonSettings(env="prod", auth_secret="short")
+    with pytest.raises(ValueError):
+        CommonSettings(env="prod", auth_secret="dev-only-" + "z" * 40)
+    assert CommonSettings(env="prod", auth_secret="s" * 40).auth_secret == "s" * 40
+    assert CommonSettings(env="dev").auth_secret.startswith("dev-only-")
