@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -125,5 +125,5 @@ def new_event(
 
 __all__ = [
     "Actor", "Envelope", "Payload", "SYSTEM", "UnknownEvent", "ValidationError", "known_events", "new_event",
-    "payload_model", "register", "utcnow", "Literal",
+    "payload_model", "register", "utcnow",
 ]
