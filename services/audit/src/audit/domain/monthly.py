@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -74,27 +74,45 @@ def _changes(current: Counter[Any], previous: Counter[Any]) -> tuple[Change, ...
     return tuple(Change(k, current[k], previous[k]) for k in keys)
 
 
-def monthly_analysis(rows: Iterable[CaseCountRow], month: str, tz: tzinfo = CITY_TZ) -> MonthlyAnalysis:
-    """Counts for `month` (in the city's zone) by category, region and both, against the month before."""
-    parse_month(month)
-    this_m = month
-    prev_m = previous_month(month)
+def month_range(month: str, tz: tzinfo = CITY_TZ) -> tuple[datetime, datetime]:
+    """[start, end) of 'YYYY-MM' in the city's zone, as UTC instants."""
+    year, mon = parse_month(month)
+    start = datetime(year, mon, 1, tzinfo=tz)
+    end = datetime(year + 1, 1, 1, tzinfo=tz) if mon == 12 else datetime(year, mon + 1, 1, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def analysis_from_counts(
+    month: str, current: Mapping[tuple[str, str], int], previous: Mapping[tuple[str, str], int]
+) -> MonthlyAnalysis:
+    """The analysis from case counts per (category, region) of `month` and of the month before."""
     cur: dict[str, Counter[Any]] = {"c": Counter(), "r": Counter(), "cr": Counter()}
     prev: dict[str, Counter[Any]] = {"c": Counter(), "r": Counter(), "cr": Counter()}
-    for row in rows:
-        at = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=UTC)  # stored in UTC
-        label = at.astimezone(tz).strftime("%Y-%m")
-        target = cur if label == this_m else prev if label == prev_m else None
-        if target is None:
-            continue
-        target["c"][row.category] += 1
-        target["r"][row.region] += 1
-        target["cr"][(row.category, row.region)] += 1
+    for counts, target in ((current, cur), (previous, prev)):
+        for (category, region), n in counts.items():
+            target["c"][category] += n
+            target["r"][region] += n
+            target["cr"][(category, region)] += n
     return MonthlyAnalysis(
-        month=this_m,
-        previous_month=prev_m,
+        month=month,
+        previous_month=previous_month(month),
         total=Change("total", sum(cur["c"].values()), sum(prev["c"].values())),
         by_category=_changes(cur["c"], prev["c"]),
         by_region=_changes(cur["r"], prev["r"]),
         by_category_region=_changes(cur["cr"], prev["cr"]),
     )
+
+
+def monthly_analysis(rows: Iterable[CaseCountRow], month: str, tz: tzinfo = CITY_TZ) -> MonthlyAnalysis:
+    """Counts for `month` (in the city's zone) by category, region and both, against the month before."""
+    parse_month(month)
+    prev_m = previous_month(month)
+    cur: Counter[tuple[str, str]] = Counter()
+    prev: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        at = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=UTC)  # stored in UTC
+        label = at.astimezone(tz).strftime("%Y-%m")
+        target = cur if label == month else prev if label == prev_m else None
+        if target is not None:
+            target[(row.category, row.region)] += 1
+    return analysis_from_counts(month, cur, prev)

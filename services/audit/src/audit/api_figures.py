@@ -1,0 +1,119 @@
+"""Assessment figures (GZ Art. 47, 49; SZ Art. 55) and the monthly analysis (GZ Art. 19), as JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, get_args
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from caseflow_common.contracts.escalation import Rung
+from caseflow_common.errors import ApiError
+from audit.api import Supervisor, runtime_of
+from audit.domain.chain import utc
+from audit.domain.kpi import Figures, Rate
+from audit.domain.monthly import CITY_TZ, Change, analysis_from_counts, month_range, previous_month
+from audit.figures_repository import FiguresRepository
+
+router = APIRouter()
+RUNGS: tuple[str, ...] = get_args(Rung)
+RATES = ("on_time_sign_for", "on_time_closure", "resolution", "satisfaction")
+From = Annotated[str, Query(alias="from", description="period start: date (city day) or ISO 8601 time, inclusive")]
+To = Annotated[str, Query(alias="to", description="period end: date (city day) or ISO 8601 time, exclusive")]
+Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
+
+
+def parse_instant(text: str, field: str) -> datetime:
+    """An instant from a date (midnight in the city's zone) or an ISO time (naive: city zone); 422 otherwise."""
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            return datetime(d.year, d.month, d.day, tzinfo=CITY_TZ)
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(422, "invalid_request", f"{field} must be a date or an ISO 8601 time",
+                       [{"field": field, "message": "not a date or time"}]) from None
+    return at if at.tzinfo else at.replace(tzinfo=CITY_TZ)
+
+
+def _rate(r: Rate) -> dict[str, Any]:
+    return {"rate": r.rate, "numerator": r.numerator, "denominator": r.denominator}
+
+
+def figures_view(key_name: str, fig: Figures) -> dict[str, Any]:
+    """The JSON shape of one unit's or district's figures."""
+    return {key_name: fig.key, "received": fig.received, **{name: _rate(getattr(fig, name)) for name in RATES},
+            "returns": fig.returns, "transfers": fig.transfers,
+            "supervision_actions": {rung: fig.actions_by_rung.get(rung, 0) for rung in RUNGS}}
+
+
+def figures_csv(key_name: str, rows: list[Figures]) -> str:
+    """One line per unit or district: counts, each rate with its numerator and denominator, actions by rung."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = [key_name, "received"]
+    for name in RATES:
+        header += [f"{name}_rate", f"{name}_numerator", f"{name}_denominator"]
+    writer.writerow(header + ["returns", "transfers"] + [f"actions_{rung}" for rung in RUNGS])
+    for fig in rows:
+        line: list[Any] = [fig.key, fig.received]
+        for name in RATES:
+            rate: Rate = getattr(fig, name)
+            line += ["" if rate.rate is None else f"{rate.rate:.4f}", rate.numerator, rate.denominator]
+        writer.writerow(line + [fig.returns, fig.transfers] + [fig.actions_by_rung.get(r, 0) for r in RUNGS])
+    return out.getvalue()
+
+
+async def _assessment(request: Request, by: str, start_text: str, end_text: str, fmt: str) -> Any:
+    start, end = parse_instant(start_text, "from"), parse_instant(end_text, "to")
+    if end <= start:
+        raise ApiError(422, "invalid_request", "to must be after from", [{"field": "to", "message": "not after from"}])
+    runtime = runtime_of(request)
+    as_of = min(utc(end), utc(runtime.clock()))  # a clock not yet due by now is not yet missed
+    async with runtime.sessions() as session:
+        rows = await FiguresRepository(session).assess(by, utc(start), utc(end), as_of)
+    if fmt == "csv":
+        filename = f"assessment-{by}s-{start.date()}-{end.date()}.csv"
+        return Response(figures_csv(by, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat(),
+            "items": [figures_view(by, f) for f in rows]}
+
+
+@router.get("/v1/assessment/units", tags=["assessment"], summary="Assessment figures per unit for a period")
+async def assess_units(request: Request, _: Supervisor, start: From, end: To, format: Format = "json") -> Any:
+    """Per unit, cases received in [from, to): received, on-time sign-for (响应率), on-time closure, resolution
+    (解决率), satisfaction (满意率), returns, transfers, supervision actions by rung (GZ Art. 47, 49; SZ Art. 55)."""
+    return await _assessment(request, "unit", start, end, format)
+
+
+@router.get("/v1/assessment/districts", tags=["assessment"], summary="Assessment figures per district for a period")
+async def assess_districts(request: Request, _: Supervisor, start: From, end: To, format: Format = "json") -> Any:
+    """The same figures per district (the district of each case's region)."""
+    return await _assessment(request, "district", start, end, format)
+
+
+def _change(key: dict[str, Any], c: Change) -> dict[str, Any]:
+    return {**key, "current": c.current, "previous": c.previous, "delta": c.delta, "percent": c.percent}
+
+
+@router.get("/v1/analysis/monthly", tags=["assessment"], summary="Cases by category and area for a month")
+async def monthly(
+    request: Request, _: Supervisor,
+    month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (city time)")],
+    by: Annotated[Literal["district", "region"], Query(description="area: district (default) or region code")] = "district",
+) -> dict:
+    """Cases received in the month by category, by area and by both, with the change from the month before (GZ Art. 19)."""
+    async with runtime_of(request).sessions() as session:
+        repo = FiguresRepository(session)
+        current = await repo.counts(*month_range(month), by)
+        previous = await repo.counts(*month_range(previous_month(month)), by)
+    a = analysis_from_counts(month, current, previous)
+    return {"month": a.month, "previous_month": a.previous_month, "area": by,
+            "total": _change({}, a.total),
+            "by_category": [_change({"category": c.key}, c) for c in a.by_category],
+            "by_area": [_change({"area": c.key}, c) for c in a.by_region],
+            "by_category_area": [_change({"category": c.key[0], "area": c.key[1]}, c) for c in a.by_category_region]}

@@ -1,0 +1,87 @@
+"""Events -> the facts the assessment reads (one row per case and unit; GZ Art. 47, 49; SZ Art. 55).
+
+Every update is an upsert that tolerates any arrival order: first times keep the earliest value,
+later answers (reply, close, evaluation) the latest, counts add up. District is the district of
+the case's region as dispatch determined it (`district_code`), so a district's figures cover the
+cases on its territory, whichever unit handled them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from caseflow_common.events import Envelope
+from audit.facts_repository import FactsRepository
+
+
+@dataclass(frozen=True, slots=True)
+class ClockKinds:
+    """Which clock kinds give the sign-for and the closure deadlines."""
+
+    sign_for: str = "sign_for"
+    close: str = "handling"
+
+
+def _time(value: Any) -> datetime | None:
+    """A payload time as an aware UTC datetime (payloads carry ISO text with an offset)."""
+    if value is None:
+        return None
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _district(payload: dict[str, Any]) -> str | None:
+    return payload.get("district_code") or None
+
+
+async def apply_facts(env: Envelope, repo: FactsRepository, kinds: ClockKinds) -> None:
+    """Merge one recorded event into the facts tables."""
+    p, case_id, kind = env.payload, env.case_id, env.event_type
+    unit = p.get("unit")
+    at = _time(p.get("at")) or env.occurred_at
+    if kind in ("CaseReceived", "CaseMerged"):
+        received = _time(p.get("received_at")) or env.occurred_at
+        await repo.note_case(case_id, category=p.get("category"), region_code=p.get("region_code"),
+                             channel=p.get("channel"), received_at=received, merged_into=p.get("into_case_id"))
+        await repo.set_on_rows(case_id, received_at=received, category=p.get("category"),
+                               region_code=p.get("region_code"))
+    elif kind in ("CaseDispatched", "CaseSentToCoordination") and unit:
+        await repo.note_case(case_id, district=_district(p), category=p.get("category") or None,
+                             region_code=p.get("region_code") or None, received_at=_time(p.get("received_at")))
+        await repo.touch(case_id, unit, first={"dispatched_at": at, "district": _district(p)})
+    elif kind == "CaseAccepted" and unit:
+        await repo.touch(case_id, unit, first={"signed_at": at})  # 签收
+    elif kind == "CaseReturned" and unit:
+        await repo.touch(case_id, unit, add={"returns": 1})
+    elif kind == "CaseTransferred" and unit:
+        await repo.touch(case_id, unit, add={"transfers": 1})
+    elif kind == "CaseReplied" and unit:
+        await repo.touch(case_id, unit, latest={"replied_at": at, "resolved": p.get("resolved")})
+    elif kind == "CaseClosed" and unit:
+        await repo.touch(case_id, unit, latest={"closed_at": at, "resolved": p.get("resolved")})
+    elif kind == "VisitRecorded" and p.get("satisfaction"):
+        # The evaluation rates the unit that handled the cycle; without one named, the units that answered.
+        units = [unit] if unit else (await repo.units_of(case_id, answered_only=True) or await repo.units_of(case_id))
+        for u in units:
+            await repo.touch(case_id, u, latest={"satisfaction": p["satisfaction"]})
+    elif kind == "ClocksUpdated":
+        await _apply_clocks(case_id, p.get("clocks") or [], repo, kinds)
+    elif kind == "SupervisionActionIssued":
+        for named in p.get("case_ids") or [case_id]:
+            await repo.note_action(p["action_id"], named, unit, p["rung"], env.occurred_at)
+
+
+async def _apply_clocks(case_id: str, clocks: list[dict[str, Any]], repo: FactsRepository, kinds: ClockKinds) -> None:
+    columns = {kinds.sign_for: "sign_deadline", kinds.close: "close_deadline"}
+    for clock in clocks:
+        column = columns.get(clock.get("kind", ""))
+        deadline = _time(clock.get("deadline"))
+        if column is None or deadline is None:
+            continue
+        if clock.get("unit"):
+            await repo.touch(case_id, clock["unit"], latest={column: deadline})
+        else:  # a clock of the whole case binds whichever unit holds it, now or later
+            await repo.note_case(case_id, **{column: deadline})
+            await repo.set_on_rows(case_id, **{column: deadline})

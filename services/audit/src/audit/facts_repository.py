@@ -1,0 +1,90 @@
+"""SQL of the per-case facts the assessment and the monthly analysis read (upserts, order-tolerant)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from audit.orm import RUNGS, actions, cases, facts
+from audit.repository import upsert
+
+# Columns a new facts row takes from the case's index row when it has them.
+_FROM_CASE = ("district", "category", "region_code", "received_at", "sign_deadline", "close_deadline")
+
+
+class FactsRepository:
+    """Merges events into case_index, case_facts and supervision_actions whatever order they arrive in."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def note_case(self, case_id: str, **values: Any) -> None:
+        """Upsert the case's index row; given non-null values win, others keep what is stored."""
+        values = {k: v for k, v in values.items() if v is not None}
+        stmt = upsert(self.session, cases).values(case_id=case_id, **values)
+        if values:
+            stmt = stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_={
+                k: func.coalesce(stmt.excluded[k], cases.c[k]) for k in values})
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=[cases.c.case_id])
+        await self.session.execute(stmt)
+
+    async def case_row(self, case_id: str) -> Any | None:
+        """The case's index row."""
+        return (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
+
+    async def touch(self, case_id: str, unit: str, *, first: Mapping[str, Any] | None = None,
+                    latest: Mapping[str, Any] | None = None, add: Mapping[str, int] | None = None) -> None:
+        """Upsert the (case, unit) row: `first` keeps the earliest stored value, `latest` a new non-null value wins,
+        `add` is summed; a new row starts from the case's index row."""
+        first, latest, add = dict(first or {}), dict(latest or {}), dict(add or {})
+        case = await self.case_row(case_id)
+        base = {k: getattr(case, k) for k in _FROM_CASE if case is not None and getattr(case, k) is not None}
+        base = {k: v for k, v in base.items() if k not in first and k not in latest}
+        values = {"returns": 0, "transfers": 0, **{f"actions_{r}": 0 for r in RUNGS}, **base, **first, **latest, **add}
+        stmt = upsert(self.session, facts).values(case_id=case_id, unit=unit, **values)
+        ex = stmt.excluded
+        set_: dict[str, Any] = {}
+        for k in (*base, *first):
+            set_[k] = func.coalesce(facts.c[k], ex[k])
+        for k in latest:
+            set_[k] = func.coalesce(ex[k], facts.c[k])
+        for k in add:
+            set_[k] = facts.c[k] + ex[k]
+        if not set_:
+            await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[facts.c.case_id, facts.c.unit]))
+            return
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=[facts.c.case_id, facts.c.unit],
+                                                              set_=set_))
+
+    async def units_of(self, case_id: str, *, answered_only: bool = False) -> list[str]:
+        """Units with a facts row for the case (only those that replied or closed, when asked)."""
+        query = select(facts.c.unit).where(facts.c.case_id == case_id)
+        if answered_only:
+            query = query.where((facts.c.replied_at.isnot(None)) | (facts.c.closed_at.isnot(None)))
+        return [r.unit for r in await self.session.execute(query.order_by(facts.c.unit))]
+
+    async def set_on_rows(self, case_id: str, **values: Any) -> None:
+        """Set the non-null values on every facts row of the case (facts learnt after the rows were made)."""
+        values = {k: v for k, v in values.items() if v is not None}
+        if values:
+            await self.session.execute(update(facts).where(facts.c.case_id == case_id).values(**values))
+
+    async def merged_into(self, case_id: str) -> list[str]:
+        """Cases merged into this one (并单)."""
+        rows = await self.session.execute(select(cases.c.case_id).where(cases.c.merged_into == case_id))
+        return [r.case_id for r in rows]
+
+    async def note_action(self, action_id: str, case_id: str, unit: str | None, rung: str, at: datetime) -> None:
+        """Record that a supervision action names a case and count it on the unit's row, once however often
+        it is redelivered."""
+        stmt = upsert(self.session, actions).values(action_id=action_id, case_id=case_id, unit=unit, rung=rung,
+                                                    issued_at=at)
+        done = await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[actions.c.action_id,
+                                                                                      actions.c.case_id]))
+        if done.rowcount == 1 and unit and rung in RUNGS:
+            await self.touch(case_id, unit, add={f"actions_{rung}": 1})

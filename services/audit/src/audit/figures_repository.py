@@ -1,0 +1,89 @@
+"""Assessment figures and monthly counts in SQL (GROUP BY with FILTER), the same rules as domain/kpi.py.
+
+The pure `assess_units` / `assess_districts` are the reference; these queries compute the same figures
+where the rows live, so a year of a city's cases is one scan of case_facts by received_at.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from audit.domain.kpi import SATISFIED_LEVELS, Figures, Rate
+from audit.orm import RUNGS, cases, facts
+
+f = facts.c
+# Supervision actions are counted onto each row as they arrive (facts_repository.note_action): no join here.
+
+
+def _on_time(done: Any, deadline: Any, as_of: datetime) -> tuple[Any, Any]:
+    # numerator: done by the deadline (or with none); denominator: done, or due by as_of and not done.
+    numerator = func.count().filter(and_(done.isnot(None), or_(deadline.is_(None), done <= deadline)))
+    denominator = func.count().filter(or_(done.isnot(None), and_(deadline.isnot(None), deadline <= as_of)))
+    return numerator, denominator
+
+
+def _figures_query(key: Any, start: datetime, end: datetime, as_of: datetime) -> Any:
+    sign_n, sign_d = _on_time(f.signed_at, f.sign_deadline, as_of)
+    close_n, close_d = _on_time(f.closed_at, f.close_deadline, as_of)
+    answered = or_(f.replied_at.isnot(None), f.closed_at.isnot(None))
+    return (
+        select(
+            key.label("key"),
+            func.count().label("received"),
+            sign_n.label("sign_n"), sign_d.label("sign_d"),
+            close_n.label("close_n"), close_d.label("close_d"),
+            func.count().filter(and_(answered, f.resolved.is_(True))).label("res_n"),
+            func.count().filter(answered).label("res_d"),
+            func.count().filter(f.satisfaction.in_(sorted(SATISFIED_LEVELS))).label("sat_n"),
+            func.count().filter(f.satisfaction.isnot(None)).label("sat_d"),
+            func.coalesce(func.sum(f.returns), 0).label("returns"),
+            func.coalesce(func.sum(f.transfers), 0).label("transfers"),
+            *(func.coalesce(func.sum(f[f"actions_{rung}"]), 0).label(f"a_{rung}") for rung in RUNGS),
+        )
+        .where(f.received_at >= start, f.received_at < end, key.isnot(None))
+        .group_by(key)
+        .order_by(key)
+    )
+
+
+class FiguresRepository:
+    """Read-only queries behind /v1/assessment and /v1/analysis."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def assess(self, by: str, start: datetime, end: datetime, as_of: datetime) -> list[Figures]:
+        """Figures per `unit` or `district` for cases received in [start, end), clocks judged at `as_of`."""
+        key = f.unit if by == "unit" else f.district
+        rows = (await self.session.execute(_figures_query(key, start, end, as_of))).all()
+        received = {r.key: r.received for r in rows}
+        if by != "unit":
+            # A case handled by two units of a district is received once: count distinct cases with a hash
+            # aggregate over (district, case) rather than COUNT(DISTINCT), which sorts every row.
+            pairs = (select(key.label("key"), f.case_id).where(f.received_at >= start, f.received_at < end,
+                                                                key.isnot(None)).group_by(key, f.case_id).subquery())
+            received = dict((await self.session.execute(
+                select(pairs.c.key, func.count()).group_by(pairs.c.key))).tuples().all())
+        return [
+            Figures(key=r.key, received=received[r.key], on_time_sign_for=Rate(r.sign_n, r.sign_d),
+                    on_time_closure=Rate(r.close_n, r.close_d), resolution=Rate(r.res_n, r.res_d),
+                    satisfaction=Rate(r.sat_n, r.sat_d), returns=int(r.returns), transfers=int(r.transfers),
+                    actions_by_rung={rung: n for rung in sorted(RUNGS) if (n := int(getattr(r, f"a_{rung}")))})
+            for r in rows
+        ]
+
+    async def counts(self, start: datetime, end: datetime, by: str) -> Counter[tuple[str, str]]:
+        """Cases received in [start, end) per (category, area); area is the district or the region code."""
+        area = cases.c.district if by == "district" else cases.c.region_code
+        area = func.coalesce(area, "unknown")
+        category = func.coalesce(cases.c.category, "unknown")
+        rows = await self.session.execute(
+            select(category.label("category"), area.label("area"), func.count().label("n"))
+            .where(cases.c.received_at >= start, cases.c.received_at < end)
+            .group_by(category, area))
+        return Counter({(r.category, r.area): r.n for r in rows})
