@@ -45,7 +45,7 @@ def create_messaging_tables(op) -> None:  # type: ignore[no-untyped-def]
     """Alembic ``upgrade`` step for the messaging tables (called from each service's first migration)."""
     md = MetaData()
     for table in messaging_tables(md):
-        op.create_table(table.name, *[c.copy() for c in table.columns])
+        op.create_table(table.name, *[c._copy() for c in table.columns])  # fresh, unbound copies
     for table in md.sorted_tables:
         for index in table.indexes:
             op.create_index(index.name, table.name, [c.name for c in index.columns], unique=index.unique,
