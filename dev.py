@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PACKAGES = ["libs/common", "services/intake", "services/dispatch", "services/escalation", "services/audit"]
-TEST_DEPS = ["pytest", "pytest-asyncio", "pytest-timeout", "hypothesis"]
+TEST_DEPS = ["pytest", "pytest-asyncio", "pytest-timeout", "hypothesis", "check-jsonschema"]
 
 
 def venv_python() -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import secrets
 import signal
 import socket
@@ -26,6 +25,7 @@ from caseflow_common import topics
 from caseflow_common.auth import Role, TokenCodec
 from caseflow_common.directory import load_units
 from caseflow_common.messaging.kafka import ensure_topics
+from caseflow_common.settings import child_environment
 
 SERVICE_NAMES = ("intake", "dispatch", "escalation", "audit")
 SERVICES = {name: 8001 + i for i, name in enumerate(SERVICE_NAMES)}  # API.md default ports
@@ -106,8 +106,7 @@ def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
 
 
 def service_env(stack: Stack, name: str, port: int, secret: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_")}
-    env.update({
+    return child_environment({
         "CASEFLOW_ENV": "dev", "CASEFLOW_HTTP_HOST": stack.host, "CASEFLOW_HTTP_PORT": str(port),
         "CASEFLOW_DATABASE_URL": f"sqlite+aiosqlite:///{stack.var / (name + '.db')}",
         "CASEFLOW_KAFKA_BOOTSTRAP": stack.bootstrap, "CASEFLOW_KAFKA_IDEMPOTENCE": "false",
@@ -115,7 +114,6 @@ def service_env(stack: Stack, name: str, port: int, secret: str, data_dir: Path)
         "CASEFLOW_CREATE_TOPICS": "true", "CASEFLOW_CONSUMER_SESSION_TIMEOUT_MS": "2000",
         "CASEFLOW_CONSUMER_REBALANCE_TIMEOUT_MS": "2000",
     })
-    return env
 
 
 def wait_ready(host: str, port: int, proc: subprocess.Popen, timeout: float) -> None:

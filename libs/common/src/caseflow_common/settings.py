@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_MARK = "dev-only-"
@@ -54,3 +55,28 @@ class CommonSettings(BaseSettings):
     @property
     def group_id(self) -> str:
         return self.consumer_group or f"caseflow-{self.service_name}"
+
+
+class TestSettings(BaseSettings):
+    """Knobs of the test suite itself (``CASEFLOW_TEST_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CASEFLOW_TEST_", extra="ignore")
+    __test__ = False  # not a test class
+
+    postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    require_postgres: bool = Field(default=False, description="fail instead of skip when PostgreSQL is unreachable (CI)")
+
+    @field_validator("require_postgres", mode="before")
+    @classmethod
+    def _blank_is_false(cls, v: object) -> object:
+        return False if v == "" else v
+
+
+def child_environment(overrides: dict[str, str]) -> dict[str, str]:
+    """Environment for a child service process: ours minus any CASEFLOW_* variable, plus ``overrides``.
+
+    This module is the one place that touches the process environment (ARCHITECTURE.md rule 9).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_")}
+    env.update(overrides)
+    return env

@@ -7,7 +7,6 @@ and SQLite + PostgreSQL (127.0.0.1:5432) — no mocks of either.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import tempfile
@@ -27,11 +26,13 @@ from caseflow_common import topics
 from caseflow_common.auth import Role, TokenCodec
 from caseflow_common.devstack import start_broker
 from caseflow_common.messaging.kafka import ensure_topics
+from caseflow_common.settings import TestSettings
 
 REPO = Path(__file__).resolve().parents[4]
 DATA_DIR = REPO / "data" / "demo"
 TEST_SECRET = "test-secret-" + "x" * 40
-PG_ADMIN_DSN = os.environ.get("CASEFLOW_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_SETTINGS = TestSettings()
+PG_ADMIN_DSN = TEST_SETTINGS.postgres_dsn
 
 
 def free_port() -> int:
@@ -138,7 +139,7 @@ async def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     """Parametrises a test over SQLite and PostgreSQL. PostgreSQL is skipped only where no server is reachable,
     and is mandatory when CASEFLOW_TEST_REQUIRE_POSTGRES=1 (CI)."""
     if request.param == "postgres" and not _postgres_reachable():
-        if os.environ.get("CASEFLOW_TEST_REQUIRE_POSTGRES") == "1":
+        if TEST_SETTINGS.require_postgres:
             pytest.fail("PostgreSQL is required (CASEFLOW_TEST_REQUIRE_POSTGRES=1) but 127.0.0.1:5432 is unreachable")
         pytest.skip("no PostgreSQL reachable on 127.0.0.1:5432")
     factory = DatabaseFactory(request.param, tmp_path_factory.mktemp(f"db-{request.param}"))

@@ -31,6 +31,8 @@ class CaseDispatched(_UnitEvent):
     region_code: str = ""
     district_code: str | None = None
     received_at: datetime | None = None
+    reason: str | None = Field(
+        default=None, description="why: rule, suspected_crime, redispatch (after a return), transfer, coordinated, reopened")
 
 
 @register
@@ -64,6 +66,8 @@ class CaseReturned(_UnitEvent):
     event_type = "CaseReturned"
     reason: str
     return_count: int = 1
+    next_step: Literal["redispatch", "coordination"] = "redispatch"
+    suggested_unit: str | None = None
 
 
 @register

@@ -20,6 +20,9 @@ class ClockView(Payload):
     provisional: bool = Field(default=False, description="deadline falls in a year whose calendar is not published")
     unit: str | None = None
     cycle: int = 1
+    started_at: datetime | None = None
+    warn_at: datetime | None = Field(default=None, description="when 催办 fires (None while paused before it)")
+    met_at: datetime | None = None
 
 
 @register
@@ -53,6 +56,9 @@ class SupervisionActionIssued(Payload):
     clock_kind: str | None = None
     rectification_deadline: datetime | None = None
     policy_version: int | None = None
+    cycle: int = 1
+    issued_at: datetime | None = Field(default=None, description="the moment the rung fell due")
+    provisional: bool = False
 
 
 @register
@@ -62,6 +68,7 @@ class SupervisionActionResolved(Payload):
     rung: Rung
     unit: str | None
     rectification: str = ""
+    resolved_at: datetime | None = None
 
 
 @register
@@ -79,3 +86,4 @@ class PatternWarningRaised(Payload):
     window_end: datetime | None = None
     count: int = 0
     case_ids: list[str] = Field(default_factory=list)
+    rate: float | None = Field(default=None, description="satisfaction rate (low_satisfaction only)")

@@ -43,6 +43,8 @@ class CaseReceived(Payload):
     whistleblower: bool = False
     requester: MaskedRequester | None = Field(default=None, description="masked; null when identity is withheld")
     reporter_id: str | None = Field(default=None, description="grid member id for grid reports")
+    repeat_of: str | None = Field(
+        default=None, description="the open case this repeat request joins (并单); a CaseMerged follows")
 
 
 @register
