@@ -51,6 +51,14 @@ class UnitOfWork:
         row = await self.session.execute(select(self._processed.c.event_id).where(self._processed.c.event_id == event_id))
         return row.first() is not None
 
+    async def processed_among(self, event_ids: list[str]) -> set[str]:
+        """Which of these event ids were applied before (one query for a whole batch)."""
+        if not event_ids:
+            return set()
+        col = self._processed.c.event_id
+        rows = await self.session.execute(select(col).where(col.in_(event_ids)))
+        return {r[0] for r in rows}
+
     async def mark_processed(self, event_id: str, consumer: str) -> None:
         await self.session.execute(
             insert(self._processed).values(event_id=event_id, consumer=consumer, processed_at=self.clock()))

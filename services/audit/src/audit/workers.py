@@ -7,6 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
+from caseflow_common.lease import Lease
 from caseflow_common.runtime import Loop, ServiceRuntime
 from audit import metrics
 from audit.anchors import AnchorRepository
@@ -46,8 +47,10 @@ async def release_overdue_once(runtime: ServiceRuntime, recorder: Recorder, hold
     return released
 
 
-async def anchor_once(runtime: ServiceRuntime) -> None:
-    """Take one anchor over every case head."""
+async def anchor_once(runtime: ServiceRuntime, lease: Lease | None = None) -> None:
+    """Take one anchor over every case head (only the replica holding the anchor lease does)."""
+    if lease is not None and not await lease.acquire():
+        return
     async with runtime.uow() as uow:
         anchor = await AnchorRepository(uow.session).take(runtime.clock())
         await uow.commit()
@@ -76,8 +79,10 @@ def background_loops(settings: Settings, recorder: Recorder) -> list[Callable[[S
                                   "held")
 
     def anchor_loop(runtime: ServiceRuntime) -> Loop:
+        lease = Lease(runtime.sessions, runtime.leases, "audit-anchor",
+                      timedelta(seconds=2 * settings.anchor_interval_s), runtime.clock)
         return lambda stop: _after(settings.anchor_interval_s, stop, lambda: every(
-            settings.anchor_interval_s, stop, lambda: anchor_once(runtime), "anchor"))
+            settings.anchor_interval_s, stop, lambda: anchor_once(runtime, lease), "anchor"))
 
     def gauge_loop(runtime: ServiceRuntime) -> Loop:
         return lambda stop: every(settings.gauge_interval_s, stop, lambda: refresh_gauges(runtime), "gauges")

@@ -9,27 +9,35 @@ from typing import Callable
 from fastapi import FastAPI
 
 import caseflow_common.contracts  # noqa: F401  (registers event models)
-from caseflow_common import directory, topics
+from caseflow_common import topics
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
-from dispatch import api, handlers
+
+from dispatch.api import routers
+from dispatch.commands import CaseActions
+from dispatch.context import DispatchContext
+from dispatch.handlers import handler_map
 from dispatch.orm import metadata
-from dispatch.routing_slice import Directory
+from dispatch.reference import load_reference
+from dispatch.routing_store import RoutingStore
 from dispatch.settings import Settings
+from dispatch.state_gauge import state_gauge_loop
+from dispatch.uow import DispatchUnitOfWork
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[ServiceRuntime, FastAPI]:
-    d = Directory(
-        regions={r.code: r for r in directory.load_regions(settings.data_dir)},
-        units={u.code: u for u in directory.load_units(settings.data_dir)},
-        categories={c.code: c for c in directory.load_categories(settings.data_dir)},
-        routing=directory.load_routing(settings.data_dir),
-    )
+    """The dispatch runtime (consumer of intake and escalation events) and its HTTP app."""
+    reference = load_reference(settings.data_dir)
+    ctx = DispatchContext(reference=reference,
+                          routing=RoutingStore(reference, crime_unit_kind=settings.crime_unit_kind,
+                                              refresh_s=settings.routing_refresh_s),
+                          max_returns=settings.max_returns, crime_unit_kind=settings.crime_unit_kind)
     spec = ServiceSpec(name="dispatch", metadata=metadata, migrations=Path(__file__).parent / "migrations",
-                       own_topic=topics.DISPATCH, consumes=[topics.INTAKE],
-                       handlers={"CaseReceived": handlers.on_case_received(d)})
+                       own_topic=topics.DISPATCH, consumes=[topics.INTAKE, topics.ESCALATION],
+                       handlers=handler_map(ctx), uow_class=DispatchUnitOfWork, loops=[state_gauge_loop])
     runtime = ServiceRuntime(spec, settings, clock)
-    runtime.state["directory"] = d
+    runtime.state["context"] = ctx
+    runtime.state["actions"] = CaseActions(ctx)
     app = create_app(runtime, title="caseflow dispatch",
-                     description="Routing, department and coordination work APIs.", routers=[api.router])
+                     description="Routing, department and coordination work APIs.", routers=routers)
     return runtime, app

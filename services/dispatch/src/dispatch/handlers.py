@@ -1,38 +1,147 @@
-"""dispatch event handlers: CaseReceived -> routing decision -> CaseDispatched / CaseSentToCoordination."""
+"""Reactions to other services' events: route new cases, merge repeats, reopen, attach supervision."""
 
 from __future__ import annotations
 
-from caseflow_common.contracts.dispatch import CaseDispatched, CaseSentToCoordination
-from caseflow_common.contracts.intake import CaseReceived
-from caseflow_common.events import SYSTEM, Envelope, new_event
-from caseflow_common.uow import UnitOfWork
-from sqlalchemy import insert, select
+import logging
+from typing import Any
 
-from dispatch.orm import work_cases
-from dispatch.routing_slice import Directory, route
+from caseflow_common.contracts import escalation as esc
+from caseflow_common.contracts import intake
+from caseflow_common.events import SYSTEM, Envelope
+from caseflow_common.messaging.consumer import Handler
+
+from dispatch.context import DispatchContext
+from dispatch.dispatching import apply_decision, decide
+from dispatch.domain import CaseStatus, DomainError, WorkCase
+from dispatch.domain.masking import mask_name, mask_phone
+from dispatch.publishing import record
+from dispatch.repository import CaseFile
+from dispatch.uow import DispatchUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
-def on_case_received(directory: Directory):  # type: ignore[no-untyped-def]
-    async def handle(env: Envelope, uow: UnitOfWork) -> None:
+def _facts(ctx: DispatchContext, *, category: str, channel: str, region_code: str, received_at: Any,
+           **more: Any) -> dict[str, Any]:
+    facts = {"category": category, "urgency": "normal", "channel": channel, "kind": "request",
+             "region_code": region_code, "district_code": ctx.reference.district_of(region_code),
+             "description": "", "address": "", "requester_name": None, "requester_phone": None,
+             "received_at": received_at}
+    facts.update(more)
+    return facts
+
+
+def on_case_received(ctx: DispatchContext) -> Handler:
+    async def handle(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
         """Route a new case to its department, or to the coordination institution."""
-        event: CaseReceived = env.typed()  # type: ignore[assignment]
-        exists = (await uow.session.execute(select(work_cases.c.case_id).where(work_cases.c.case_id == env.case_id))).first()
-        if exists:
-            return  # already routed (a replay of the same case under another event id)
-        decision = route(directory, event.category, event.region_path or [event.region_code])
+        event: intake.CaseReceived = env.typed()  # type: ignore[assignment]
+        if await uow.cases.exists(env.case_id):
+            return  # routed before (a replay under another event id) or already merged
         now = uow.clock()
-        await uow.session.execute(insert(work_cases).values(
-            case_id=env.case_id, status="coordinating" if decision.coordination else "dispatched", unit=decision.unit,
-            category=event.category, urgency=event.urgency, channel=event.channel, region_code=event.region_code,
-            description=event.description, received_at=event.received_at, updated_at=now, returns=0, cycle=1,
-            rule_id=decision.rule_id, routing_version=decision.version))
-        common = dict(unit=decision.unit, at=now, unit_name=directory.units[decision.unit].name,
-                      routing_version=decision.version, category=event.category, urgency=event.urgency,
-                      channel=event.channel, region_code=event.region_code, received_at=event.received_at,
-                      district_code=directory.district_of(event.region_path))
-        payload = (CaseSentToCoordination(level=directory.units[decision.unit].level, reason=decision.reason, **common)
-                   if decision.coordination else CaseDispatched(rule_id=decision.rule_id, **common))
-        uow.emit(new_event(payload, case_id=env.case_id, producer="dispatch", actor=SYSTEM, occurred_at=now,
-                           causation=env))
+        # Whistleblowers' and anonymous requesters' identity never reaches a department (GZ Art. 20).
+        requester = None if event.anonymous or event.whistleblower else event.requester
+        file = CaseFile(WorkCase(case_id=env.case_id), _facts(
+            ctx, category=event.category, channel=event.channel, region_code=event.region_code,
+            received_at=event.received_at, urgency=event.urgency, kind=event.kind, description=event.description,
+            address=event.address, requester_name=mask_name(requester.name) if requester else None,
+            requester_phone=mask_phone(requester.phone) if requester else None))
+        table = await ctx.routing.current(uow.routing, now=now)
+        decision = decide(table, ctx.reference, file)
+        apply_decision(file, decision, now=now)
+        await uow.cases.add(file, now)
+        await record(uow, file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env,
+                     reason=decision.reason.value)
 
-    return handle
+    return handle  # type: ignore[return-value]
+
+
+def on_case_merged(ctx: DispatchContext) -> Handler:
+    async def handle(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
+        """A repeat request joined an open case: link it there; the repeat itself is merged (并单)."""
+        event: intake.CaseMerged = env.typed()  # type: ignore[assignment]
+        now = uow.clock()
+        await uow.cases.add_merge(event.into_case_id, env.case_id, event.received_at)
+        file = await uow.cases.get(env.case_id)
+        if file is None:
+            # Never routed here: keep a merged record so a late CaseReceived does not dispatch it.
+            file = CaseFile(WorkCase(case_id=env.case_id), _facts(
+                ctx, category=event.category, channel=event.channel, region_code=event.region_code,
+                received_at=event.received_at))
+            file.case.merge(event.into_case_id, at=now)
+            await uow.cases.add(file, now)
+        elif file.case.status is not CaseStatus.MERGED:
+            try:
+                file.case.merge(event.into_case_id, at=now)
+            except DomainError:
+                # Intake decided the merge; dispatch records the fact even after signing for.
+                file.case.status, file.case.merged_into = CaseStatus.MERGED, event.into_case_id
+            await uow.cases.save(file, now)
+        await record(uow, file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env)
+
+    return handle  # type: ignore[return-value]
+
+
+def on_case_reopened(ctx: DispatchContext) -> Handler:
+    async def handle(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
+        """A dissatisfied evaluation: the same unit gets the case again in a new cycle (GZ Art. 17)."""
+        event: intake.CaseReopened = env.typed()  # type: ignore[assignment]
+        file = await uow.cases.get(env.case_id)
+        if file is None or event.cycle <= file.case.cycle:
+            return  # unknown case, or a stale / repeated reopen
+        now = uow.clock()
+        case = file.case
+        try:
+            case.reopen(event.cycle, at=now, reason=event.reason)
+        except DomainError as exc:
+            log.warning("reopen ignored", extra={"reason": exc.reason})
+            return
+        await uow.cases.end_assignments(case.case_id)
+        if case.unit:
+            role = "lead" if case.role == "lead" else "sole"
+            case.dispatch(case.unit, at=now, role=role, rule_id=file.facts["rule_id"],
+                          routing_version=file.facts["routing_version"])
+            file.changes.update(dispatched_at=now)
+            reason = "reopened"
+        else:
+            decision = decide(await ctx.routing.current(uow.routing, now=now), ctx.reference, file)
+            apply_decision(file, decision, now=now)
+            reason = decision.reason.value
+        await uow.cases.save(file, now)
+        await record(uow, file, case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=reason)
+
+    return handle  # type: ignore[return-value]
+
+
+async def on_supervision_issued(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
+    """督办 and the rungs above it: attach the action to every case it names."""
+    event: esc.SupervisionActionIssued = env.typed()  # type: ignore[assignment]
+    for case_id in event.case_ids or [env.case_id]:
+        await uow.cases.record_alert(action_id=event.action_id, case_id=case_id, kind="supervision",
+                                     rung=event.rung, unit=event.unit, clock_kind=event.clock_kind,
+                                     deadline=event.rectification_deadline, at=env.occurred_at)
+
+
+async def on_supervision_resolved(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
+    """The addressed unit rectified: the action is resolved on its cases."""
+    event: esc.SupervisionActionResolved = env.typed()  # type: ignore[assignment]
+    await uow.cases.resolve_alert(event.action_id, env.occurred_at)
+
+
+async def on_sla_warning(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
+    """预警: a clock of the case nears its deadline."""
+    event: esc.SlaWarningIssued = env.typed()  # type: ignore[assignment]
+    await uow.cases.record_alert(action_id=str(env.event_id), case_id=env.case_id, kind="sla_warning",
+                                 rung="warning", unit=event.unit, clock_kind=event.clock_kind,
+                                 deadline=event.deadline, at=env.occurred_at)
+
+
+def handler_map(ctx: DispatchContext) -> dict[str, Handler]:
+    """Event type -> handler (explicit)."""
+    return {
+        "CaseReceived": on_case_received(ctx),
+        "CaseMerged": on_case_merged(ctx),
+        "CaseReopened": on_case_reopened(ctx),
+        "SupervisionActionIssued": on_supervision_issued,  # type: ignore[dict-item]
+        "SupervisionActionResolved": on_supervision_resolved,  # type: ignore[dict-item]
+        "SlaWarningIssued": on_sla_warning,  # type: ignore[dict-item]
+    }

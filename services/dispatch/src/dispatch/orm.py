@@ -1,11 +1,11 @@
-"""dispatch's own tables: the department-side view of each case and its routing decisions."""
+"""dispatch's own tables: the department-side view of each case, routing versions, assignments, the action log."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, Table, Text
 
 from caseflow_common.db import new_metadata
-from caseflow_common.messaging.tables import messaging_tables
+from caseflow_common.messaging.tables import BigId, messaging_tables
 
 metadata = new_metadata()
 outbox, processed_events, leases = messaging_tables(metadata)
@@ -13,17 +13,93 @@ outbox, processed_events, leases = messaging_tables(metadata)
 work_cases = Table(
     "work_cases", metadata,
     Column("case_id", String(40), primary_key=True),
+    # handling state (dispatch.domain.WorkCase)
     Column("status", String(20), nullable=False),
-    Column("unit", String(40), nullable=False, index=True),
+    Column("unit", String(40), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("returns", Integer, nullable=False),
+    Column("transfers", Integer, nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("replied", Boolean, nullable=False),
+    Column("resolved", Boolean, nullable=True),
+    Column("coordination_unit", String(40), nullable=True),
+    Column("needs_coordination", Boolean, nullable=False),
+    Column("suspended_from", String(20), nullable=True),
+    Column("merged_into", String(40), nullable=True),
+    # what the department sees (requester already masked; null when anonymous)
     Column("category", String(80), nullable=False),
     Column("urgency", String(20), nullable=False),
     Column("channel", String(20), nullable=False),
+    Column("kind", String(20), nullable=False),
     Column("region_code", String(40), nullable=False),
+    Column("district_code", String(40), nullable=True),
     Column("description", Text, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("returns", Integer, nullable=False, default=0),
-    Column("cycle", Integer, nullable=False, default=1),
-    Column("rule_id", String(80), nullable=True),
+    Column("address", Text, nullable=False),
+    Column("requester_name", String(80), nullable=True),
+    Column("requester_phone", String(40), nullable=True),
+    # the routing decision: which rule of which table version decided it, and why
+    Column("rule_id", String(120), nullable=True),
     Column("routing_version", Integer, nullable=True),
+    Column("routing_reason", String(30), nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("dispatched_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("row_version", Integer, nullable=False),  # optimistic lock against concurrent actions
+)
+Index("ix_work_cases_unit_status", work_cases.c.unit, work_cases.c.status)
+Index("ix_work_cases_status", work_cases.c.status)
+
+routing_versions = Table(
+    "routing_versions", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("rules", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(120), nullable=False),
+)
+
+assignments = Table(
+    "assignments", metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("unit", String(40), primary_key=True),
+    Column("cycle", Integer, primary_key=True),
+    Column("role", String(20), nullable=False),  # lead / assisting / coordination
+    Column("active", Boolean, nullable=False),
+    Column("assigned_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_assignments_unit_active", assignments.c.unit, assignments.c.active)
+
+case_actions = Table(
+    "case_actions", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("unit", String(40), nullable=True),
+    Column("actor_role", String(20), nullable=False),
+    Column("actor_id", String(120), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_case_actions_case_id", case_actions.c.case_id)
+
+merged_cases = Table(
+    "merged_cases", metadata,
+    Column("into_case_id", String(40), primary_key=True),
+    Column("case_id", String(40), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+supervision_actions = Table(
+    "supervision_actions", metadata,
+    Column("action_id", String(60), primary_key=True),
+    Column("case_id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),  # supervision / sla_warning
+    Column("rung", String(20), nullable=False),
+    Column("unit", String(40), nullable=True),
+    Column("status", String(20), nullable=False),  # open / resolved
+    Column("clock_kind", String(40), nullable=True),
+    Column("deadline", DateTime(timezone=True), nullable=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
 )

@@ -12,18 +12,34 @@ import caseflow_common.contracts  # noqa: F401  (registers event models)
 from caseflow_common import directory, topics
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
-from intake import api
+from intake import api, open311_api, projection
+from intake.context import IntakeContext, IntakeUnitOfWork
 from intake.orm import metadata
+from intake.privacy import PhoneVault
 from intake.settings import Settings
 
 
+def build_context(settings: Settings) -> IntakeContext:
+    """Reference data from the data directory, the phone vault from the settings' keys."""
+    return IntakeContext(
+        categories={c.code: c for c in directory.load_categories(settings.data_dir)},
+        regions={r.code: r for r in directory.load_regions(settings.data_dir)},
+        vault=PhoneVault(settings.phone_encryption_keys, settings.phone_hash_key),
+        case_number_prefix=settings.case_number_prefix,
+        repeat_distance_m=settings.repeat_distance_m,
+        withheld_view_roles=frozenset(settings.identity_withheld_view_roles),
+        expected_clock=settings.open311_expected_clock,
+    )
+
+
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[ServiceRuntime, FastAPI]:
+    """The intake runtime (consuming dispatch and escalation for the status projection) and its app."""
     spec = ServiceSpec(name="intake", metadata=metadata, migrations=Path(__file__).parent / "migrations",
-                       own_topic=topics.INTAKE)
+                       own_topic=topics.INTAKE, consumes=[topics.DISPATCH, topics.ESCALATION],
+                       handlers=projection.handler_map(), uow_class=IntakeUnitOfWork)
     runtime = ServiceRuntime(spec, settings, clock)
-    runtime.state["categories"] = {c.code: c for c in directory.load_categories(settings.data_dir)}
-    runtime.state["regions"] = {r.code: r for r in directory.load_regions(settings.data_dir)}
+    runtime.state["ctx"] = build_context(settings)
     app = create_app(runtime, title="caseflow intake",
                      description="Hotline and grid reports, case status for hotline systems, return visits, Open311.",
-                     routers=[api.router])
+                     routers=[api.router, api.cases_router, open311_api.router])
     return runtime, app

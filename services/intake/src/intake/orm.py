@@ -1,8 +1,8 @@
-"""intake's own tables: cases, requester identities (kept apart from the case body), counters."""
+"""intake's own tables: cases, requester identities (apart from the case body), counters, the status projection."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text, UniqueConstraint)
 
 from caseflow_common.db import new_metadata
 from caseflow_common.messaging.tables import messaging_tables
@@ -21,23 +21,72 @@ cases = Table(
     Column("urgency", String(20), nullable=False),
     Column("description", Text, nullable=False),
     Column("region_code", String(40), nullable=False),
+    Column("grid_code", String(40), nullable=True),
     Column("address", String(200), nullable=False, default=""),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("reporter_id", String(64), nullable=True),
+    Column("withheld", Boolean, nullable=False, default=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(20), nullable=False),
+    Column("merged_into", String(40), nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_cases_channel_external_id"),
+    Index("ix_cases_category_grid", "category", "grid_code"),
+    Index("ix_cases_category_received", "category", "received_at"),
+    Index("ix_cases_merged_into", "merged_into"),
 )
 
+# Personal data lives here only: name and phone encrypted, plus a keyed hash to find a caller's cases (GZ Art. 15).
 requesters = Table(
     "requesters", metadata,
     Column("case_id", String(40), primary_key=True),
-    Column("name", String(200), nullable=True),
-    Column("phone", String(400), nullable=True),
+    Column("name_encrypted", String(600), nullable=True),
+    Column("phone_encrypted", String(400), nullable=True),
+    Column("phone_hash", String(64), nullable=True),
     Column("anonymous", Boolean, nullable=False, default=False),
+    Index("ix_requesters_phone_hash", "phone_hash"),
 )
 
 counters = Table(
     "counters", metadata,
     Column("name", String(40), primary_key=True),
     Column("value", Integer, nullable=False),
+)
+
+# The read model for hotline systems, fed by dispatch and escalation events; no personal data.
+case_status = Table(
+    "case_status", metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("unit", String(60), nullable=True),
+    Column("unit_name", String(200), nullable=True),
+    Column("cycle", Integer, nullable=False, default=1),
+    Column("clocks", Text, nullable=False, default="[]"),
+    Column("clocks_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_case_status_status", "status"),
+)
+
+case_steps = Table(
+    "case_steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("unit", String(60), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("cycle", Integer, nullable=False, default=1),
+    Index("ix_case_steps_case_id", "case_id"),
+)
+
+visits = Table(
+    "visits", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("contacted", Boolean, nullable=False),
+    Column("satisfaction", String(30), nullable=True),
+    Column("comment", Text, nullable=False, default=""),
+    Column("visited_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "cycle", name="uq_visits_case_id_cycle"),
 )

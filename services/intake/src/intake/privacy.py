@@ -1,4 +1,4 @@
-"""Requester phone numbers at rest: encrypted with rotatable keys, matched through a keyed hash (GZ Art. 15; SZ Art. 18)."""
+"""Requester phone numbers (and names) at rest: encrypted with rotatable keys, matched through a keyed hash (GZ Art. 15; SZ Art. 18)."""
 
 from __future__ import annotations
 
@@ -58,8 +58,12 @@ class PhoneVault:
         """A token of the canonical phone, encrypted with the newest key."""
         return self._fernet.encrypt(self._canonical(phone).encode("utf-8")).decode("ascii")
 
+    def seal(self, text: str) -> str:
+        """A token of any personal text (e.g. the requester's name), as it was given, with the newest key."""
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
     def decrypt(self, token: str) -> str:
-        """The phone inside a token made with any configured key; VaultError otherwise."""
+        """The phone (or sealed text) inside a token made with any configured key; VaultError otherwise."""
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError) as exc:

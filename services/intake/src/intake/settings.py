@@ -2,11 +2,48 @@
 
 from __future__ import annotations
 
-from caseflow_common.settings import CommonSettings
+import base64
+
+from pydantic import Field, model_validator
+
+from caseflow_common.settings import DEV_SECRET_MARK, CommonSettings
+
+# Fixed dev keys so a restarted embedded stack can still read what it stored; refused outside dev.
+DEV_PHONE_KEY = base64.urlsafe_b64encode(b"caseflow-dev-only-phone-key-0001").decode("ascii")
+DEV_HASH_KEY = DEV_SECRET_MARK + "phone-hash-key-change-me"
+DEV_OPEN311_KEY = DEV_SECRET_MARK + "open311-key"
 
 
 class Settings(CommonSettings):
+    """intake's settings; secrets have dev defaults only when env == "dev"."""
+
     service_name: str = "intake"
     http_port: int = 8001
     database_url: str = "sqlite+aiosqlite:///./var/intake.db"
-    case_number_prefix: str = "GZ"
+    case_number_prefix: str = Field(default="GZ", pattern=r"^[A-Z]{1,8}$", description="GZ-20261121-000123")
+    phone_encryption_keys: list[str] = Field(
+        default_factory=list, description="Fernet keys for phones at rest, newest first (older ones only decrypt)")
+    phone_hash_key: str = Field(default="", description="HMAC key for matching phones without decrypting them")
+    open311_api_keys: dict[str, str] = Field(
+        default_factory=dict, description="Open311 api_key -> principal subject allowed to POST requests")
+    repeat_distance_m: float = Field(default=100.0, ge=0, description="两次诉求 this close count as the same place")
+    identity_withheld_view_roles: list[str] = Field(
+        default_factory=lambda: ["hotline"],
+        description="roles that see an anonymous / whistleblower requester (the hotline took the call)")
+    open311_expected_clock: str = Field(default="handling", description="clock kind behind expected_datetime")
+
+    @model_validator(mode="after")
+    def _no_dev_keys_outside_dev(self) -> "Settings":
+        # ARCHITECTURE.md rule 9 for intake's own secrets (GZ Art. 15: personal information kept safe).
+        if self.env == "dev":
+            self.phone_encryption_keys = self.phone_encryption_keys or [DEV_PHONE_KEY]
+            self.phone_hash_key = self.phone_hash_key or DEV_HASH_KEY
+            self.open311_api_keys = self.open311_api_keys or {DEV_OPEN311_KEY: "open311-dev"}
+            return self
+        if not self.phone_encryption_keys or DEV_PHONE_KEY in self.phone_encryption_keys:
+            raise ValueError("CASEFLOW_PHONE_ENCRYPTION_KEYS must be set outside dev (JSON list, newest first)")
+        if len(self.phone_hash_key) < 32 or self.phone_hash_key.startswith(DEV_SECRET_MARK):
+            raise ValueError("CASEFLOW_PHONE_HASH_KEY must be set to a strong key (>= 32 chars) outside dev")
+        if any(key.startswith(DEV_SECRET_MARK) or len(key) < 16 for key in self.open311_api_keys):
+            raise ValueError("CASEFLOW_OPEN311_API_KEYS may not hold dev or short keys outside dev")
+        return self

@@ -35,9 +35,9 @@ REGIONS: dict[str, dict[str, Any]] = {
     "TH": {"level": "district", "parent": "GZ"},
     "TH-S1": {"level": "street", "parent": "TH"},
     "TH-S1-C1": {"level": "community", "parent": "TH-S1"},
-    "G1": {"level": "grid", "parent": "TH-S1-C1", "bbox": [113.30, 23.10, 113.34, 23.14]},
+    "G1": {"level": "grid", "parent": "TH-S1-C1", "bbox": [23.10, 113.30, 23.14, 113.34]},
     "G2": {"level": "grid", "parent": "TH-S1-C1", "bbox": {"min_lon": 113.34, "min_lat": 23.10, "max_lon": 113.38, "max_lat": 23.14}},
-    "G3": {"level": "grid", "parent": "TH-S1-C1", "bbox": [113.31, 23.11, 113.32, 23.12]},
+    "G3": {"level": "grid", "parent": "TH-S1-C1", "bbox": [23.11, 113.31, 23.12, 113.32]},
     "G9": {"level": "grid", "parent": "TH-S1-C1"},
 }  # fmt: skip
 
@@ -136,7 +136,7 @@ def test_resolve_region_prefers_the_tightest_overlapping_grid_and_ignores_grids_
 
 
 def test_bboxes_may_be_lists_or_mappings_and_bad_ones_are_ignored() -> None:
-    assert parse_bbox([1, 2, 3, 4]) == parse_bbox({"min_lon": 1, "min_lat": 2, "max_lon": 3, "max_lat": 4})
+    assert parse_bbox([1, 2, 3, 4]) == parse_bbox({"min_lat": 1, "min_lon": 2, "max_lat": 3, "max_lon": 4})
     assert parse_bbox([1, 2, 3]) is None
     assert parse_bbox({"min_lon": 1}) is None
 

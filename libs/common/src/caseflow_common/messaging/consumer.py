@@ -90,9 +90,8 @@ class EventConsumer:
                 continue
             async with self._lock:
                 for tp, messages in batches.items():
-                    for msg in messages:
-                        await self.process(msg.topic, msg.partition, msg.offset, msg.key, msg.value)
-                        self._pending[tp] = msg.offset + 1
+                    await self.process_batch([(m.topic, m.partition, m.offset, m.key, m.value) for m in messages])
+                    self._pending[tp] = messages[-1].offset + 1
                 await self._commit_offsets()
             self._measure_lag(batches.keys())
 
@@ -118,6 +117,52 @@ class EventConsumer:
                     metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - position))
             except Exception:  # noqa: BLE001 - metrics never break consumption
                 pass
+
+    async def process_batch(self, records: list[tuple[str, int, int, bytes | None, bytes | None]]) -> None:
+        """Apply a partition's batch in one transaction; if anything in it fails, apply it message by message,
+        so one poison message costs its own retries and dead letter, never its neighbours' effects."""
+        parsed: list[tuple[tuple, Envelope]] = []
+        for rec in records:
+            try:
+                parsed.append((rec, Envelope.from_bytes(rec[4] or b"")))
+            except (ValueError, ValidationError, orjson.JSONDecodeError) as exc:
+                await self._dead_letter(*rec, f"unparseable envelope: {exc}", None)
+        if not parsed:
+            return
+        try:
+            outcomes = await self._apply_together([env for _, env in parsed])
+        except Exception as exc:  # noqa: BLE001 - isolate the culprit below
+            log.info("batch apply failed; applying one by one", extra={"error": f"{type(exc).__name__}: {exc}"})
+            for rec, _ in parsed:
+                await self.process(*rec)
+            return
+        for env, outcome in outcomes:
+            metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, outcome).inc()
+
+    async def _apply_together(self, envs: list[Envelope]) -> list[tuple[Envelope, str]]:
+        outcomes: list[tuple[Envelope, str]] = []
+        async with self.uow_factory() as uow:
+            seen = await uow.processed_among([str(e.event_id) for e in envs])
+            for env in envs:
+                event_id = str(env.event_id)
+                handler = self.handlers.get(env.event_type)
+                if handler is None:
+                    outcomes.append((env, "ignored"))
+                    continue
+                if event_id in seen:
+                    outcomes.append((env, "duplicate"))
+                    continue
+                case_token, corr_token = case_id_var.set(env.case_id), correlation_id_var.set(env.correlation_id)
+                try:
+                    await handler(env, uow)
+                finally:
+                    case_id_var.reset(case_token)
+                    correlation_id_var.reset(corr_token)
+                await uow.mark_processed(event_id, self.consumer_name)
+                seen.add(event_id)
+                outcomes.append((env, "applied"))
+            await uow.commit()
+        return outcomes
 
     async def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> str:
         """Apply one message; returns the outcome (applied / duplicate / ignored / dead_lettered)."""

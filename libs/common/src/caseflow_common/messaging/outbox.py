@@ -8,53 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from caseflow_common import metrics
+from caseflow_common.lease import Lease
 
 log = logging.getLogger(__name__)
-
-
-class Lease:
-    """A named lease in the service's database: at most one holder until it expires."""
-
-    def __init__(self, sessions: async_sessionmaker, table: Table, name: str, ttl: timedelta,
-                 clock: Callable[[], datetime], holder: str | None = None) -> None:
-        self.sessions, self.table, self.name, self.ttl, self.clock = sessions, table, name, ttl, clock
-        self.holder = holder or uuid.uuid4().hex
-
-    async def acquire(self) -> bool:
-        now = self.clock()
-        t = self.table
-        async with self.sessions() as s:
-            res = await s.execute(update(t).where(t.c.name == self.name)
-                                  .where((t.c.holder == self.holder) | (t.c.until < now))
-                                  .values(holder=self.holder, until=now + self.ttl))
-            if res.rowcount == 0:
-                exists = (await s.execute(select(t.c.name).where(t.c.name == self.name))).first()
-                if exists:
-                    await s.rollback()
-                    return False
-                try:
-                    await s.execute(insert(t).values(name=self.name, holder=self.holder, until=now + self.ttl))
-                except IntegrityError:
-                    await s.rollback()
-                    return False
-            await s.commit()
-            return True
-
-    async def release(self) -> None:
-        t = self.table
-        async with self.sessions() as s:
-            await s.execute(delete(t).where(t.c.name == self.name).where(t.c.holder == self.holder))
-            await s.commit()
 
 
 class OutboxRelay:

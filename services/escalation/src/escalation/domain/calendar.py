@@ -73,6 +73,12 @@ class WorkCalendar:
     years: Mapping[int, CalendarYear] = field(default_factory=dict)
     zone: ZoneInfo = SHANGHAI
     version: str = "chinese_calendar-1.11.0"
+    # Memo of day statuses and windows: a calendar is immutable, and the scheduler asks about the same few
+    # dates for every clock of a pass (the package's own lookup is slow).
+    _days: dict[date, DayStatus] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _bounds: dict[date, list[tuple[datetime, datetime]]] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
+    _totals: dict[date, timedelta] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.windows:
@@ -116,6 +122,12 @@ class WorkCalendar:
 
     def day_status(self, day: date) -> DayStatus:
         """Whether the date is a working day, and whether that is provisional."""
+        cached = self._days.get(day)
+        if cached is None:
+            cached = self._days[day] = self._day_status(day)
+        return cached
+
+    def _day_status(self, day: date) -> DayStatus:
         kind = self.overrides.get(day)
         if kind is not None:
             return DayStatus(kind is DayKind.WORKDAY, False)
@@ -137,6 +149,12 @@ class WorkCalendar:
 
     def window_bounds(self, day: date) -> list[tuple[datetime, datetime]]:
         """The working windows of a date as UTC intervals (empty on non-working days)."""
+        cached = self._bounds.get(day)
+        if cached is None:
+            cached = self._bounds[day] = self._window_bounds(day)
+        return cached
+
+    def _window_bounds(self, day: date) -> list[tuple[datetime, datetime]]:
         if not self.is_working_day(day):
             return []
         return [
@@ -198,7 +216,12 @@ class WorkCalendar:
         for _ in range(MAX_SEARCH_DAYS):
             status = self.day_status(day)
             provisional = provisional or status.provisional
-            for w_start, w_end in self.window_bounds(day):
+            bounds = self.window_bounds(day)
+            if bounds and bounds[0][0] >= start and self._day_total(day) < remaining:
+                remaining -= self._day_total(day)  # the whole day is used up: skip its windows
+                day += timedelta(days=1)
+                continue
+            for w_start, w_end in bounds:
                 if w_end < start:
                     continue
                 begin = max(w_start, start)
@@ -224,14 +247,28 @@ class WorkCalendar:
         _require_aware(b)
         if b < a:
             return -self.working_time_between(b, a)
-        total = timedelta(0)
         day, last = self.local_date(a), self.local_date(b)
-        while day <= last:
-            for w_start, w_end in self.window_bounds(day):
-                overlap = min(w_end, b) - max(w_start, a)
-                if overlap > timedelta(0):
-                    total += overlap
+        total = self._overlap(day, a, b)
+        if day == last:
+            return total
+        day += timedelta(days=1)
+        while day < last:  # whole days in between: their cached totals
+            total += self._day_total(day)
             day += timedelta(days=1)
+        return total + self._overlap(last, a, b)
+
+    def _overlap(self, day: date, a: datetime, b: datetime) -> timedelta:
+        total = timedelta(0)
+        for w_start, w_end in self.window_bounds(day):
+            overlap = min(w_end, b) - max(w_start, a)
+            if overlap > timedelta(0):
+                total += overlap
+        return total
+
+    def _day_total(self, day: date) -> timedelta:
+        total = self._totals.get(day)
+        if total is None:
+            total = self._totals[day] = sum((e - s for s, e in self.window_bounds(day)), timedelta(0))
         return total
 
     def is_provisional_between(self, a: datetime, b: datetime) -> bool:

@@ -57,6 +57,16 @@ class Clock:
             raise ValueError("started_at must be timezone-aware")
         object.__setattr__(self, "started_at", self.started_at.astimezone(UTC))
 
+    @classmethod
+    def restored(cls, *, deadline: datetime, provisional: bool, warn_at: datetime | None, **fields: object) -> Clock:
+        """A running, unpaused clock read back from storage with the moments derived when it was stored, so a
+        scheduler pass does not recompute them (they are recomputed whenever calendar or policy change)."""
+        clock = cls(**fields)  # type: ignore[arg-type]
+        if clock.met_at is None and not clock.is_paused:
+            clock.__dict__["_deadline"] = (deadline, provisional, False)
+            clock.__dict__["warn_at"] = warn_at
+        return clock
+
     # --- derived moments --------------------------------------------------------------------------------
 
     @cached_property

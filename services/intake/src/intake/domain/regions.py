@@ -20,12 +20,12 @@ def attr(entry: Any, name: str, default: Any = None) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class BBox:
-    """A grid's bounding box in degrees (WGS-84)."""
+    """A grid's bounding box in degrees (WGS-84), in the directory's order: south-west corner, then north-east."""
 
-    min_lon: float
     min_lat: float
-    max_lon: float
+    min_lon: float
     max_lat: float
+    max_lon: float
 
     def contains(self, lat: float, lon: float) -> bool:
         """True when the point lies inside or on the edge of the box."""
@@ -38,13 +38,16 @@ class BBox:
 
 
 def parse_bbox(raw: Any) -> BBox | None:
-    """A BBox from GeoJSON order [min_lon, min_lat, max_lon, max_lat] or a mapping with those keys; None if absent."""
+    """A BBox from the directory's order [min_lat, min_lon, max_lat, max_lon] or a mapping with those keys; None if absent.
+
+    The region directory (caseflow_common.directory.RegionRecord) lists latitude first, unlike GeoJSON.
+    """
     if raw is None:
         return None
     if isinstance(raw, BBox):
         return raw
     if isinstance(raw, Mapping):
-        values = [raw.get(k) for k in ("min_lon", "min_lat", "max_lon", "max_lat")]
+        values = [raw.get(k) for k in ("min_lat", "min_lon", "max_lat", "max_lon")]
     elif isinstance(raw, Sequence) and not isinstance(raw, str) and len(raw) == 4:
         values = list(raw)
     else:

@@ -1,0 +1,87 @@
+"""The versioned routing table: stored versions in dispatch's database, the file as version 1's seed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from typing import Any, Callable
+
+from dispatch.domain import RoutingTable
+from dispatch.reference import Reference
+from dispatch.repository import RoutingRepository
+
+log = logging.getLogger(__name__)
+
+
+class RoutingRejected(Exception):
+    """A proposed routing table has problems; every one of them is listed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the routing table")
+        self.problems = problems
+
+
+class StaleRoutingVersion(Exception):
+    """The table changed since the version the editor started from."""
+
+
+class RoutingStore:
+    """Looks up the newest stored routing table (cached per version) and stores new, validated versions."""
+
+    def __init__(self, reference: Reference, *, crime_unit_kind: str, refresh_s: float = 1.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.reference, self.crime_unit_kind = reference, crime_unit_kind
+        self.refresh_s, self._monotonic = refresh_s, monotonic
+        self._tables: dict[int, RoutingTable] = {}
+        self._current: RoutingTable | None = None
+        self._checked_at = 0.0
+
+    def build(self, version: int, rules: list[dict[str, Any]]) -> RoutingTable:
+        """A routing table object for these rules."""
+        return self.reference.table_from_rules(version, rules, self.crime_unit_kind)
+
+    def problems(self, table: RoutingTable) -> list[str]:
+        """Every inconsistency of the table against the directory."""
+        ref = self.reference
+        return table.validate(ref.categories, ref.tree, ref.units)
+
+    def remember(self, table: RoutingTable) -> None:
+        """Use this (committed) version for new cases from now on in this process."""
+        self._tables[table.version] = table
+        self._current, self._checked_at = table, self._monotonic()
+
+    async def current(self, repo: RoutingRepository, *, now: datetime, fresh: bool = False) -> RoutingTable:
+        """The newest version; seeds the file's table on first use. Looked up at most every ``refresh_s``
+        seconds (other replicas pick up a new version within that time; this one at once), or now when fresh."""
+        if not fresh and self._current is not None and self._monotonic() - self._checked_at < self.refresh_s:
+            return self._current
+        version = await repo.latest_version()
+        if version is None:
+            seed = self.reference.seed_routing
+            version = int(seed["version"])
+            await repo.add(version, seed["rules"], at=now, by="seed:routing.json")
+            table = self.build(version, seed["rules"])
+            for problem in self.problems(table):
+                log.warning("seed routing table problem", extra={"problem": problem})
+            self._tables[version] = table
+        table = self._tables.get(version)
+        if table is None:
+            stored = await repo.get(version)
+            assert stored is not None
+            table = self._tables[version] = self.build(version, stored["rules"])
+        self._current, self._checked_at = table, self._monotonic()
+        return table
+
+    async def publish(self, repo: RoutingRepository, rules: list[dict[str, Any]], *, base_version: int | None,
+                      now: datetime, by: str) -> RoutingTable:
+        """Validate and store the rules as the next version; RoutingRejected lists every problem."""
+        current = await self.current(repo, now=now, fresh=True)
+        if base_version is not None and base_version != current.version:
+            raise StaleRoutingVersion(f"the routing table is at version {current.version}, not {base_version}")
+        table = self.build(current.version + 1, rules)
+        problems = self.problems(table)
+        if problems:
+            raise RoutingRejected(problems)
+        await repo.add(table.version, rules, at=now, by=by)
+        return table  # remember() it once committed: a lost race must not leave a phantom version

@@ -1,0 +1,112 @@
+"""Keep a case's stored clocks equal to a replay of its facts, and tell others when they change.
+
+Clocks already met are history and stay as they were; running clocks follow the current policy and calendar,
+which is how a calendar or policy change reaches them (DOMAIN.md: change the calendar, recompute).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import orjson
+
+from caseflow_common.contracts.escalation import ClocksUpdated
+from caseflow_common.events import Actor, Envelope, Payload
+
+from escalation.clock_store import action_from_row, clock_from_row, clock_to_row, current_views, row_differs
+from escalation.config import Config
+from escalation.domain.clock import Clock, ClockError
+from escalation.domain.replay import CaseFact, FactKind, replay
+from escalation.domain.timer import next_due_at
+from escalation.uow import EscalationUnitOfWork
+
+log = logging.getLogger(__name__)
+
+SCHEDULER = Actor(role="system", id="escalation")
+# Channels without a policy of their own (e.g. open311) are held to the hotline's promises.
+FALLBACK_CHANNEL = "hotline"
+
+
+def emit(uow: EscalationUnitOfWork, payload: Payload, case_id: str, now: datetime,
+         causation: Envelope | None = None) -> None:
+    """Put one escalation event in the outbox of this unit of work."""
+    # Built without re-validation: every field is ours and typed already (a scheduler pass emits thousands).
+    uow.emit(Envelope.model_construct(
+        event_id=uuid.uuid4(), event_type=payload.event_type, version=payload.version,
+        occurred_at=now.astimezone(timezone.utc), case_id=case_id, producer="escalation",
+        correlation_id=causation.correlation_id if causation else case_id,
+        causation_id=str(causation.event_id) if causation else None, actor=SCHEDULER,
+        payload=payload.model_dump(mode="json")))
+
+
+def envelope_bytes(payload: Payload, case_id: str, now: datetime) -> tuple[str, bytes]:
+    """(event id, wire bytes) of a scheduler event, the same shape `Envelope.to_bytes` produces."""
+    event_id = str(uuid.uuid4())
+    return event_id, orjson.dumps({
+        "event_id": event_id, "event_type": payload.event_type, "version": payload.version,
+        "occurred_at": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"), "case_id": case_id,
+        "producer": "escalation", "correlation_id": case_id, "causation_id": None,
+        "actor": SCHEDULER.model_dump(mode="json"), "payload": payload.model_dump(mode="json"),
+    })
+
+
+def _policy_facts(facts: list[CaseFact], cfg: Config) -> list[CaseFact]:
+    """Facts ready for replay: receipt first (intake and dispatch arrive on different topics, and a dispatch may
+    carry the same or an earlier instant), and a channel without a policy held to the hotline's."""
+    received = next((f for f in facts if f.kind is FactKind.RECEIVED), None)
+    out = []
+    for f in facts:
+        if f.kind is FactKind.RECEIVED and cfg.policies.select(f.channel or "", f.category, f.urgency) is None:
+            f = replace(f, channel=FALLBACK_CHANNEL)
+        elif received is not None and f.at < received.at:
+            f = replace(f, at=received.at)
+        out.append(f)
+    return sorted(out, key=lambda f: (f.at, f.kind is not FactKind.RECEIVED))
+
+
+def latest_per_kind(clocks: list[Clock]) -> list[Clock]:
+    """One clock per (cycle, kind): a re-dispatch restarts sign-for, and the newest one is the live duty."""
+    latest: dict[tuple[int, str], Clock] = {}
+    for c in clocks:
+        key = (c.cycle, c.kind.value)
+        if key not in latest or c.started_at >= latest[key].started_at:
+            latest[key] = c
+    return list(latest.values())
+
+
+async def refresh_case(uow: EscalationUnitOfWork, cfg: Config, case_id: str, now: datetime,
+                       causation: Envelope | None = None) -> bool:
+    """Recompute the case's running clocks from its facts; emit ClocksUpdated when anything changed."""
+    repo = uow.repo
+    rows = {(r.cycle, r.kind): r for r in await repo.clock_rows([case_id], lock=True)}
+    facts = _policy_facts(await repo.facts(case_id), cfg)
+    try:
+        replayed = latest_per_kind(replay(case_id, facts, cfg.calendar, cfg.policies))
+    except (ClockError, LookupError) as exc:
+        log.warning("clocks not recomputable", extra={"case_id": case_id, "reason": str(exc)})
+        return False
+    issued = [action_from_row(a) for a in await repo.actions_of_cases([case_id])]
+    changes, keep = [], set()
+    for clock in replayed:
+        key = (clock.cycle, clock.kind.value)
+        keep.add(key)
+        old = rows.get(key)
+        if old is not None and old.met_at is not None:
+            continue  # history: a met clock keeps the policy and calendar it was met under
+        values = clock_to_row(clock, next_due_at(clock, issued, cfg.ladder))
+        if old is None or row_differs(old, values):
+            changes.append(values)
+            if clock.provisional and (old is None or not old.provisional):
+                log.warning("provisional deadline: the calendar of its year is not published yet",
+                            extra={"case_id": case_id, "clock": clock.kind.value, "deadline": clock.deadline.isoformat()})
+    stale = [r.id for k, r in rows.items() if k not in keep and r.met_at is None]
+    if not changes and not stale:
+        return False
+    await repo.save_clocks(changes)
+    await repo.delete_clocks(stale)
+    stored = [clock_from_row(r, cfg.calendar) for r in await repo.clock_rows([case_id])]
+    emit(uow, ClocksUpdated(clocks=current_views(stored, now)), case_id, now, causation)
+    return True

@@ -1,0 +1,16 @@
+"""escalation's unit of work: the base one plus the repository on its session."""
+
+from __future__ import annotations
+
+from caseflow_common.uow import UnitOfWork
+
+from escalation.repository import Repository
+
+
+class EscalationUnitOfWork(UnitOfWork):
+    """Unit of work with `repo`."""
+
+    repo: Repository
+
+    def _on_enter(self) -> None:
+        self.repo = Repository(self.session)

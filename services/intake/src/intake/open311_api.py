@@ -1,0 +1,180 @@
+"""Open311 GeoReport v2 façade (/open311/v2/): services from the catalogue, requests as cases, no personal data out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import Row
+
+from caseflow_common.errors import ApiError
+from caseflow_common.events import Actor
+from intake import handlers
+from intake.api import Runtime, context
+from intake.context import IntakeContext, IntakeUnitOfWork
+from intake.domain.catalogue_rules import validate_report
+from intake.domain.open311 import open311_status, service_definition, service_from_category, status_notes
+from intake.domain.reports import HotlineReportIn
+from intake.domain.status import CaseStatus
+from intake.routing import Open311Route
+from intake.repository import as_utc as utc
+from intake.views import clocks_of
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
+
+# GeoReport v2: without dates a listing covers the last 90 days, and at most 1000 requests.
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+OPEN311_ERRORS = {400: {"description": "[{code, description}] naming each invalid field"},
+                  403: {"description": "[{code, description}] unknown api_key"},
+                  404: {"description": "[{code, description}] not found"}}
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else utc(value)
+
+
+def _split(text: str | None) -> list[str] | None:
+    values = [v.strip() for v in (text or "").split(",") if v.strip()]
+    return values or None
+
+
+def _expected(clocks: list[dict[str, Any]], kind: str) -> str | None:
+    deadlines = [c.get("deadline") for c in clocks if c.get("kind") == kind and c.get("deadline")]
+    return max(deadlines) if deadlines else None
+
+
+def _request_out(row: Row, ctx: IntakeContext) -> dict[str, Any]:
+    """One service request as the public sees it: never the requester (GZ Art. 15; SZ Art. 19)."""
+    category = ctx.categories.get(row.category)
+    return {
+        "service_request_id": row.case_id,
+        "status": str(open311_status(row.status)),
+        "status_notes": status_notes(row.status),
+        "service_name": category.name if category else row.category,
+        "service_code": row.category,
+        "description": row.description,
+        "agency_responsible": row.unit_name or row.unit,
+        "service_notice": "",
+        "requested_datetime": utc(row.received_at).isoformat(),
+        "updated_datetime": utc(row.updated_at).isoformat(),
+        "expected_datetime": _expected(clocks_of(row.clocks), ctx.expected_clock),
+        "address": row.address,
+        "address_id": row.region_code,
+        "zipcode": None,
+        "lat": row.lat,
+        "long": row.lon,
+        "media_url": None,
+    }
+
+
+@router.get("/services.json", summary="Open311 services: the category catalogue")
+async def list_services(runtime: Runtime) -> list[dict[str, Any]]:
+    """Every category as an Open311 service."""
+    return [service_from_category(c) for c in context(runtime).categories.values()]
+
+
+@router.get("/services/{service_code}.json", summary="Open311 service definition", responses=OPEN311_ERRORS)
+async def get_service(service_code: str, runtime: Runtime) -> dict[str, Any]:
+    """A category's extra fields as Open311 attributes."""
+    category = context(runtime).categories.get(service_code)
+    if category is None:
+        raise ApiError(404, "not_found", f"unknown service_code '{service_code}'")
+    return service_definition(category)
+
+
+@router.post("/requests.json", summary="Open311: submit a service request", status_code=201, responses=OPEN311_ERRORS)
+async def post_request(
+    runtime: Runtime,
+    api_key: Annotated[str, Form(max_length=200)],
+    service_code: Annotated[str, Form(max_length=64)],
+    description: Annotated[str, Form(max_length=4000)] = "",
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    long: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    address_string: Annotated[str, Form(max_length=200)] = "",
+    address_id: Annotated[str | None, Form(max_length=64)] = None,
+    first_name: Annotated[str, Form(max_length=25)] = "",
+    last_name: Annotated[str, Form(max_length=25)] = "",
+    phone: Annotated[str | None, Form(max_length=30)] = None,
+) -> JSONResponse:
+    """Accept a request through Open311 (form-encoded, api_key); it becomes a case like a hotline report."""
+    subject = runtime.settings.open311_api_keys.get(api_key)
+    if subject is None:
+        raise ApiError(403, "forbidden", "api_key is not valid")
+    ctx = context(runtime)
+    now = runtime.clock()
+    name = (first_name + last_name).strip() or None
+    try:
+        report = HotlineReportIn.model_validate({
+            # Open311 has no idempotency key of its own; each POST is a new request.
+            "external_id": f"o311-{uuid.uuid4().hex}", "received_at": now, "kind": "request",
+            "category": service_code, "description": description,
+            "location": {"region_code": address_id or None, "address": address_string, "lat": lat, "lon": long},
+            "requester": {"name": name, "phone": phone, "anonymous": not phone},
+        })
+    except ValidationError as exc:
+        raise ApiError(400, "invalid_request", "invalid fields", [
+            {"field": _open311_field(e["loc"]), "message": e["msg"]} for e in exc.errors()]) from None
+    errors = validate_report(report, ctx.categories, ctx.regions, reportable_levels=ctx.reportable_levels)
+    if errors:
+        raise ApiError(400, "invalid_request", "invalid fields",
+                       [{"field": _open311_field(e.loc), "message": e.message} for e in errors])
+    async with runtime.uow() as uow:
+        assert isinstance(uow, IntakeUnitOfWork)
+        result = await handlers.receive_report(uow, report, channel="open311", ctx=ctx,
+                                               actor=Actor(role="hotline", id=f"open311:{subject}"))
+    return JSONResponse([{"service_request_id": result.case_id, "service_notice": "", "account_id": None}],
+                        status_code=201)
+
+
+_FIELD_NAMES = {"category": "service_code", "location.lon": "long", "location.region_code": "address_id",
+                "location.address": "address_string", "location": "lat", "requester.phone": "phone",
+                "requester.name": "first_name"}
+
+
+def _open311_field(loc: tuple[Any, ...] | list[Any]) -> str:
+    """The Open311 form field behind a location in the report body."""
+    path = ".".join(str(p) for p in loc)
+    return _FIELD_NAMES.get(path, path.removeprefix("location."))
+
+
+@router.get("/requests.json", summary="Open311: service requests", responses=OPEN311_ERRORS)
+async def list_requests(
+    runtime: Runtime,
+    service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
+    service_code: Annotated[str | None, Query(max_length=2000)] = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    status: Annotated[str | None, Query(pattern=r"^\s*(open|closed)\s*(,\s*(open|closed)\s*)?$")] = None,
+) -> list[dict[str, Any]]:
+    """Requests filtered by id, service, date range and open/closed; the last 90 days by default."""
+    ids = _split(service_request_id)
+    start, end = _as_utc(start_date), _as_utc(end_date)
+    if ids is None and start is None and end is None:
+        start = runtime.clock() - DEFAULT_WINDOW
+    wanted = set(_split(status) or [])
+    statuses = None
+    if wanted and wanted != {"open", "closed"}:
+        statuses = [s.value for s in CaseStatus if open311_status(s).value in wanted]
+    ctx = context(runtime)
+    async with runtime.uow() as uow:
+        assert isinstance(uow, IntakeUnitOfWork)
+        rows = await uow.repo.public_cases(ids=ids, service_codes=_split(service_code), start=start, end=end,
+                                           statuses=statuses, limit=MAX_RESULTS)
+    return [_request_out(r, ctx) for r in rows]
+
+
+@router.get("/requests/{service_request_id}.json", summary="Open311: one service request", responses=OPEN311_ERRORS)
+async def get_request(service_request_id: str, runtime: Runtime) -> list[dict[str, Any]]:
+    """One request (as a one-element array, per GeoReport v2)."""
+    async with runtime.uow() as uow:
+        assert isinstance(uow, IntakeUnitOfWork)
+        rows = await uow.repo.public_cases(ids=[service_request_id], service_codes=None, start=None, end=None,
+                                           statuses=None, limit=1)
+    if not rows:
+        raise ApiError(404, "not_found", f"service request '{service_request_id}' not found")
+    return [_request_out(rows[0], context(runtime))]

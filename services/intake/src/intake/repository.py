@@ -1,0 +1,147 @@
+"""SQL of intake: cases, requesters, case-number counters, the status projection, steps and visits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.domain.status import NOT_OPEN
+from intake.orm import case_status, case_steps, cases, counters, requesters, visits
+
+# Roughly 111 km per degree of latitude: a generous box to pre-filter candidates before the exact distance check.
+_METRES_PER_DEGREE = 111_000.0
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone columns; every time intake stores is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+class IntakeRepository:
+    """Queries over intake's own tables, on the unit of work's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_sequence(self, name: str) -> int:
+        """The next value of a named counter, race-safe on SQLite and PostgreSQL (one upsert, no read-then-write)."""
+        dialect = self.session.bind.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(counters).values(name=name, value=1)
+        stmt = stmt.on_conflict_do_update(index_elements=[counters.c.name], set_={"value": counters.c.value + 1})
+        return (await self.session.execute(stmt.returning(counters.c.value))).scalar_one()
+
+    async def by_external_id(self, channel: str, external_id: str) -> Row | None:
+        """The case a channel already created for an external id, if any."""
+        stmt = select(cases.c.case_id, cases.c.fingerprint, cases.c.received_at, cases.c.merged_into).where(
+            cases.c.channel == channel, cases.c.external_id == external_id)
+        return (await self.session.execute(stmt)).first()
+
+    async def add_case(self, case: dict[str, Any], requester: dict[str, Any] | None, *, status: str,
+                       at: datetime) -> None:
+        """Insert a case, its requester (apart) and its projection row."""
+        await self.session.execute(cases.insert().values(**case))
+        if requester is not None:
+            await self.session.execute(requesters.insert().values(case_id=case["case_id"], **requester))
+        await self.session.execute(case_status.insert().values(
+            case_id=case["case_id"], status=status, cycle=1, clocks="[]", updated_at=at))
+
+    async def repeat_candidates(self, *, category: str, grid_code: str | None, lat: float | None,
+                                lon: float | None, max_distance_m: float, exclude: str) -> Sequence[Row]:
+        """Open cases of the category in the same grid or within a box around the point (exact check is the domain's)."""
+        place = []
+        if grid_code is not None:
+            place.append(cases.c.grid_code == grid_code)
+        if lat is not None and lon is not None:
+            d = max_distance_m / _METRES_PER_DEGREE
+            # Longitude degrees shrink towards the poles; doubling the box covers every inhabited latitude of China.
+            place.append(and_(cases.c.lat.between(lat - d, lat + d), cases.c.lon.between(lon - 2 * d, lon + 2 * d)))
+        if not place:
+            return []
+        stmt = (select(cases.c.case_id, cases.c.category, cases.c.received_at, cases.c.grid_code, cases.c.lat,
+                       cases.c.lon, case_status.c.status)
+                .join(case_status, case_status.c.case_id == cases.c.case_id)
+                .where(cases.c.category == category, cases.c.case_id != exclude,
+                       case_status.c.status.not_in([str(s) for s in NOT_OPEN]), or_(*place))
+                .order_by(cases.c.received_at).limit(50))
+        return (await self.session.execute(stmt)).all()
+
+    async def case(self, case_id: str) -> Row | None:
+        """A case joined with its projection row."""
+        stmt = select(cases, case_status.c.status, case_status.c.unit, case_status.c.unit_name, case_status.c.cycle,
+                      case_status.c.clocks, case_status.c.clocks_at, case_status.c.updated_at).join(
+            case_status, case_status.c.case_id == cases.c.case_id).where(cases.c.case_id == case_id)
+        return (await self.session.execute(stmt)).first()
+
+    async def status_row(self, case_id: str, *, for_update: bool = False) -> Row | None:
+        """The projection row of a case (locked on PostgreSQL when for_update)."""
+        stmt = select(case_status).where(case_status.c.case_id == case_id)
+        return (await self.session.execute(stmt.with_for_update() if for_update else stmt)).first()
+
+    async def set_status(self, case_id: str, **values: Any) -> None:
+        """Update a case's projection row."""
+        await self.session.execute(update(case_status).where(case_status.c.case_id == case_id).values(**values))
+
+    async def followers(self, case_id: str) -> list[str]:
+        """Cases merged into this one that still wait on it."""
+        stmt = select(cases.c.case_id).join(case_status, case_status.c.case_id == cases.c.case_id).where(
+            cases.c.merged_into == case_id, case_status.c.status == "merged")
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def add_step(self, case_id: str, *, event_type: str, at: datetime, unit: str | None, note: str | None,
+                       cycle: int) -> None:
+        """Append one step to a case's history."""
+        await self.session.execute(case_steps.insert().values(
+            case_id=case_id, event_type=event_type, at=at.astimezone(timezone.utc), unit=unit, note=note, cycle=cycle))
+
+    async def steps(self, case_id: str) -> Sequence[Row]:
+        """A case's steps in the order they happened."""
+        stmt = select(case_steps).where(case_steps.c.case_id == case_id).order_by(case_steps.c.at, case_steps.c.id)
+        return (await self.session.execute(stmt)).all()
+
+    async def requester(self, case_id: str) -> Row | None:
+        """The stored requester of a case (phone still encrypted)."""
+        return (await self.session.execute(select(requesters).where(requesters.c.case_id == case_id))).first()
+
+    async def add_visit(self, case_id: str, *, cycle: int, contacted: bool, satisfaction: str | None, comment: str,
+                        at: datetime) -> None:
+        """Record a return visit of one cycle (unique per case and cycle)."""
+        await self.session.execute(visits.insert().values(
+            case_id=case_id, cycle=cycle, contacted=contacted, satisfaction=satisfaction, comment=comment,
+            visited_at=at))
+
+    async def has_visit(self, case_id: str, cycle: int) -> bool:
+        """True when the cycle's return visit is already recorded."""
+        stmt = select(visits.c.id).where(visits.c.case_id == case_id, visits.c.cycle == cycle)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def public_cases(self, *, ids: list[str] | None, service_codes: list[str] | None,
+                           start: datetime | None, end: datetime | None, statuses: list[str] | None,
+                           limit: int) -> Sequence[Row]:
+        """Cases for the public Open311 listing: never a withheld-identity case, never a requester column."""
+        stmt = (select(cases.c.case_id, cases.c.category, cases.c.description, cases.c.address, cases.c.region_code,
+                       cases.c.lat, cases.c.lon, cases.c.received_at, case_status.c.status, case_status.c.unit,
+                       case_status.c.unit_name, case_status.c.clocks, case_status.c.updated_at)
+                .join(case_status, case_status.c.case_id == cases.c.case_id)
+                .where(cases.c.withheld.is_(False)))
+        if ids:
+            stmt = stmt.where(cases.c.case_id.in_(ids))
+        if service_codes:
+            stmt = stmt.where(cases.c.category.in_(service_codes))
+        if start is not None:
+            stmt = stmt.where(cases.c.received_at >= start)
+        if end is not None:
+            stmt = stmt.where(cases.c.received_at <= end)
+        if statuses is not None:
+            stmt = stmt.where(case_status.c.status.in_(statuses))
+        stmt = stmt.order_by(cases.c.received_at.desc(), cases.c.case_id).limit(limit)
+        return (await self.session.execute(stmt)).all()
+
+    async def count_cases(self) -> int:
+        """How many cases intake holds (readiness detail and tests)."""
+        return (await self.session.execute(select(func.count()).select_from(cases))).scalar_one()
