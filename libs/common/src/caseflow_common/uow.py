@@ -27,11 +27,13 @@ class UnitOfWork:
         self.topic, self.clock = topic, clock
         self.session: AsyncSession
         self._pending: list[Envelope] = []
+        self._processed_rows: list[dict] = []
         self.committed_events: list[Envelope] = []
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self._sessions()
         self._pending = []
+        self._processed_rows = []
         self._on_enter()
         return self
 
@@ -60,8 +62,8 @@ class UnitOfWork:
         return {r[0] for r in rows}
 
     async def mark_processed(self, event_id: str, consumer: str) -> None:
-        await self.session.execute(
-            insert(self._processed).values(event_id=event_id, consumer=consumer, processed_at=self.clock()))
+        """Record an applied event id; written at commit, in the same transaction, in one statement."""
+        self._processed_rows.append({"event_id": event_id, "consumer": consumer, "processed_at": self.clock()})
 
     async def commit(self) -> None:
         if self._pending and not self.topic:
@@ -71,5 +73,7 @@ class UnitOfWork:
             await self.session.execute(insert(self._outbox), [
                 {"event_id": str(e.event_id), "topic": self.topic, "key": e.case_id, "event_type": e.event_type,
                  "payload": e.to_bytes(), "created_at": now} for e in self._pending])
+        if self._processed_rows:
+            await self.session.execute(insert(self._processed), self._processed_rows)
         await self.session.commit()
-        self.committed_events, self._pending = self._pending, []
+        self.committed_events, self._pending, self._processed_rows = self._pending, [], []

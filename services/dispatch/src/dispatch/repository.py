@@ -82,7 +82,7 @@ class CaseRepository:
         """Insert a new case."""
         values = {**file.facts, **file.changes, **_state_of(file.case)}
         values.update(case_id=file.case.case_id, created_at=now, updated_at=now, row_version=1)
-        await self.session.execute(insert(wc).values(**values))
+        await self.session.execute(insert(wc), values)  # parameters, not literals: the statement stays cached
         file.facts.update(values)
         file.row_version, file.changes = 1, {}
 
@@ -152,9 +152,9 @@ class CaseRepository:
     async def log(self, case_id: str, *, cycle: int, action: str, unit: str | None, actor: Actor, at: datetime,
                   detail: dict[str, Any]) -> None:
         """Append one entry to the case's action log."""
-        await self.session.execute(insert(case_actions).values(
-            case_id=case_id, cycle=cycle, action=action, unit=unit, actor_role=actor.role, actor_id=actor.id, at=at,
-            detail=detail))
+        await self.session.execute(insert(case_actions), {
+            "case_id": case_id, "cycle": cycle, "action": action, "unit": unit, "actor_role": actor.role,
+            "actor_id": actor.id, "at": at, "detail": detail})
 
     async def actions_of(self, case_id: str) -> list[dict[str, Any]]:
         """The case's action log in order."""

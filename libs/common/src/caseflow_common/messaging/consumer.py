@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
 
 
+def _records(messages) -> list[tuple[str, int, int, bytes | None, bytes | None]]:  # type: ignore[no-untyped-def]
+    return [(m.topic, m.partition, m.offset, m.key, m.value) for m in messages]
+
+
 class PermanentError(Exception):
     """A handler's verdict that a message can never be applied (it goes to the DLQ, not retried)."""
 
@@ -90,7 +94,7 @@ class EventConsumer:
                 continue
             async with self._lock:
                 for tp, messages in batches.items():
-                    await self.process_batch([(m.topic, m.partition, m.offset, m.key, m.value) for m in messages])
+                    await self.process_batch(_records(messages))
                     self._pending[tp] = messages[-1].offset + 1
                 await self._commit_offsets()
             self._measure_lag(batches.keys())
