@@ -13,7 +13,7 @@ from caseflow_common.messaging.consumer import Handler
 from dispatch.context import DispatchContext
 from dispatch.dispatching import apply_decision, decide
 from dispatch.domain import CaseStatus, DomainError, WorkCase
-from dispatch.domain.masking import mask_name, mask_phone
+from caseflow_common.masking import mask_name, mask_phone
 from dispatch.publishing import record
 from dispatch.repository import CaseFile
 from dispatch.uow import DispatchUnitOfWork

@@ -7,17 +7,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from caseflow_common.directory import RegionLevel
+
 from dispatch.domain.errors import UnknownRegion, UnknownUnit
-
-
-class RegionLevel(StrEnum):
-    """Levels of the territorial hierarchy; grids partition streets by territory (SZ Art. 17, GZ Art. 16)."""
-
-    CITY = "city"
-    DISTRICT = "district"
-    STREET = "street"
-    COMMUNITY = "community"
-    GRID = "grid"
 
 
 class UnitLevel(StrEnum):

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from caseflow_common.contracts.status import CaseStatus
 from typing import TypeVar
 
 from dispatch.domain import case_events as ev
@@ -35,21 +37,6 @@ from dispatch.domain.errors import IllegalTransition, NotYourCase, ValidationErr
 
 DEFAULT_MAX_RETURNS = 2
 E = TypeVar("E", bound=ev.CaseEvent)
-
-
-class CaseStatus(StrEnum):
-    """States of a case as dispatch sees it."""
-
-    RECEIVED = "received"
-    DISPATCHED = "dispatched"
-    COORDINATING = "coordinating"
-    ACCEPTED = "accepted"
-    IN_PROGRESS = "in_progress"
-    SUSPENDED = "suspended"
-    REPLIED = "replied"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    MERGED = "merged"
 
 
 class NextStep(StrEnum):

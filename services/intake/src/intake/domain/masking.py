@@ -4,40 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from caseflow_common.masking import COMPOUND_SURNAMES
+from caseflow_common.masking import mask_name as _mask_name
+from caseflow_common.masking import mask_phone as _mask_phone
 from intake.domain.phones import normalise_phone
 
 # Roles that see the requester as given; the hotline took the call and calls back (回访).
 DEFAULT_FULL_VIEW_ROLES: frozenset[str] = frozenset({"hotline"})
 # Roles that may see even a withheld identity; nobody by default (whistleblower protection, GZ Art. 20).
 DEFAULT_WITHHELD_VIEW_ROLES: frozenset[str] = frozenset()
-# Two-character surnames (复姓) keep both characters visible: 欧阳娜娜 -> 欧阳**.
-DEFAULT_COMPOUND_SURNAMES: frozenset[str] = frozenset(
-    {
-        "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
-        "轩辕", "令狐", "钟离", "端木", "独孤", "南宫", "西门", "申屠", "公冶", "太史", "澹台", "濮阳", "单于",
-        "闻人", "东郭", "呼延", "百里", "司空", "万俟", "赫连", "拓跋", "第五", "左丘", "谷梁", "梁丘", "宗政",
-    }
-)  # fmt: skip
-
-_HEAD, _TAIL = 3, 4
+DEFAULT_COMPOUND_SURNAMES = COMPOUND_SURNAMES
 
 
 def mask_phone(phone: str) -> str:
-    """Keep the first three and last four digits, star the rest: 13812345678 -> 138****5678."""
-    digits = normalise_phone(phone) or "".join(c for c in phone if c.isascii() and c.isdigit())
-    if len(digits) <= _HEAD + _TAIL:
-        # Too short to show head and tail without giving most of it away.
-        return "*" * max(len(digits), 4)
-    return digits[:_HEAD] + "*" * (len(digits) - _HEAD - _TAIL) + digits[-_TAIL:]
+    """138****5678 of any accepted spelling of the number (+86, spaces and dashes are normalised first)."""
+    return _mask_phone(normalise_phone(phone) or phone) or ""
 
 
-def mask_name(name: str, compound_surnames: frozenset[str] = DEFAULT_COMPOUND_SURNAMES) -> str:
-    """Keep the surname, star each other character: 张三 -> 张*, 欧阳娜娜 -> 欧阳**."""
-    text = name.strip()
-    if len(text) <= 1:
-        return "*" * len(text)
-    keep = 2 if text[:2] in compound_surnames and len(text) > 2 else 1
-    return text[:keep] + "".join(" " if c.isspace() else "*" for c in text[keep:])
+def mask_name(name: str, compound_surnames: frozenset[str] = COMPOUND_SURNAMES) -> str:
+    """张三 -> 张*, 欧阳娜娜 -> 欧阳** (the shared rule in caseflow_common.masking)."""
+    return _mask_name(name, compound_surnames) or ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from caseflow_common.contracts.status import CaseStatus
 
-
-class CaseStatus(StrEnum):
-    """A case's status (API.md, Common: case status vocabulary)."""
-
-    RECEIVED = "received"
-    DISPATCHED = "dispatched"
-    COORDINATING = "coordinating"
-    ACCEPTED = "accepted"
-    IN_PROGRESS = "in_progress"
-    SUSPENDED = "suspended"
-    REPLIED = "replied"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    MERGED = "merged"
+__all__ = ["CaseStatus", "NOT_OPEN", "is_open"]
 
 
 # A merged case has joined another one; it is never itself the target of a repeat (并单).
