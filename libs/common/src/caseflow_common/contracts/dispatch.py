@@ -16,14 +16,10 @@ class _UnitEvent(Payload):
     cycle: int = 1
 
 
-@register
-class CaseDispatched(_UnitEvent):
-    """派单: the case went to a department (sole handler, lead 主办 or assisting 协办)."""
+class _RoutedEvent(_UnitEvent):
+    """What every routing decision carries, so consumers need no lookup: the case's facts and the rule version."""
 
-    event_type = "CaseDispatched"
     unit_name: str = ""
-    role: Literal["sole", "lead", "assisting"] = "sole"
-    rule_id: str | None = None
     routing_version: int | None = None
     category: str = ""
     urgency: str = "normal"
@@ -31,25 +27,26 @@ class CaseDispatched(_UnitEvent):
     region_code: str = ""
     district_code: str | None = None
     received_at: datetime | None = None
+
+
+@register
+class CaseDispatched(_RoutedEvent):
+    """派单: the case went to a department (sole handler, lead 主办 or assisting 协办)."""
+
+    event_type = "CaseDispatched"
+    role: Literal["sole", "lead", "assisting"] = "sole"
+    rule_id: str | None = None
     reason: str | None = Field(
         default=None, description="why: rule, suspected_crime, redispatch (after a return), transfer, coordinated, reopened")
 
 
 @register
-class CaseSentToCoordination(_UnitEvent):
+class CaseSentToCoordination(_RoutedEvent):
     """派单 to a coordination institution (GZ Art. 10; SZ Art. 24)."""
 
     event_type = "CaseSentToCoordination"
-    unit_name: str = ""
     level: str = ""
     reason: Literal["no_rule", "multi_department", "returns", "cross_region"] = "no_rule"
-    routing_version: int | None = None
-    category: str = ""
-    urgency: str = "normal"
-    channel: str = "hotline"
-    region_code: str = ""
-    district_code: str | None = None
-    received_at: datetime | None = None
 
 
 @register
