@@ -75,13 +75,21 @@ def region_path(regions: Mapping[str, Any], code: str) -> list[str] | None:
     return list(reversed(path))
 
 
+_GRID_BOXES: dict[int, tuple[Mapping[str, Any], int, list[tuple[BBox, str]]]] = {}
+
+
+def grid_boxes(regions: Mapping[str, Any]) -> list[tuple[BBox, str]]:
+    """The grids' parsed boxes, computed once per directory (this runs on every located report)."""
+    cached = _GRID_BOXES.get(id(regions))
+    if cached is not None and cached[0] is regions and cached[1] == len(regions):
+        return cached[2]
+    boxes = [(box, code) for code, entry in regions.items() if attr(entry, "level") == GRID_LEVEL
+             and (box := parse_bbox(attr(entry, "bbox"))) is not None]
+    _GRID_BOXES[id(regions)] = (regions, len(regions), boxes)
+    return boxes
+
+
 def resolve_region(lat: float, lon: float, regions: Mapping[str, Any]) -> str | None:
     """The grid whose bounding box holds the point (the tightest one where boxes overlap), or None."""
-    hits: list[tuple[float, str]] = []
-    for code, entry in regions.items():
-        if attr(entry, "level") != GRID_LEVEL:
-            continue
-        box = parse_bbox(attr(entry, "bbox"))
-        if box is not None and box.contains(lat, lon):
-            hits.append((box.area, code))
+    hits = [(box.area, code) for box, code in grid_boxes(regions) if box.contains(lat, lon)]
     return min(hits)[1] if hits else None
