@@ -170,17 +170,19 @@ def verify_chain(entries: Iterable[Sequence[Any]]) -> VerifyResult:
     expected_prev = GENESIS_HASH
     n = 0
     it = iter(entries)
-    sha = _sha256
-    canon = _canon
+    # The hot loop of `python -m audit verify`: _canon inlined, names bound locally (same bytes as `canonical`).
+    sha, dumps, at_opt, sort_opt, utc_zone = _sha256, _dumps, _AT, _SORT, UTC
     for row in it:
         seq, case_id, event_id, event_type, step, actor, at, decided_by, payload, prev_hash, stored = row
         n += 1
         if seq != n or prev_hash != expected_prev:
             return _bad(n, it)
-        if at.__class__ is not str and at.tzinfo is not UTC:
+        if at.__class__ is not str and at.tzinfo is not utc_zone:
             at = utc(at)
-        body = payload.encode() if payload.__class__ is str else _dumps(payload, option=_SORT)
-        data = canon(seq, case_id, event_id, event_type, step, actor, at, decided_by, sha(body).hexdigest())
+        body = payload.encode() if payload.__class__ is str else dumps(payload, option=sort_opt)
+        data = dumps({"actor": actor, "at": at, "case_id": case_id, "decided_by": decided_by, "event_id": event_id,
+                      "event_type": event_type, "payload_digest": sha(body).hexdigest(), "seq": seq, "step": step},
+                     option=at_opt)
         if sha(prev_hash.encode() + data).hexdigest() != stored:
             return _bad(n, it)
         expected_prev = stored
