@@ -63,9 +63,13 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if cmd == "setup":
         return 0
-    if cmd == "run":
-        return subprocess.call([str(py), "-m", "caseflow_common.devstack", *rest])
-    return subprocess.call([str(py), "-m", "pytest", *rest])
+    module = "caseflow_common.devstack" if cmd == "run" else "pytest"
+    child = subprocess.Popen([str(py), "-m", module, *rest])
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue  # Ctrl-C reaches the child too; it stops everything it started, then we return its code
 
 
 if __name__ == "__main__":
