@@ -97,8 +97,10 @@ async def _store(uow: IntakeUnitOfWork, report: Report, *, channel: str, fp: str
         raise ApiError(422, "invalid_request", "invalid fields: location", [{"field": "location", "message": "no region"}])
     received_at = occurred_at(report).astimezone(UTC)
     grid_code = _grid_of(report, region_code, ctx)
-    # The first write takes SQLite's write lock at once, so the reads below see every committed case.
+    # The first write takes SQLite's write lock at once, so the reads below see every committed case; on PostgreSQL
+    # a lock on (category, place) does the same for the only reports that could be repeats of each other.
     seq = await uow.repo.next_sequence(f"case:{local_date(now):%Y%m%d}")
+    await uow.repo.lock_place(category.code, grid_code or region_code)
     case_id = case_number_for(ctx.case_number_prefix, now, seq)
     loc = report.location
     rows = await uow.repo.repeat_candidates(category=category.code, grid_code=grid_code, lat=loc.lat, lon=loc.lon,

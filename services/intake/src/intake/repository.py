@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, and_, func, or_, select, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.domain.status import NOT_OPEN
@@ -22,6 +24,23 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
+_SEQUENCES: set[tuple[str, str]] = set()
+
+
+async def _ensure_sequence(engine: Any, name: str) -> str:
+    seq = "intake_seq_" + re.sub(r"[^a-z0-9_]", "_", name.lower())
+    key = (str(engine.url), seq)
+    if key not in _SEQUENCES:
+        async with engine.connect() as conn:  # its own short transaction: DDL never waits on the caller's
+            try:
+                await conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {seq}"))
+                await conn.commit()
+            except DBAPIError:  # a replica created it at the same instant
+                await conn.rollback()
+        _SEQUENCES.add(key)
+    return seq
+
+
 class IntakeRepository:
     """Queries over intake's own tables, on the unit of work's session."""
 
@@ -29,12 +48,23 @@ class IntakeRepository:
         self.session = session
 
     async def next_sequence(self, name: str) -> int:
-        """The next value of a named counter, race-safe on SQLite and PostgreSQL (one upsert, no read-then-write)."""
-        dialect = self.session.bind.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(counters).values(name=name, value=1)
+        """The next value of a named counter, unique across replicas.
+
+        PostgreSQL: a sequence per name (created once, outside our transaction), so concurrent reports never wait
+        on one hot counter row. SQLite (one writer anyway): an upsert on the counters table.
+        """
+        bind = self.session.bind
+        if bind.dialect.name == "postgresql":
+            seq = await _ensure_sequence(bind, name)
+            return (await self.session.execute(text(f"SELECT nextval('{seq}')"))).scalar_one()
+        stmt = sqlite.insert(counters).values(name=name, value=1)
         stmt = stmt.on_conflict_do_update(index_elements=[counters.c.name], set_={"value": counters.c.value + 1})
         return (await self.session.execute(stmt.returning(counters.c.value))).scalar_one()
+
+    async def lock_place(self, category: str, place: str | None) -> None:
+        """Serialise reports of one category at one place (PostgreSQL), so two simultaneous repeats see each other."""
+        if place is not None and self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{category}|{place}"))))
 
     async def by_external_id(self, channel: str, external_id: str) -> Row | None:
         """The case a channel already created for an external id, if any."""
