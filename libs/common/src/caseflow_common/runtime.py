@@ -8,7 +8,7 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -85,7 +85,8 @@ class ServiceRuntime:
         self.producer = new_producer(s.kafka_bootstrap, idempotence=s.kafka_idempotence, client_id=f"caseflow-{self.spec.name}")
         await self.producer.start()
         self.relay = OutboxRelay(service=self.spec.name, sessions=self.sessions, outbox=self.outbox, leases=self.leases,
-                                 producer=self.producer, clock=self.clock, batch=s.relay_batch, interval_s=s.relay_interval_s)
+                                 producer=self.producer, clock=self.clock, batch=s.relay_batch, interval_s=s.relay_interval_s,
+                                 retention=timedelta(hours=s.outbox_retention_hours))
         if s.run_workers if workers is None else workers:
             await self.start_workers()
 

@@ -34,6 +34,7 @@ class CommonSettings(BaseSettings):
     consumer_rebalance_timeout_ms: int = 10000
     relay_batch: int = 500
     relay_interval_s: float = 0.05
+    outbox_retention_hours: float = Field(default=24, description="sent outbox rows older than this are purged")
     auth_secret: str = Field(default="", description="HS256 secret for bearer tokens")
     max_body_bytes: int = 64 * 1024
     data_dir: Path = Path("data/demo")
