@@ -7,7 +7,6 @@ import uuid
 from contextlib import AsyncExitStack
 
 import orjson
-from aiokafka import AIOKafkaConsumer
 
 import audit.bootstrap
 import dispatch.bootstrap
@@ -16,7 +15,7 @@ import intake.bootstrap
 from audit.settings import Settings as AuditSettings
 from caseflow_common import topics
 from caseflow_common.auth import Role
-from caseflow_common.testing import ManualClock, auth_header, running, service_settings, wait_for
+from caseflow_common.testing import topic_reader, ManualClock, auth_header, running, service_settings, wait_for
 from dispatch.settings import Settings as DispatchSettings
 from escalation.settings import Settings as EscalationSettings
 from intake.settings import Settings as IntakeSettings
@@ -109,9 +108,7 @@ async def test_a_hotline_case_runs_the_whole_loop_and_its_record_is_complete_and
         view = await svcs["dispatch"].client.get(f"/v1/work/cases/{case_id}", headers=auth_header(Role.DEPARTMENT, UNIT))
         assert PHONE not in view.text and "139****5678" in view.text
         assert PHONE not in orjson.dumps(record).decode()
-        consumer = AIOKafkaConsumer(*(topic_prefix + t for t in (topics.INTAKE, topics.DISPATCH, topics.ESCALATION)),
-                                    bootstrap_servers=broker, auto_offset_reset="earliest",
-                                    group_id=f"{topic_prefix}reader", enable_auto_commit=False)
+        consumer = topic_reader(broker, *(topic_prefix + t for t in (topics.INTAKE, topics.DISPATCH, topics.ESCALATION)))
         await consumer.start()
         try:
             seen = []

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from caseflow_common import topics
 from caseflow_common.settings import CommonSettings
-from caseflow_common.testing import ManualClock, running, service_settings, wait_for
+from caseflow_common.testing import topic_reader, ManualClock, running, service_settings, wait_for
 from caseflow_common.runtime import ServiceRuntime, create_app
 from datetime import datetime
 
@@ -160,8 +160,7 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_k
         finally:
             await producer.stop()
         await wait_for(lambda: _count_is(svc.runtime, 1), timeout=20)
-        dlq = AIOKafkaConsumer(topic_prefix + topics.DLQ, bootstrap_servers=broker, auto_offset_reset="earliest",
-                               group_id=f"{topic_prefix}dlq-reader", enable_auto_commit=False)
+        dlq = topic_reader(broker, topic_prefix + topics.DLQ)
         await dlq.start()
         try:
             records: list[dict] = []

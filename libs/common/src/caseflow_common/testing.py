@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import httpx
+from aiokafka import AIOKafkaConsumer
 import pytest
 import pytest_asyncio
 
@@ -89,6 +90,12 @@ async def topic_prefix(broker: str) -> str:
     prefix = f"t{uuid.uuid4().hex[:10]}."
     await ensure_topics(broker, [prefix + t for t in topics.ALL], partitions=3)
     return prefix
+
+
+def topic_reader(broker: str, *topic_names: str) -> AIOKafkaConsumer:
+    """A consumer that reads whole topics from the start without a consumer group (no JoinGroup wait, no commits)."""
+    return AIOKafkaConsumer(*topic_names, bootstrap_servers=broker, group_id=None, auto_offset_reset="earliest",
+                            enable_auto_commit=False)
 
 
 # --- databases ----------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from caseflow_common import topics
 from caseflow_common.auth import Role
 from caseflow_common.contracts.intake import CaseReceived, MaskedRequester
 from caseflow_common.events import Actor, Envelope, Payload, new_event
-from caseflow_common.testing import ManualClock, RunningService, auth_header, running, service_settings, wait_for
+from caseflow_common.testing import topic_reader, ManualClock, RunningService, auth_header, running, service_settings, wait_for
 
 from dispatch.bootstrap import build
 from dispatch.settings import Settings
@@ -78,9 +78,7 @@ class Harness:
     async def published(self, case_id: str, count: int) -> list[dict[str, Any]]:
         """The first `count` events dispatch published for the case (read from its topic)."""
         if self._reader is None:
-            self._reader = AIOKafkaConsumer(self.prefix + topics.DISPATCH, bootstrap_servers=self.broker,
-                                            auto_offset_reset="earliest", enable_auto_commit=False,
-                                            group_id=f"{self.prefix}reader-{uuid.uuid4().hex[:6]}")
+            self._reader = topic_reader(self.broker, self.prefix + topics.DISPATCH)
             await self._reader.start()
         reader = self._reader
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from caseflow_common import topics
 from caseflow_common.auth import Role
 from caseflow_common.events import Actor, Envelope, new_event
-from caseflow_common.testing import ManualClock, auth_header, wait_for
+from caseflow_common.testing import topic_reader, ManualClock, auth_header, wait_for
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
 
@@ -31,8 +31,7 @@ async def test_a_received_and_dispatched_case_gets_clocks_and_announces_them(esc
             return resp.json()["clocks"] if resp.status_code == 200 and len(resp.json()["clocks"]) == 4 else []
 
         assert {c["state"] for c in await wait_for(clocks, timeout=30)} == {"running"}
-        consumer = AIOKafkaConsumer(topic_prefix + topics.ESCALATION, bootstrap_servers=broker,
-                                    auto_offset_reset="earliest", group_id=None)
+        consumer = topic_reader(broker, topic_prefix + topics.ESCALATION)
         await consumer.start()
         try:
             seen: list[Envelope] = []

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from caseflow_common.events import Actor, Envelope, Payload, new_event
-from caseflow_common.testing import ManualClock, RunningService, running, service_settings, wait_for
+from caseflow_common.testing import topic_reader, ManualClock, RunningService, running, service_settings, wait_for
 from intake.bootstrap import build
 from intake.settings import Settings
 
@@ -68,8 +68,7 @@ class TopicReader:
     """Reads every message of one topic from the start."""
 
     def __init__(self, broker: str, topic: str) -> None:
-        self.consumer = AIOKafkaConsumer(topic, bootstrap_servers=broker, auto_offset_reset="earliest",
-                                         group_id=f"reader-{uuid.uuid4().hex[:8]}", enable_auto_commit=False)
+        self.consumer = topic_reader(broker, topic)
         self.raw: list[bytes] = []
 
     async def read_until(self, predicate: Callable[[list[Envelope]], bool], timeout: float = 20) -> list[Envelope]:
