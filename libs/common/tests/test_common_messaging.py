@@ -209,3 +209,29 @@ async def test_replicas_joining_and_leaving_a_group_mid_stream_apply_every_event
         await asyncio.sleep(1.0)
         rows = await ledger_rows(first.runtime)
         assert len(rows) == 300 and len({r[0] for r in rows}) == 300
+
+
+async def test_housekeeping_forgets_only_what_can_no_longer_be_redelivered_or_republished(broker, topic_prefix, databases):
+    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
+                                database_url=await databases.new_url("ledger"), service_name="ledger",
+                                outbox_retention_hours=24, processed_retention_days=45)
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock, workers=False) as svc:
+        rt = svc.runtime
+        await _emit(rt, [touched("C-1", 1, clock())])
+        assert await rt.relay.run_once() == 1  # published and marked sent now
+        async with rt.uow() as uow:
+            await uow.mark_processed("old-event", "ledger")
+            await uow.commit()
+        clock.advance(days=2)
+        async with rt.uow() as uow:
+            await uow.mark_processed("recent-event", "ledger")
+            await uow.commit()
+        await _emit(rt, [touched("C-2", 2, clock())])  # unsent: never purged
+        clock.advance(days=44)
+        await rt.relay.housekeeping(force=True)
+        async with rt.uow() as uow:
+            assert await uow.processed_among(["old-event", "recent-event"]) == {"recent-event"}
+        async with rt.sessions() as s:
+            rows = (await s.execute(select(rt.outbox.c.key, rt.outbox.c.sent_at))).all()
+        assert [(r.key, r.sent_at) for r in rows] == [("C-2", None)]

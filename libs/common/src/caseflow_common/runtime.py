@@ -86,7 +86,8 @@ class ServiceRuntime:
         await self.producer.start()
         self.relay = OutboxRelay(service=self.spec.name, sessions=self.sessions, outbox=self.outbox, leases=self.leases,
                                  producer=self.producer, clock=self.clock, batch=s.relay_batch, interval_s=s.relay_interval_s,
-                                 retention=timedelta(hours=s.outbox_retention_hours))
+                                 retention=timedelta(hours=s.outbox_retention_hours), processed=self.processed,
+                                 processed_retention=timedelta(days=s.processed_retention_days))
         if s.run_workers if workers is None else workers:
             await self.start_workers()
 

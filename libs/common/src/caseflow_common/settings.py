@@ -35,6 +35,8 @@ class CommonSettings(BaseSettings):
     relay_batch: int = 500
     relay_interval_s: float = 0.05
     outbox_retention_hours: float = Field(default=24, description="sent outbox rows older than this are purged")
+    processed_retention_days: float = Field(
+        default=45, description="applied event ids are forgotten after this; keep it above the topics' retention")
     auth_secret: str = Field(default="", description="HS256 secret for bearer tokens")
     max_body_bytes: int = 64 * 1024
     data_dir: Path = Path("data/demo")

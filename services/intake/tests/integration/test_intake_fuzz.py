@@ -15,7 +15,8 @@ from intake.settings import DEV_OPEN311_KEY, Settings
 HEADERS = {**auth_header(Role.HOTLINE)}
 GRID_HEADERS = {**auth_header(Role.GRID)}
 CODES = st.sampled_from(["urban.garbage", "clue.fraud", "440103001001-01", "440103", "440100", "", "x" * 70])
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                    | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                     max_leaves=8)
 

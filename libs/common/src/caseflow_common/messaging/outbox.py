@@ -24,9 +24,11 @@ log = logging.getLogger(__name__)
 class OutboxRelay:
     def __init__(self, *, service: str, sessions: async_sessionmaker, outbox: Table, leases: Table,
                  producer: AIOKafkaProducer, clock: Callable[[], datetime], batch: int = 500,
-                 interval_s: float = 0.05, retention: timedelta = timedelta(hours=24)) -> None:
+                 interval_s: float = 0.05, retention: timedelta = timedelta(hours=24),
+                 processed: Table | None = None, processed_retention: timedelta = timedelta(days=45)) -> None:
         self.service, self.sessions, self.outbox, self.producer = service, sessions, outbox, producer
         self.clock, self.batch, self.interval_s, self.retention = clock, batch, interval_s, retention
+        self.processed, self.processed_retention = processed, processed_retention
         self.lease = Lease(sessions, leases, "outbox-relay", timedelta(seconds=15), clock)
         # Fault-injection seam for tests: runs after the broker acked, before rows are marked sent.
         self.after_publish: Callable[[list[int]], Awaitable[None]] | None = None
@@ -41,7 +43,7 @@ class OutboxRelay:
             rows = (await s.execute(select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload)
                                     .where(o.c.sent_at.is_(None)).order_by(o.c.id).limit(self.batch))).all()
         if not rows:
-            await self._purge()
+            await self.housekeeping()
             return 0
         # send() enqueues in order; one producer keeps per-partition order, so per-case order holds.
         futures = [await self.producer.send(r.topic, r.payload, key=r.key.encode()) for r in rows]
@@ -70,13 +72,18 @@ class OutboxRelay:
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(age)
         return count, age
 
-    async def _purge(self) -> None:
+    async def housekeeping(self, *, force: bool = False) -> None:
+        """At most every 5 minutes, on the lease holder only: purge sent outbox rows past their retention, and
+        processed event ids older than any redelivery can be (set it above the topics' retention)."""
         now = self.clock()
-        if self._last_purge and now - self._last_purge < timedelta(minutes=5):
+        if not force and self._last_purge and now - self._last_purge < timedelta(minutes=5):
             return
         self._last_purge = now
         async with self.sessions() as s:
             await s.execute(delete(self.outbox).where(self.outbox.c.sent_at < now - self.retention))
+            if self.processed is not None:
+                await s.execute(delete(self.processed).where(
+                    self.processed.c.processed_at < now - self.processed_retention))
             await s.commit()
 
     async def run(self, stop: asyncio.Event) -> None:
