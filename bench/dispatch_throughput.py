@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import socket
 import tempfile
 import time
 import uuid
@@ -26,7 +25,7 @@ from sqlalchemy import func, select
 
 from caseflow_common import topics
 from caseflow_common.contracts.intake import CaseReceived, MaskedRequester
-from caseflow_common.devstack import start_broker
+from caseflow_common.devstack import free_port, start_broker
 from caseflow_common.events import Actor, new_event
 from caseflow_common.messaging.kafka import ensure_topics
 from dispatch.bootstrap import build
@@ -36,12 +35,6 @@ from dispatch.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "demo"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def prefill(bootstrap: str, topic: str, n: int, limit_s: float) -> int:
@@ -90,7 +83,7 @@ async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="dispatch-bench-"))
     bootstrap = args.bootstrap
     if not bootstrap:
-        port = _free_port()
+        port = free_port()
         broker = start_broker("127.0.0.1", port, tmp / "broker.log")
         bootstrap = f"127.0.0.1:{port}"
     prefix = f"bench{uuid.uuid4().hex[:6]}."

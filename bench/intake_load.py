@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,14 +23,10 @@ from pathlib import Path
 
 import httpx
 
+from caseflow_common.devstack import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-" + "x" * 40
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def report(i: int) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ import yaml
 
 from caseflow_common import topics
 from caseflow_common.auth import Role, TokenCodec
-from caseflow_common.devstack import Stack, service_env, start_broker, stop_all, wait_port, wait_ready
+from caseflow_common.devstack import Stack, free_port, service_env, start_broker, stop_all, wait_port, wait_ready
 from caseflow_common.messaging.kafka import ensure_topics
 
 from deploy_support import DEPLOY, ROOT, SERVICES, tool_or_skip
@@ -30,12 +29,6 @@ from deploy_support import DEPLOY, ROOT, SERVICES, tool_or_skip
 HOST = "127.0.0.1"
 READY_S = 60  # per service; a cold start on a busy 2-core machine takes ~10 s
 SCRAPED_S = 40
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def wait_until(probe: Callable[[], Any], timeout: float, what: str) -> Any:

@@ -59,6 +59,13 @@ def wait_port(host: str, port: int, timeout: float) -> None:
     raise RuntimeError(f"nothing listens on {host}:{port} after {timeout}s")
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A loopback port nobody listens on right now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 def port_free(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

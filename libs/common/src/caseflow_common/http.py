@@ -37,6 +37,11 @@ def page_params(page: Annotated[int, Query(ge=1, description="1-based page numbe
     return PageParams(page=page, page_size=page_size)
 
 
+def runtime_of(request: Request) -> Any:
+    """FastAPI dependency: the ServiceRuntime behind the app (set by create_app)."""
+    return request.app.state.runtime
+
+
 class MetricsMiddleware:
     """Pure ASGI middleware (cheap on the hot path): request count and latency by route template and status."""
 

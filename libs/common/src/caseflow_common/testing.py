@@ -25,7 +25,7 @@ import pytest_asyncio
 
 from caseflow_common import topics
 from caseflow_common.auth import Role, TokenCodec
-from caseflow_common.devstack import start_broker
+from caseflow_common.devstack import free_port, start_broker
 from caseflow_common.messaging.kafka import ensure_topics
 from caseflow_common.settings import TestSettings
 
@@ -34,12 +34,6 @@ DATA_DIR = REPO / "data" / "demo"
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_SETTINGS = TestSettings()
 PG_ADMIN_DSN = TEST_SETTINGS.postgres_dsn
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ManualClock:

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from caseflow_common.auth import Principal, Role, require
 from caseflow_common.errors import ApiError, not_found
-from caseflow_common.http import PageParams, page_params
-from caseflow_common.runtime import ServiceRuntime
+from caseflow_common.http import PageParams, page_params, runtime_of
 from audit import metrics
 from audit.domain.chain import utc, verify_chain
 from audit.domain.steps import parse_step
@@ -19,11 +18,6 @@ from audit.uow import AuditUnitOfWork
 
 router = APIRouter()
 Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
-
-
-def runtime_of(request: Request) -> ServiceRuntime:
-    """The service runtime behind the app."""
-    return request.app.state.runtime
 
 
 def _entry(r: Any) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caseflow_common.db import as_utc
 from caseflow_common.events import Actor
 
 from dispatch.domain import CaseStatus, WorkCase
@@ -21,13 +22,6 @@ STATE_COLUMNS = ("unit", "role", "returns", "transfers", "cycle", "replied", "re
 
 class ConcurrentUpdate(Exception):
     """Another transaction changed the case first; the caller retries or answers 409."""
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from dispatch.reference import Reference
-from dispatch.repository import as_utc
+from caseflow_common.db import as_utc
 from dispatch.uow import DispatchUnitOfWork
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Row, Table, bindparam, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caseflow_common.db import as_utc as aware
 from escalation.domain.replay import CaseFact, FactKind
 from escalation.orm import (
     calendar_versions, case_facts, case_regions, cases, clocks, evaluations, pattern_warnings, policy_versions,
@@ -26,11 +27,6 @@ _PG_ARRAY_TYPES = {
 }
 
 
-def aware(t: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if t is None:
-        return None
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 class Repository:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from caseflow_common.auth import AnyPrincipal, Principal, Role, require
 from caseflow_common.errors import not_found
+from caseflow_common.http import runtime_of
 from caseflow_common.runtime import ServiceRuntime
 from intake import handlers, visits
 from intake.context import IntakeContext, IntakeUnitOfWork
@@ -21,10 +22,6 @@ from intake.views import CaseView, ReportAccepted, VisitOut, case_view
 
 router = APIRouter(route_class=ReportRoute)
 cases_router = APIRouter(route_class=ExplainedRoute)
-
-
-def runtime_of(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime
 
 
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]

@@ -21,7 +21,7 @@ from intake.domain.regions import GRID_LEVEL, region_level, resolve_region
 from intake.domain.repeats import CaseSpot, find_repeat
 from intake.domain.reports import GridReportIn, HotlineReportIn, Report, fingerprint, occurred_at
 from intake.domain.status import CaseStatus
-from intake.repository import as_utc
+from caseflow_common.db import as_utc
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import Row
 
+from caseflow_common.db import as_utc
 from caseflow_common.errors import ApiError
 from caseflow_common.events import Actor
 from intake import handlers
@@ -21,7 +22,6 @@ from intake.domain.open311 import open311_status, service_definition, service_fr
 from intake.domain.reports import HotlineReportIn
 from intake.domain.status import CaseStatus
 from intake.routing import Open311Route
-from intake.repository import as_utc as utc
 from intake.views import clocks_of
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -32,10 +32,6 @@ MAX_RESULTS = 1000
 OPEN311_ERRORS = {400: {"description": "[{code, description}] naming each invalid field"},
                   403: {"description": "[{code, description}] unknown api_key"},
                   404: {"description": "[{code, description}] not found"}}
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -60,8 +56,8 @@ def _request_out(row: Row, ctx: IntakeContext) -> dict[str, Any]:
         "description": row.description,
         "agency_responsible": row.unit_name or row.unit,
         "service_notice": "",
-        "requested_datetime": utc(row.received_at).isoformat(),
-        "updated_datetime": utc(row.updated_at).isoformat(),
+        "requested_datetime": as_utc(row.received_at).isoformat(),
+        "updated_datetime": as_utc(row.updated_at).isoformat(),
         "expected_datetime": _expected(clocks_of(row.clocks), ctx.expected_clock),
         "address": row.address,
         "address_id": row.region_code,
@@ -153,7 +149,7 @@ async def list_requests(
 ) -> list[dict[str, Any]]:
     """Requests filtered by id, service, date range and open/closed; the last 90 days by default."""
     ids = _split(service_request_id)
-    start, end = _as_utc(start_date), _as_utc(end_date)
+    start, end = as_utc(start_date), as_utc(end_date)
     if ids is None and start is None and end is None:
         start = runtime.clock() - DEFAULT_WINDOW
     wanted = set(_split(status) or [])

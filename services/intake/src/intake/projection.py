@@ -14,7 +14,7 @@ from caseflow_common.messaging.consumer import Handler
 from caseflow_common.uow import UnitOfWork
 from intake.context import IntakeUnitOfWork
 from intake.domain.status import CaseStatus
-from intake.repository import as_utc
+from caseflow_common.db import as_utc
 
 log = logging.getLogger(__name__)
 

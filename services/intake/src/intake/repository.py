@@ -19,11 +19,6 @@ from intake.orm import case_status, case_steps, cases, counters, requesters, vis
 _METRES_PER_DEGREE = 111_000.0
 
 
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone columns; every time intake stores is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
 _SEQUENCES: set[tuple[str, str]] = set()
 
 

@@ -9,10 +9,10 @@ import orjson
 from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
+from caseflow_common.db import as_utc as utc
 from intake.context import IntakeContext
 from intake.domain.masking import requester_view
 from intake.privacy import VaultError
-from intake.repository import as_utc as utc
 
 
 class ReportAccepted(BaseModel):
