@@ -2,8 +2,12 @@
 """caseflow developer entry point; needs nothing but Python 3.11+.
 
     python3 dev.py run      # the whole system on its embedded default (broker + four services + demo data)
-    python3 dev.py test     # the test suite (what CI runs)
+    python3 dev.py test     # static checks (ruff, mypy), then the test suite: what CI runs
+    python3 dev.py lint     # only the static checks
     python3 dev.py setup    # only create/refresh the virtual environment in .venv
+
+`test` with extra arguments passes them to pytest and skips the static checks
+(`python3 dev.py test services/dispatch -k routing`).
 
 It creates .venv and installs the pinned dependencies (constraints.txt) on first use, and again whenever
 constraints.txt or a pyproject.toml changes.
@@ -21,7 +25,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PACKAGES = ["libs/common", "services/intake", "services/dispatch", "services/escalation", "services/audit"]
-TEST_DEPS = ["pytest", "pytest-asyncio", "pytest-timeout", "hypothesis", "check-jsonschema"]
+TEST_DEPS = [
+    "pytest",
+    "pytest-asyncio",
+    "pytest-timeout",
+    "hypothesis",
+    "check-jsonschema",
+    "ruff",
+    "mypy",
+    "types-pyyaml",
+]
+# Static checks, in order; each must pass (configuration: ruff.toml, mypy.ini).
+LINT = [
+    ["-m", "ruff", "check", "."],
+    ["-m", "ruff", "format", "--check", "."],
+    ["-m", "mypy", "libs/common/src"],
+]
 
 
 def venv_python() -> Path:
@@ -36,7 +55,7 @@ def _fingerprint() -> str:
 
 
 def setup() -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py itself runs on any python3 and says why it stops
         sys.exit("caseflow needs Python 3.11 or newer")
     py = venv_python()
     if not py.exists():
@@ -54,15 +73,28 @@ def setup() -> Path:
     return py
 
 
+def lint(py: Path) -> int:
+    for args in LINT:
+        print("$", "python", *args, flush=True)
+        code = subprocess.run([str(py), *args], cwd=ROOT).returncode
+        if code:
+            return code
+    return 0
+
+
 def main(argv: list[str]) -> int:
     cmd, rest = (argv[0], argv[1:]) if argv else ("run", [])
-    if cmd not in {"run", "test", "setup"}:
+    if cmd not in {"run", "test", "lint", "setup"}:
         print(__doc__)
         return 2
     py = setup()
     os.chdir(ROOT)
     if cmd == "setup":
         return 0
+    if cmd == "lint" or (cmd == "test" and not rest):
+        code = lint(py)
+        if code or cmd == "lint":
+            return code
     module = "caseflow_common.devstack" if cmd == "run" else "pytest"
     child = subprocess.Popen([str(py), "-m", module, *rest])
     while True:

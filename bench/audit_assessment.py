@@ -22,16 +22,31 @@ from pathlib import Path
 import asyncpg
 
 import audit
-from caseflow_common import db
 from audit.figures_repository import FiguresRepository
+from caseflow_common import db
 
 ADMIN_DSN = os.environ.get("CASEFLOW_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 YEAR = datetime(2025, 1, 1, tzinfo=UTC)
 RUNGS = ("reminder", "supervise", "notify", "interview", "listed")
 SATISFACTION = ("satisfied", "satisfied", "basically_satisfied", "dissatisfied", None)
-COLUMNS = ("case_id", "unit", "district", "category", "region_code", "received_at", "dispatched_at", "signed_at",
-           "sign_deadline", "replied_at", "closed_at", "close_deadline", "resolved", "satisfaction", "returns",
-           "transfers") + tuple(f"actions_{r}" for r in RUNGS)
+COLUMNS = (
+    "case_id",
+    "unit",
+    "district",
+    "category",
+    "region_code",
+    "received_at",
+    "dispatched_at",
+    "signed_at",
+    "sign_deadline",
+    "replied_at",
+    "closed_at",
+    "close_deadline",
+    "resolved",
+    "satisfaction",
+    "returns",
+    "transfers",
+) + tuple(f"actions_{r}" for r in RUNGS)
 
 
 def fact_rows(cases: int, units: int, seed: int = 7):
@@ -43,11 +58,25 @@ def fact_rows(cases: int, units: int, seed: int = 7):
         u = rnd.randrange(units)
         signed = received + timedelta(hours=rnd.uniform(0.1, 30))
         closed = received + timedelta(days=rnd.uniform(1, 20)) if rnd.random() < 0.9 else None
-        yield (f"C{n:08d}", f"U{u:03d}", f"D{u % 11:02d}", f"cat{rnd.randrange(40)}", f"R{rnd.randrange(500)}",
-               received, received + timedelta(minutes=5), signed, received + timedelta(hours=24),
-               closed, closed, received + timedelta(days=15), rnd.random() < 0.8 if closed else None,
-               rnd.choice(SATISFACTION) if closed else None, int(rnd.random() < 0.03), int(rnd.random() < 0.02),
-               *(int(rnd.random() < 0.01) for _ in RUNGS))
+        yield (
+            f"C{n:08d}",
+            f"U{u:03d}",
+            f"D{u % 11:02d}",
+            f"cat{rnd.randrange(40)}",
+            f"R{rnd.randrange(500)}",
+            received,
+            received + timedelta(minutes=5),
+            signed,
+            received + timedelta(hours=24),
+            closed,
+            closed,
+            received + timedelta(days=15),
+            rnd.random() < 0.8 if closed else None,
+            rnd.choice(SATISFACTION) if closed else None,
+            int(rnd.random() < 0.03),
+            int(rnd.random() < 0.02),
+            *(int(rnd.random() < 0.01) for _ in RUNGS),
+        )
 
 
 async def load(dsn: str, cases: int, units: int) -> float:
@@ -58,8 +87,11 @@ async def load(dsn: str, cases: int, units: int) -> float:
         rows = list(fact_rows(cases, units))
         await conn.copy_records_to_table("case_facts", records=rows, columns=COLUMNS)
         # The case index holds one row per case (district, category, region, receipt), as the consumer keeps it.
-        await conn.copy_records_to_table("case_index", records=[(r[0], r[3], r[4], r[2], r[5]) for r in rows],
-                                         columns=("case_id", "category", "region_code", "district", "received_at"))
+        await conn.copy_records_to_table(
+            "case_index",
+            records=[(r[0], r[3], r[4], r[2], r[5]) for r in rows],
+            columns=("case_id", "category", "region_code", "district", "received_at"),
+        )
         await conn.execute("ANALYZE case_facts")
         await conn.execute("ANALYZE case_index")
     finally:
@@ -76,8 +108,9 @@ async def time_query(url: str, by: str, repeat: int) -> tuple[list[float], int]:
         for _ in range(repeat):
             async with sessions() as session:
                 t0 = time.perf_counter()
-                figures = await FiguresRepository(session).assess(by, YEAR, YEAR.replace(year=2026),
-                                                                  YEAR.replace(year=2026))
+                figures = await FiguresRepository(session).assess(
+                    by, YEAR, YEAR.replace(year=2026), YEAR.replace(year=2026)
+                )
                 took.append(time.perf_counter() - t0)
                 groups = len(figures)
     finally:
@@ -107,8 +140,10 @@ async def main() -> None:
         print(f"loaded {args.cases:,} case fact rows ({args.units} units) in {loaded:.1f} s")
         for by in ("unit", "district"):
             took, groups = await time_query(url, by, args.repeat)
-            print(f"assessment per {by} over a year ({groups} groups): median {statistics.median(took):.3f} s, "
-                  f"best {min(took):.3f} s, worst {max(took):.3f} s over {args.repeat} runs")
+            print(
+                f"assessment per {by} over a year ({groups} groups): median {statistics.median(took):.3f} s, "
+                f"best {min(took):.3f} s, worst {max(took):.3f} s over {args.repeat} runs"
+            )
     finally:
         if not args.keep:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

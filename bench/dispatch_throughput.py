@@ -45,8 +45,9 @@ async def prefill(bootstrap: str, topic: str, n: int, limit_s: float) -> int:
     rnd = random.Random(12345)
     actor = Actor(role="system", id="bench")
     start = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, linger_ms=20,
-                                max_batch_size=256 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=False, linger_ms=20, max_batch_size=256 * 1024
+    )
     await producer.start()
     deadline = time.monotonic() + limit_s
     sent = 0
@@ -58,9 +59,15 @@ async def prefill(bootstrap: str, topic: str, n: int, limit_s: float) -> int:
             case_id = f"B-{uuid.uuid4().hex[:16]}"
             at = start + timedelta(seconds=i)
             payload = CaseReceived(
-                channel=rnd.choice(("hotline", "grid")), external_id=f"X-{i}", category=rnd.choice(categories),
-                urgency="normal", description="基准测试诉求", region_code=rnd.choice(regions), received_at=at,
-                requester=MaskedRequester(name="张*", phone="138****5678"))
+                channel=rnd.choice(("hotline", "grid")),
+                external_id=f"X-{i}",
+                category=rnd.choice(categories),
+                urgency="normal",
+                description="基准测试诉求",
+                region_code=rnd.choice(regions),
+                received_at=at,
+                requester=MaskedRequester(name="张*", phone="138****5678"),
+            )
             env = new_event(payload, case_id=case_id, producer="bench", actor=actor, occurred_at=at)
             pending.append(await producer.send(topic, env.to_bytes(), key=case_id.encode()))
             sent += 1
@@ -92,10 +99,17 @@ async def run(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         sent = await prefill(bootstrap, prefix + topics.INTAKE, args.cases, args.prefill_limit)
         print(f"pre-filled {sent:,} CaseReceived events in {time.perf_counter() - t0:.1f} s")
-        settings = Settings(env="dev", kafka_bootstrap=bootstrap, topic_prefix=prefix, data_dir=DATA,
-                            database_url=args.database_url or f"sqlite+aiosqlite:///{tmp / 'dispatch.db'}",
-                            create_topics=False, consumer_group=f"{prefix}dispatch",
-                            consumer_batch=args.batch, log_level="WARNING")
+        settings = Settings(
+            env="dev",
+            kafka_bootstrap=bootstrap,
+            topic_prefix=prefix,
+            data_dir=DATA,
+            database_url=args.database_url or f"sqlite+aiosqlite:///{tmp / 'dispatch.db'}",
+            create_topics=False,
+            consumer_group=f"{prefix}dispatch",
+            consumer_batch=args.batch,
+            log_level="WARNING",
+        )
         runtime, _ = build(settings)
         await runtime.start(workers=False)  # migrations before the clock starts
         t0 = time.perf_counter()
@@ -113,11 +127,15 @@ async def run(args: argparse.Namespace) -> None:
         await runtime.stop()
         took = routed_s or (time.perf_counter() - t0)
         backend = settings.database_url.split(":", 1)[0]
-        print(f"routed {routed:,} of {sent:,} cases in {took:.1f} s ({backend}, {args.partitions} partitions, "
-              f"one consumer): {routed / took:,.0f} cases routed/s")
+        print(
+            f"routed {routed:,} of {sent:,} cases in {took:.1f} s ({backend}, {args.partitions} partitions, "
+            f"one consumer): {routed / took:,.0f} cases routed/s"
+        )
         if published_s is not None:
-            print(f"all CaseDispatched/CaseSentToCoordination published after {published_s:.1f} s: "
-                  f"{routed / published_s:,.0f} cases/s end to end")
+            print(
+                f"all CaseDispatched/CaseSentToCoordination published after {published_s:.1f} s: "
+                f"{routed / published_s:,.0f} cases/s end to end"
+            )
     finally:
         if broker is not None:
             broker.terminate()

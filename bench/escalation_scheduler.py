@@ -26,8 +26,23 @@ from escalation.bootstrap import build
 from escalation.scheduler import run_scheduler_pass
 from escalation.settings import Settings
 
-COLUMNS = ("case_id", "cycle", "kind", "unit", "started_at", "amount", "time_unit", "warn_fraction", "policy_version",
-           "pauses", "met_at", "deadline", "warn_at", "provisional", "next_due_at")
+COLUMNS = (
+    "case_id",
+    "cycle",
+    "kind",
+    "unit",
+    "started_at",
+    "amount",
+    "time_unit",
+    "warn_fraction",
+    "policy_version",
+    "pauses",
+    "met_at",
+    "deadline",
+    "warn_at",
+    "provisional",
+    "next_due_at",
+)
 WARN_AT = datetime(2026, 3, 12, 8, 36, tzinfo=UTC)
 HANDLING_DEADLINE = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
 # warn: due clocks reach their 80 % moment (催办: one action and a warning each);
@@ -40,13 +55,43 @@ def records(n: int, due: int, now: datetime):  # type: ignore[no-untyped-def]
     old = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     for i in range(n):
         if i < due:
-            yield (f"B-{i}", 1, "handling", f"U-{i % 300}", old, 10.0, "working_days", 0.8, 1, "[]", None,
-                   HANDLING_DEADLINE, WARN_AT, False, WARN_AT)
+            yield (
+                f"B-{i}",
+                1,
+                "handling",
+                f"U-{i % 300}",
+                old,
+                10.0,
+                "working_days",
+                0.8,
+                1,
+                "[]",
+                None,
+                HANDLING_DEADLINE,
+                WARN_AT,
+                False,
+                WARN_AT,
+            )
         else:
             started = now - timedelta(seconds=i % 3600)
             warn = started + timedelta(days=10, seconds=i % 86400)
-            yield (f"O-{i}", 1, "handling", f"U-{i % 300}", started, 10.0, "working_days", 0.8, 1, "[]", None,
-                   started + timedelta(days=14), warn, False, warn)
+            yield (
+                f"O-{i}",
+                1,
+                "handling",
+                f"U-{i % 300}",
+                started,
+                10.0,
+                "working_days",
+                0.8,
+                1,
+                "[]",
+                None,
+                started + timedelta(days=14),
+                warn,
+                False,
+                warn,
+            )
 
 
 async def fresh_database(admin_dsn: str) -> tuple[str, str]:
@@ -72,8 +117,14 @@ async def one_size(admin_dsn: str, clocks: int, due: int, repeat: int, scenario:
     now = SCENARIOS[scenario]
     name, dsn = await fresh_database(admin_dsn)
     try:
-        runtime, _ = build(Settings(database_url=dsn.replace("postgresql://", "postgresql+asyncpg://"),
-                                    scheduler_batch=max(due, 1), scheduler_enabled=False), lambda: now)
+        runtime, _ = build(
+            Settings(
+                database_url=dsn.replace("postgresql://", "postgresql+asyncpg://"),
+                scheduler_batch=max(due, 1),
+                scheduler_enabled=False,
+            ),
+            lambda: now,
+        )
         await db.migrate(runtime.engine, Path(escalation.__file__).parent / "migrations")
         conn = await asyncpg.connect(dsn)
         try:
@@ -81,8 +132,11 @@ async def one_size(admin_dsn: str, clocks: int, due: int, repeat: int, scenario:
             await conn.copy_records_to_table("clocks", records=records(clocks, due, now), columns=COLUMNS)
             await conn.execute("ANALYZE clocks")
             load_s = time.perf_counter() - t0
-            plan = await conn.fetch("EXPLAIN SELECT * FROM clocks WHERE next_due_at IS NOT NULL AND next_due_at <= $1 "
-                                    "ORDER BY next_due_at LIMIT 1000 FOR UPDATE SKIP LOCKED", now)
+            plan = await conn.fetch(
+                "EXPLAIN SELECT * FROM clocks WHERE next_due_at IS NOT NULL AND next_due_at <= $1 "
+                "ORDER BY next_due_at LIMIT 1000 FOR UPDATE SKIP LOCKED",
+                now,
+            )
         finally:
             await conn.close()
         await run_scheduler_pass(runtime, now - timedelta(days=30))  # warm the pool and the calendar memo
@@ -90,8 +144,10 @@ async def one_size(admin_dsn: str, clocks: int, due: int, repeat: int, scenario:
         for r in range(repeat):
             if r:  # make another `due` clocks due again for the next timed pass
                 conn = await asyncpg.connect(dsn)
-                await conn.execute("DELETE FROM supervision_actions; DELETE FROM outbox; "
-                                   "UPDATE clocks SET next_due_at = warn_at WHERE case_id LIKE 'B-%'")
+                await conn.execute(
+                    "DELETE FROM supervision_actions; DELETE FROM outbox; "
+                    "UPDATE clocks SET next_due_at = warn_at WHERE case_id LIKE 'B-%'"
+                )
                 await conn.close()
             t0 = time.perf_counter()
             result = await run_scheduler_pass(runtime, now)
@@ -100,10 +156,17 @@ async def one_size(admin_dsn: str, clocks: int, due: int, repeat: int, scenario:
         idle = await run_scheduler_pass(runtime, now)
         idle_s = time.perf_counter() - t0
         await runtime.engine.dispose()
-        return {"scenario": scenario, "clocks": clocks, "due": due, "load_s": round(load_s, 1), "idle_pass_s": round(idle_s, 4),
-                "passes": [{"seconds": round(s, 3), "clocks_fired": c, "actions": a} for s, c, a in passes],
-                "best_s": round(min(s for s, _, _ in passes), 3), "idle_fired": idle.clocks,
-                "plan": [r[0] for r in plan]}
+        return {
+            "scenario": scenario,
+            "clocks": clocks,
+            "due": due,
+            "load_s": round(load_s, 1),
+            "idle_pass_s": round(idle_s, 4),
+            "passes": [{"seconds": round(s, 3), "clocks_fired": c, "actions": a} for s, c, a in passes],
+            "best_s": round(min(s for s, _, _ in passes), 3),
+            "idle_fired": idle.clocks,
+            "plan": [r[0] for r in plan],
+        }
     finally:
         await drop_database(admin_dsn, name)
 
@@ -122,12 +185,16 @@ async def main() -> None:
         print(json.dumps(r, ensure_ascii=False))
     print(f"\n{'open clocks':>12} {'due':>6} {'best pass s':>12} {'actions':>8} {'idle pass s':>12}")
     for r in results:
-        print(f"{r['clocks']:>12,} {r['due']:>6} {r['best_s']:>12.3f} {r['passes'][0]['actions']:>8} "
-              f"{r['idle_pass_s']:>12.4f}")
+        print(
+            f"{r['clocks']:>12,} {r['due']:>6} {r['best_s']:>12.3f} {r['passes'][0]['actions']:>8} "
+            f"{r['idle_pass_s']:>12.4f}"
+        )
     if len(results) > 1:
         a, b = results[0], results[-1]
-        print(f"\n{b['clocks'] / a['clocks']:.0f}x open clocks -> {b['best_s'] / a['best_s']:.2f}x pass time "
-              f"(target: < 0.5 s for {b['due']} due among {b['clocks']:,})")
+        print(
+            f"\n{b['clocks'] / a['clocks']:.0f}x open clocks -> {b['best_s'] / a['best_s']:.2f}x pass time "
+            f"(target: < 0.5 s for {b['due']} due among {b['clocks']:,})"
+        )
 
 
 if __name__ == "__main__":

@@ -32,10 +32,15 @@ SECRET = "bench-secret-" + "x" * 40
 def report(i: int) -> dict:
     """A valid hotline report; places spread over many grids so few are repeats."""
     lat, lon = 23.119 + (i % 40) * 0.0001, 113.236 + (i % 97) * 0.00004
-    return {"external_id": f"BENCH-{uuid.uuid4().hex}", "received_at": "2026-11-20T09:30:00+08:00", "kind": "complaint",
-            "category": ["urban.garbage", "traffic.order", "env.noise.restaurant", "urban.street_light"][i % 4],
-            "description": f"压测诉求 {i}", "location": {"lat": lat, "lon": lon, "address": "沙面北街"},
-            "requester": {"name": "测试", "phone": f"138{i % 100_000_000:08d}"}}
+    return {
+        "external_id": f"BENCH-{uuid.uuid4().hex}",
+        "received_at": "2026-11-20T09:30:00+08:00",
+        "kind": "complaint",
+        "category": ["urban.garbage", "traffic.order", "env.noise.restaurant", "urban.street_light"][i % 4],
+        "description": f"压测诉求 {i}",
+        "location": {"lat": lat, "lon": lon, "address": "沙面北街"},
+        "requester": {"name": "测试", "phone": f"138{i % 100_000_000:08d}"},
+    }
 
 
 async def load(url: str, path: str, token: str | None, n: int, concurrency: int, max_s: float) -> dict:
@@ -62,8 +67,14 @@ async def load(url: str, path: str, token: str | None, n: int, concurrency: int,
         elapsed = time.perf_counter() - start
     accepted = sum(v for k, v in statuses.items() if k in (200, 201))
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"accepted_per_s": accepted / elapsed, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000,
-            "sent": len(latencies), "statuses": statuses, "seconds": elapsed}
+    return {
+        "accepted_per_s": accepted / elapsed,
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
+        "sent": len(latencies),
+        "statuses": statuses,
+        "seconds": elapsed,
+    }
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
@@ -110,8 +121,10 @@ def start(which: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
 
 
 def show(name: str, r: dict) -> None:
-    print(f"{name:>6}: {r['accepted_per_s']:8.1f} accepted/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms"
-          f"   ({r['sent']} sent in {r['seconds']:.1f} s, statuses {r['statuses']})")
+    print(
+        f"{name:>6}: {r['accepted_per_s']:8.1f} accepted/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms"
+        f"   ({r['sent']} sent in {r['seconds']:.1f} s, statuses {r['statuses']})"
+    )
 
 
 def main() -> None:
@@ -135,25 +148,33 @@ def main() -> None:
     procs: list[subprocess.Popen] = []
     try:
         tmp = Path(tempfile.mkdtemp(prefix="intake-bench-"))
-        env = {**os.environ, "CASEFLOW_AUTH_SECRET": SECRET, "CASEFLOW_DATA_DIR": str(REPO / "data" / "demo"),
-               "CASEFLOW_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "CASEFLOW_AUTH_SECRET": SECRET,
+            "CASEFLOW_DATA_DIR": str(REPO / "data" / "demo"),
+            "CASEFLOW_LOG_LEVEL": "WARNING",
+        }
         bare, bare_url = start("bare", env)
         procs.append(bare)
         url, token = args.url, args.token
         if url is None:
             broker_port = free_port()
             procs.append(start_broker("127.0.0.1", broker_port, tmp / "broker.log"))
-            env.update(CASEFLOW_KAFKA_BOOTSTRAP=f"127.0.0.1:{broker_port}",
-                       CASEFLOW_DATABASE_URL=args.database_url or f"sqlite+aiosqlite:///{tmp / 'intake.db'}")
+            env.update(
+                CASEFLOW_KAFKA_BOOTSTRAP=f"127.0.0.1:{broker_port}",
+                CASEFLOW_DATABASE_URL=args.database_url or f"sqlite+aiosqlite:///{tmp / 'intake.db'}",
+            )
             proc, url = start("intake", env)
             procs.append(proc)
             token = TokenCodec(SECRET).issue("bench", Role.HOTLINE)
         asyncio.run(load(bare_url, "/v1/hotline/reports", None, 100, args.concurrency, 10))  # warm-up
         asyncio.run(load(url, "/v1/hotline/reports", token, 50, args.concurrency, 10))
-        bare_r = asyncio.run(load(bare_url, "/v1/hotline/reports", None, args.requests, args.concurrency,
-                                  args.max_seconds))
-        intake_r = asyncio.run(load(url, "/v1/hotline/reports", token, args.requests, args.concurrency,
-                                    args.max_seconds))
+        bare_r = asyncio.run(
+            load(bare_url, "/v1/hotline/reports", None, args.requests, args.concurrency, args.max_seconds)
+        )
+        intake_r = asyncio.run(
+            load(url, "/v1/hotline/reports", token, args.requests, args.concurrency, args.max_seconds)
+        )
         print(f"hotline reports, {args.requests} requests, concurrency {args.concurrency}")
         show("bare", bare_r)
         show("intake", intake_r)

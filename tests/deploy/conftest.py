@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deploy_support import DEPLOY, SERVICES, env_dict, load_yaml  # noqa: E402
+from deploy_support import DEPLOY, SERVICES, env_dict, load_yaml
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,7 @@ ComposeLoader.add_constructor("!override", _tagged)
 
 def load_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=ComposeLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(fh, Loader=ComposeLoader)
 
 
 def required_variables(text: str) -> set[str]:
@@ -74,8 +74,10 @@ def env_dict(environment: Any) -> dict[str, str]:
     """A service's environment (mapping or list form) as a dict of strings."""
     if isinstance(environment, list):
         return dict(item.split("=", 1) for item in environment)
-    return {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
-            for k, v in (environment or {}).items()}
+    return {
+        k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+        for k, v in (environment or {}).items()
+    }
 
 
 def settings_class(service: str) -> type:

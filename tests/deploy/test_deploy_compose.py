@@ -8,10 +8,9 @@ import re
 from typing import Any
 
 import pytest
+from deploy_support import DEPLOY, IN_CI, SERVICES, env_dict, interpolate, load_yaml, required_variables
 
 from caseflow_common import topics
-
-from deploy_support import DEPLOY, IN_CI, SERVICES, env_dict, interpolate, load_yaml, required_variables
 
 PORTS = {"intake": 8001, "dispatch": 8002, "escalation": 8003, "audit": 8004}
 PINNED_IMAGE = re.compile(r"^[\w./-]+:(?!latest$)[\w.-]*\d[\w.-]*$")
@@ -21,6 +20,7 @@ def compose_schema() -> dict[str, Any]:
     """The Compose Specification JSON schema as shipped (and kept current) by check-jsonschema."""
     try:
         import jsonschema  # noqa: F401
+
         schema = importlib.resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json"
         return json.loads(schema.read_text(encoding="utf-8"))
     except ModuleNotFoundError:
@@ -54,9 +54,28 @@ def test_the_schema_check_rejects_a_misspelt_health_check(compose: dict[str, Any
 def test_every_top_level_key_and_service_key_is_one_compose_knows(compose: dict[str, Any]) -> None:
     # The strict structural floor that holds even where the schema package is not installed.
     assert set(compose) <= {"name", "services", "volumes", "networks", "configs", "secrets"} | {
-        k for k in compose if k.startswith("x-")}
-    known = {"image", "build", "command", "entrypoint", "environment", "ports", "volumes", "healthcheck", "depends_on",
-             "restart", "deploy", "read_only", "tmpfs", "networks", "user", "expose", "configs", "secrets"}
+        k for k in compose if k.startswith("x-")
+    }
+    known = {
+        "image",
+        "build",
+        "command",
+        "entrypoint",
+        "environment",
+        "ports",
+        "volumes",
+        "healthcheck",
+        "depends_on",
+        "restart",
+        "deploy",
+        "read_only",
+        "tmpfs",
+        "networks",
+        "user",
+        "expose",
+        "configs",
+        "secrets",
+    }
     for name, service in compose["services"].items():
         assert set(service) <= known, f"{name}: unknown keys {set(service) - known}"
         assert "image" in service, f"{name} has no image"
@@ -69,9 +88,15 @@ def test_every_image_is_pinned_to_a_version_tag(compose: dict[str, Any], scale_o
 
 
 def test_no_secret_has_a_default_value(compose_text: str) -> None:
-    secrets = {"CASEFLOW_AUTH_SECRET", "POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "INTAKE_PHONE_HASH_KEY",
-               "INTAKE_PHONE_ENCRYPTION_KEYS", "INTAKE_OPEN311_API_KEYS",
-               *(f"{svc.upper()}_DB_PASSWORD" for svc in SERVICES)}
+    secrets = {
+        "CASEFLOW_AUTH_SECRET",
+        "POSTGRES_PASSWORD",
+        "GRAFANA_ADMIN_PASSWORD",
+        "INTAKE_PHONE_HASH_KEY",
+        "INTAKE_PHONE_ENCRYPTION_KEYS",
+        "INTAKE_OPEN311_API_KEYS",
+        *(f"{svc.upper()}_DB_PASSWORD" for svc in SERVICES),
+    }
     assert secrets <= required_variables(compose_text)
     assert not re.search(r"(PASSWORD|SECRET|_KEYS?)\b[^\n]*:-", compose_text), "a secret falls back to a default"
 
@@ -83,7 +108,9 @@ def test_env_example_names_every_required_variable(compose_text: str) -> None:
 
 
 @pytest.mark.parametrize("svc", SERVICES)
-def test_each_service_runs_its_module_on_its_port_with_a_readiness_health_check(compose: dict[str, Any], svc: str) -> None:
+def test_each_service_runs_its_module_on_its_port_with_a_readiness_health_check(
+    compose: dict[str, Any], svc: str
+) -> None:
     service = compose["services"][svc]
     env = env_dict(service["environment"])
     port = PORTS[svc]
@@ -127,11 +154,12 @@ def test_kafka_runs_kraft_without_auto_created_topics(compose: dict[str, Any]) -
 
 
 def test_the_topic_creator_makes_every_topic_with_the_partition_count_the_services_expect(
-        compose: dict[str, Any], service_envs: dict[str, dict[str, str]]) -> None:
+    compose: dict[str, Any], service_envs: dict[str, dict[str, str]]
+) -> None:
     creator = compose["services"]["kafka-topics"]
     env = env_dict(creator["environment"])
     assert env["TOPICS"].split() == list(topics.ALL)
-    assert "--partitions \"$$TOPIC_PARTITIONS\"" in creator["command"][0]
+    assert '--partitions "$$TOPIC_PARTITIONS"' in creator["command"][0]
     partitions = int(env["TOPIC_PARTITIONS"])
     assert partitions >= 2
     for svc, svc_env in service_envs.items():
@@ -143,13 +171,16 @@ def test_the_topic_creator_makes_every_topic_with_the_partition_count_the_servic
 @pytest.mark.parametrize("svc", SERVICES)
 def test_each_service_uses_its_own_database_created_at_init(service_envs: dict[str, dict[str, str]], svc: str) -> None:
     url = service_envs[svc]["CASEFLOW_DATABASE_URL"]
-    assert re.fullmatch(rf"postgresql\+asyncpg://{svc}:\$\{{{svc.upper()}_DB_PASSWORD:\?[^}}]*\}}@postgres:5432/{svc}", url)
+    assert re.fullmatch(
+        rf"postgresql\+asyncpg://{svc}:\$\{{{svc.upper()}_DB_PASSWORD:\?[^}}]*\}}@postgres:5432/{svc}", url
+    )
     script = (DEPLOY / "postgres" / "initdb" / "10-caseflow-databases.sh").read_text(encoding="utf-8")
     assert f"${{CASEFLOW_DATABASES:-{' '.join(SERVICES)}}}" in script
 
 
 def test_the_scale_override_publishes_ports_once_through_the_gateway(
-        compose: dict[str, Any], scale_override: dict[str, Any]) -> None:
+    compose: dict[str, Any], scale_override: dict[str, Any]
+) -> None:
     overrides = scale_override["services"]
     for svc in SERVICES:
         assert overrides[svc]["ports"] == [], f"{svc} replicas would fight over one host port"

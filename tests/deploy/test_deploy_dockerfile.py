@@ -5,17 +5,19 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from deploy_support import ROOT, SERVICES, settings_class
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 # Instructions with their continuation lines joined.
-INSTRUCTIONS = [line.strip() for line in re.sub(r"\\\n\s*", " ", DOCKERFILE).splitlines()
-                if line.strip() and not line.lstrip().startswith("#")]
+INSTRUCTIONS = [
+    line.strip()
+    for line in re.sub(r"\\\n\s*", " ", DOCKERFILE).splitlines()
+    if line.strip() and not line.lstrip().startswith("#")
+]
 
 
 def instructions(keyword: str) -> list[str]:
-    return [line[len(keyword):].strip() for line in INSTRUCTIONS if line.split()[0].upper() == keyword]
+    return [line[len(keyword) :].strip() for line in INSTRUCTIONS if line.split()[0].upper() == keyword]
 
 
 def test_the_base_image_is_python_311_slim_bookworm_pinned_by_its_full_version() -> None:
@@ -26,7 +28,7 @@ def test_the_base_image_is_python_311_slim_bookworm_pinned_by_its_full_version()
 
 
 def test_the_runtime_stage_takes_only_the_built_environment_from_the_build_stage() -> None:
-    runtime = DOCKERFILE[DOCKERFILE.index("AS runtime"):]
+    runtime = DOCKERFILE[DOCKERFILE.index("AS runtime") :]
     assert "COPY --from=build /opt/caseflow /opt/caseflow" in runtime
     assert "pip install" not in runtime
 
@@ -42,7 +44,9 @@ def test_the_services_run_as_a_non_root_user() -> None:
     users = instructions("USER")
     assert users and users[-1].split(":")[0] not in {"0", "root"}
     assert re.search(rf"useradd[^\n]*--uid {users[-1].split(':')[0]}\b", DOCKERFILE)
-    assert INSTRUCTIONS.index(f"USER {users[-1]}") < INSTRUCTIONS.index(next(i for i in INSTRUCTIONS if i.startswith("CMD")))
+    assert INSTRUCTIONS.index(f"USER {users[-1]}") < INSTRUCTIONS.index(
+        next(i for i in INSTRUCTIONS if i.startswith("CMD"))
+    )
 
 
 def test_the_image_exposes_the_port_each_service_listens_on_by_default() -> None:

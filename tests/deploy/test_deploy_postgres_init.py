@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from deploy_support import DEPLOY
 
 SCRIPT = DEPLOY / "postgres" / "initdb" / "10-caseflow-databases.sh"
@@ -56,7 +55,7 @@ def test_each_service_gets_its_own_database_owned_by_its_own_login(names: list[s
         assert owner == name
         created = psql("CREATE TABLE t (x int); SELECT current_user", env={"PGUSER": name}, db=name)
         assert created.stdout.strip().splitlines()[-1] == name, created.stderr
-    other = psql("SELECT has_database_privilege('{0}', '{1}', 'CONNECT')".format(names[0], names[1])).stdout.strip()
+    other = psql(f"SELECT has_database_privilege('{names[0]}', '{names[1]}', 'CONNECT')").stdout.strip()
     assert other == "f", "one service's login can connect to another service's database"
 
 

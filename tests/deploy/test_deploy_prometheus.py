@@ -8,10 +8,8 @@ import re
 import subprocess
 from typing import Any
 
-import pytest
-from prometheus_client import REGISTRY
-
 from deploy_support import DEPLOY, SERVICES, env_dict, load_yaml, tool_or_skip
+from prometheus_client import REGISTRY
 
 PROMETHEUS = DEPLOY / "prometheus"
 DASHBOARDS = DEPLOY / "grafana" / "dashboards"
@@ -61,14 +59,16 @@ def code_metrics() -> dict[str, set[str]]:
     for svc in SERVICES:
         importlib.import_module(f"{svc}.bootstrap")
     found: dict[str, set[str]] = {}
-    for name, collector in REGISTRY._names_to_collectors.items():  # noqa: SLF001 - the exposed sample names
+    for name, collector in REGISTRY._names_to_collectors.items():
         found[name] = set(getattr(collector, "_labelnames", ()))
     return found
 
 
 def expressions() -> list[tuple[str, str]]:
     """(where, PromQL) of every alert rule and every dashboard panel target."""
-    out = [(f"alert {r['alert']}", r["expr"]) for g in load_yaml(PROMETHEUS / "alerts.yml")["groups"] for r in g["rules"]]
+    out = [
+        (f"alert {r['alert']}", r["expr"]) for g in load_yaml(PROMETHEUS / "alerts.yml")["groups"] for r in g["rules"]
+    ]
     for path in sorted(DASHBOARDS.glob("*.json")):
         for panel in json.loads(path.read_text(encoding="utf-8"))["panels"]:
             out += [(f"{path.name}: {panel['title']}", t["expr"]) for t in panel.get("targets", [])]
@@ -100,12 +100,21 @@ def test_alerts_and_dashboards_use_only_metrics_and_labels_the_code_defines() ->
 
 def test_the_issue_named_metrics_are_all_on_the_dashboard_or_in_an_alert() -> None:
     text = " ".join(expr for _, expr in expressions())
-    for name in ("caseflow_cases_received_total", "caseflow_cases_dispatched_total", "caseflow_case_actions_total",
-                 "caseflow_consumer_lag", "caseflow_sla_breaches_total", "caseflow_supervision_actions_total",
-                 "caseflow_http_requests_total", "caseflow_http_request_duration_seconds_bucket",
-                 "caseflow_dispatch_latency_seconds_bucket", "caseflow_outbox_backlog",
-                 "caseflow_outbox_oldest_age_seconds", "caseflow_dlq_messages_total",
-                 "caseflow_chain_verification_failures_total"):
+    for name in (
+        "caseflow_cases_received_total",
+        "caseflow_cases_dispatched_total",
+        "caseflow_case_actions_total",
+        "caseflow_consumer_lag",
+        "caseflow_sla_breaches_total",
+        "caseflow_supervision_actions_total",
+        "caseflow_http_requests_total",
+        "caseflow_http_request_duration_seconds_bucket",
+        "caseflow_dispatch_latency_seconds_bucket",
+        "caseflow_outbox_backlog",
+        "caseflow_outbox_oldest_age_seconds",
+        "caseflow_dlq_messages_total",
+        "caseflow_chain_verification_failures_total",
+    ):
         assert name in text, name
 
 

@@ -15,28 +15,39 @@ import intake.bootstrap
 from audit.settings import Settings as AuditSettings
 from caseflow_common import topics
 from caseflow_common.auth import Role
-from caseflow_common.testing import topic_reader, ManualClock, auth_header, running, service_settings, wait_for
+from caseflow_common.testing import ManualClock, auth_header, running, service_settings, topic_reader, wait_for
 from dispatch.settings import Settings as DispatchSettings
 from escalation.settings import Settings as EscalationSettings
 from intake.settings import Settings as IntakeSettings
 
 PHONE = "13912345678"
 UNIT = "GZ-TH-HJ"  # 天河 ecology bureau: construction noise in a 天河 street routes here (routing.json)
-SERVICES = [("intake", intake.bootstrap.build, IntakeSettings), ("dispatch", dispatch.bootstrap.build, DispatchSettings),
-            ("escalation", escalation.bootstrap.build, EscalationSettings), ("audit", audit.bootstrap.build, AuditSettings)]
+SERVICES = [
+    ("intake", intake.bootstrap.build, IntakeSettings),
+    ("dispatch", dispatch.bootstrap.build, DispatchSettings),
+    ("escalation", escalation.bootstrap.build, EscalationSettings),
+    ("audit", audit.bootstrap.build, AuditSettings),
+]
 
 
 def report(external_id: str) -> dict:
-    return {"external_id": external_id, "received_at": "2026-11-20T09:30:00+08:00", "kind": "complaint",
-            "category": "env.noise.construction", "description": "工地夜间施工噪声扰民，凌晨仍在作业",
-            "location": {"region_code": "440106001", "address": "天河路1号"},
-            "requester": {"name": "李小明", "phone": PHONE, "anonymous": False}}
+    return {
+        "external_id": external_id,
+        "received_at": "2026-11-20T09:30:00+08:00",
+        "kind": "complaint",
+        "category": "env.noise.construction",
+        "description": "工地夜间施工噪声扰民，凌晨仍在作业",
+        "location": {"region_code": "440106001", "address": "天河路1号"},
+        "requester": {"name": "李小明", "phone": PHONE, "anonymous": False},
+    }
 
 
 async def _start_all(stack: AsyncExitStack, broker: str, prefix: str, databases, clock: ManualClock) -> dict:  # type: ignore[no-untyped-def]
     svcs = {}
     for name, build, settings_cls in SERVICES:
-        settings = service_settings(settings_cls, broker=broker, prefix=prefix, database_url=await databases.new_url(name))
+        settings = service_settings(
+            settings_cls, broker=broker, prefix=prefix, database_url=await databases.new_url(name)
+        )
         svcs[name] = await stack.enter_async_context(running(build, settings, clock=clock))
     return svcs
 
@@ -47,8 +58,9 @@ async def _status(intake_client, case_id: str) -> str | None:  # type: ignore[no
 
 
 async def _act(dispatch_client, case_id: str, action: str, body: dict | None = None) -> None:  # type: ignore[no-untyped-def]
-    r = await dispatch_client.post(f"/v1/work/cases/{case_id}/{action}", json=body or {},
-                                   headers=auth_header(Role.DEPARTMENT, UNIT))
+    r = await dispatch_client.post(
+        f"/v1/work/cases/{case_id}/{action}", json=body or {}, headers=auth_header(Role.DEPARTMENT, UNIT)
+    )
     assert r.status_code in (200, 201), (action, r.status_code, r.text)
 
 
@@ -71,19 +83,25 @@ async def _is(client, case_id: str, status: str) -> bool:  # type: ignore[no-unt
     return await _status(client, case_id) == status
 
 
-async def test_a_hotline_case_runs_the_whole_loop_and_its_record_is_complete_and_verifiable(broker, topic_prefix, databases):
+async def test_a_hotline_case_runs_the_whole_loop_and_its_record_is_complete_and_verifiable(
+    broker, topic_prefix, databases
+):
     clock = ManualClock()
     async with AsyncExitStack() as stack:
         svcs = await _start_all(stack, broker, topic_prefix, databases, clock)
-        r = await svcs["intake"].client.post("/v1/hotline/reports", json=report(f"E2E-{uuid.uuid4().hex[:8]}"),
-                                             headers=auth_header(Role.HOTLINE))
+        r = await svcs["intake"].client.post(
+            "/v1/hotline/reports", json=report(f"E2E-{uuid.uuid4().hex[:8]}"), headers=auth_header(Role.HOTLINE)
+        )
         assert r.status_code == 201, r.text
         case_id = r.json()["case_id"]
         await _run_case_to_closed(svcs, case_id)
         case = (await svcs["intake"].client.get(f"/v1/cases/{case_id}", headers=auth_header(Role.HOTLINE))).json()
         assert UNIT in orjson.dumps(case).decode()
-        r = await svcs["intake"].client.post(f"/v1/cases/{case_id}/visits", headers=auth_header(Role.HOTLINE),
-                                             json={"contacted": True, "satisfaction": "satisfied", "comment": "满意"})
+        r = await svcs["intake"].client.post(
+            f"/v1/cases/{case_id}/visits",
+            headers=auth_header(Role.HOTLINE),
+            json={"contacted": True, "satisfaction": "satisfied", "comment": "满意"},
+        )
         assert r.status_code == 201, r.text
 
         a = svcs["audit"].client
@@ -100,15 +118,21 @@ async def test_a_hotline_case_runs_the_whole_loop_and_its_record_is_complete_and
         verify = (await a.get(f"/v1/records/{case_id}/verify", headers=auth_header(Role.SUPERVISOR))).json()
         assert verify["valid"] is True and verify["first_bad_seq"] is None
 
-        clocks = await svcs["escalation"].client.get(f"/v1/cases/{case_id}/clocks", headers=auth_header(Role.SUPERVISOR))
+        clocks = await svcs["escalation"].client.get(
+            f"/v1/cases/{case_id}/clocks", headers=auth_header(Role.SUPERVISOR)
+        )
         assert clocks.status_code == 200
         assert any(c["state"] == "met" for c in clocks.json()["clocks"])
 
         # The requester's phone number left intake in no event and shows in no department or audit view.
-        view = await svcs["dispatch"].client.get(f"/v1/work/cases/{case_id}", headers=auth_header(Role.DEPARTMENT, UNIT))
+        view = await svcs["dispatch"].client.get(
+            f"/v1/work/cases/{case_id}", headers=auth_header(Role.DEPARTMENT, UNIT)
+        )
         assert PHONE not in view.text and "139****5678" in view.text
         assert PHONE not in orjson.dumps(record).decode()
-        consumer = topic_reader(broker, *(topic_prefix + t for t in (topics.INTAKE, topics.DISPATCH, topics.ESCALATION)))
+        consumer = topic_reader(
+            broker, *(topic_prefix + t for t in (topics.INTAKE, topics.DISPATCH, topics.ESCALATION))
+        )
         await consumer.start()
         try:
             seen = []
@@ -120,21 +144,31 @@ async def test_a_hotline_case_runs_the_whole_loop_and_its_record_is_complete_and
             await consumer.stop()
 
 
-async def test_a_dissatisfied_evaluation_reopens_the_case_to_the_same_unit_for_a_new_cycle(broker, topic_prefix, sqlite_only):
+async def test_a_dissatisfied_evaluation_reopens_the_case_to_the_same_unit_for_a_new_cycle(
+    broker, topic_prefix, sqlite_only
+):
     clock = ManualClock()
     async with AsyncExitStack() as stack:
         svcs = await _start_all(stack, broker, topic_prefix, sqlite_only, clock)
-        r = await svcs["intake"].client.post("/v1/hotline/reports", json=report(f"E2E-{uuid.uuid4().hex[:8]}"),
-                                             headers=auth_header(Role.HOTLINE))
+        r = await svcs["intake"].client.post(
+            "/v1/hotline/reports", json=report(f"E2E-{uuid.uuid4().hex[:8]}"), headers=auth_header(Role.HOTLINE)
+        )
         case_id = r.json()["case_id"]
         await _run_case_to_closed(svcs, case_id)
-        r = await svcs["intake"].client.post(f"/v1/cases/{case_id}/visits", headers=auth_header(Role.HOTLINE),
-                                             json={"contacted": True, "satisfaction": "dissatisfied", "comment": "仍有噪声"})
+        r = await svcs["intake"].client.post(
+            f"/v1/cases/{case_id}/visits",
+            headers=auth_header(Role.HOTLINE),
+            json={"contacted": True, "satisfaction": "dissatisfied", "comment": "仍有噪声"},
+        )
         assert r.status_code == 201, r.text
 
         async def back_in_queue():  # type: ignore[no-untyped-def]
-            v = await svcs["dispatch"].client.get(f"/v1/work/cases/{case_id}", headers=auth_header(Role.DEPARTMENT, UNIT))
-            return v.status_code == 200 and v.json()["status"] in ("dispatched", "reopened") and v.json().get("cycle") == 2
+            v = await svcs["dispatch"].client.get(
+                f"/v1/work/cases/{case_id}", headers=auth_header(Role.DEPARTMENT, UNIT)
+            )
+            return (
+                v.status_code == 200 and v.json()["status"] in ("dispatched", "reopened") and v.json().get("cycle") == 2
+            )
 
         await wait_for(back_in_queue, timeout=20)
         assert await _status(svcs["intake"].client, case_id) in ("reopened", "dispatched")

@@ -22,11 +22,29 @@ def _free_port_base() -> int:
 def test_the_embedded_default_starts_everything_and_a_hotline_case_reaches_audit_dispatched(tmp_path):
     var = tmp_path / "var"
     proc = subprocess.run(
-        [sys.executable, "-m", "caseflow_common.devstack", "--check", "--root", str(REPO), "--var", str(var),
-         "--port-base", str(_free_port_base()), "--broker-port", str(free_port())],
-        capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, proc.stdout + proc.stderr + "".join(
-        (var / f"{n}.log").read_text()[-3000:] for n in SERVICE_NAMES if (var / f"{n}.log").exists())
+        [
+            sys.executable,
+            "-m",
+            "caseflow_common.devstack",
+            "--check",
+            "--root",
+            str(REPO),
+            "--var",
+            str(var),
+            "--port-base",
+            str(_free_port_base()),
+            "--broker-port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, (
+        proc.stdout
+        + proc.stderr
+        + "".join((var / f"{n}.log").read_text()[-3000:] for n in SERVICE_NAMES if (var / f"{n}.log").exists())
+    )
     assert "check passed" in proc.stdout
     tokens = json.loads((var / "dev-tokens.json").read_text())
     assert {"hotline", "grid", "supervisor", "admin", "ops", "departments", "coordination"} <= tokens.keys()

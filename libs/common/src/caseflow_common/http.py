@@ -32,8 +32,10 @@ class PageParams(BaseModel):
         return (self.page - 1) * self.page_size
 
 
-def page_params(page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
-                page_size: Annotated[int, Query(ge=1, le=200, description="items per page (max 200)")] = 50) -> PageParams:
+def page_params(
+    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200, description="items per page (max 200)")] = 50,
+) -> PageParams:
     return PageParams(page=page, page_size=page_size)
 
 
@@ -78,7 +80,9 @@ def ops_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database and broker reachable", responses={503: {"description": "not ready"}})
+    @router.get(
+        "/readyz", summary="Readiness: database and broker reachable", responses={503: {"description": "not ready"}}
+    )
     async def readyz(request: Request) -> Response:
         report: dict[str, Any] = await request.app.state.runtime.readiness()
         return JSONResponse(report, status_code=200 if report["ready"] else 503)

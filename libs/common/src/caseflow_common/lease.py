@@ -6,19 +6,26 @@ Used wherever exactly one replica must do a periodic job: the outbox relay (per-
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 class Lease:
     """A named lease in the service's database: at most one holder until it expires."""
 
-    def __init__(self, sessions: async_sessionmaker, table: Table, name: str, ttl: timedelta,
-                 clock: Callable[[], datetime], holder: str | None = None) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        table: Table,
+        name: str,
+        ttl: timedelta,
+        clock: Callable[[], datetime],
+        holder: str | None = None,
+    ) -> None:
         self.sessions, self.table, self.name, self.ttl, self.clock = sessions, table, name, ttl, clock
         self.holder = holder or uuid.uuid4().hex
         self._held_until: datetime | None = None
@@ -31,10 +38,13 @@ class Lease:
         self._held_until = None
         t = self.table
         async with self.sessions() as s:
-            res = await s.execute(update(t).where(t.c.name == self.name)
-                                  .where((t.c.holder == self.holder) | (t.c.until < now))
-                                  .values(holder=self.holder, until=now + self.ttl))
-            if res.rowcount == 0:
+            res = await s.execute(
+                update(t)
+                .where(t.c.name == self.name)
+                .where((t.c.holder == self.holder) | (t.c.until < now))
+                .values(holder=self.holder, until=now + self.ttl)
+            )
+            if getattr(res, "rowcount", 0) == 0:  # a CursorResult: UPDATE reports the rows it matched
                 exists = (await s.execute(select(t.c.name).where(t.c.name == self.name))).first()
                 if exists:
                     await s.rollback()

@@ -8,12 +8,15 @@ HTTP_REQUESTS = Counter(
     "caseflow_http_requests_total", "HTTP requests by route and status", ["service", "method", "route", "status"]
 )
 HTTP_LATENCY = Histogram(
-    "caseflow_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
+    "caseflow_http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 EVENTS_PRODUCED = Counter("caseflow_events_produced_total", "Events published by the relay", ["service", "event_type"])
 EVENTS_CONSUMED = Counter(
-    "caseflow_events_consumed_total", "Events consumed by type and outcome (applied/duplicate/dead_lettered)",
+    "caseflow_events_consumed_total",
+    "Events consumed by type and outcome (applied/duplicate/dead_lettered)",
     ["service", "event_type", "outcome"],
 )
 CONSUMER_LAG = Gauge("caseflow_consumer_lag", "Messages behind the partition end", ["service", "topic", "partition"])

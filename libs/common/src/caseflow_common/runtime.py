@@ -6,50 +6,63 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Generic
 
+from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 
 from caseflow_common import db, topics
 from caseflow_common.auth import TokenCodec
 from caseflow_common.errors import BodySizeLimit, install_error_handlers
-from caseflow_common.events import utcnow
+from caseflow_common.events import Payload, utcnow
 from caseflow_common.http import MetricsMiddleware, ops_router
-from caseflow_common.messaging.consumer import EventConsumer, Handler
+from caseflow_common.messaging.consumer import CtxT, EventConsumer, Handler, UowT
 from caseflow_common.messaging.kafka import broker_reachable, ensure_topics, new_producer
 from caseflow_common.messaging.outbox import OutboxRelay
 from caseflow_common.messaging.tables import messaging_tables
 from caseflow_common.settings import CommonSettings
-from caseflow_common.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Loop = Callable[[asyncio.Event], Awaitable[None]]
+Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass
-class ServiceSpec:
-    """What makes a service itself: its tables, topics, handlers and background loops."""
+class ServiceSpec(Generic[UowT, CtxT]):
+    """What makes a service itself: its tables, topics, unit of work, event reactions and background loops.
+
+    Generic over the service's unit of work and its context (the reference data and policies it was built with), so
+    handlers, loops and routes get both typed.
+    """
 
     name: str
     metadata: MetaData
     migrations: Path | None  # None only for throwaway test services: tables are created from metadata
     own_topic: str | None
-    consumes: list[str] = field(default_factory=list)
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    uow_class: type[UnitOfWork] = UnitOfWork
-    loops: list[Callable[["ServiceRuntime"], Loop]] = field(default_factory=list)
-    readiness_extra: Callable[["ServiceRuntime"], dict[str, Any]] | None = None
+    uow_class: type[UowT]
+    consumes: Sequence[str] = ()
+    handlers: Mapping[type[Payload], Handler[UowT, CtxT]] = field(default_factory=dict)
+    loops: Sequence[Callable[[ServiceRuntime[UowT, CtxT]], Loop]] = ()
+    readiness_extra: Callable[[ServiceRuntime[UowT, CtxT]], dict[str, Any]] | None = None
 
 
-class ServiceRuntime:
-    def __init__(self, spec: ServiceSpec, settings: CommonSettings, clock: Callable[[], datetime] = utcnow) -> None:
-        self.spec, self.settings, self.clock = spec, settings, clock
+class ServiceRuntime(Generic[UowT, CtxT]):
+    """One service's running parts; ``context`` is the service's own typed context (set once, by bootstrap)."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec[UowT, CtxT],
+        settings: CommonSettings,
+        context: CtxT,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.spec, self.settings, self.context, self.clock = spec, settings, context, clock
         tables = spec.metadata.tables
         if "outbox" not in tables:
             messaging_tables(spec.metadata)
@@ -57,20 +70,23 @@ class ServiceRuntime:
         self.engine = db.make_engine(settings.database_url)
         self.sessions = db.session_factory(self.engine)
         self.token_codec = TokenCodec(settings.auth_secret)
-        self.producer = None
+        self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
-        self.consumer: EventConsumer | None = None
-        self.state: dict[str, Any] = {}  # service-owned objects (directory, policies, ...) set by bootstrap
+        self.consumer: EventConsumer[UowT, CtxT] | None = None
         self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     def topic(self, name: str) -> str:
         return self.settings.topic(name)
 
-    def uow(self) -> UnitOfWork:
-        return self.spec.uow_class(self.sessions, outbox=self.outbox, processed=self.processed,
-                                   topic=self.topic(self.spec.own_topic) if self.spec.own_topic else "",
-                                   clock=self.clock)
+    def uow(self) -> UowT:
+        return self.spec.uow_class(
+            self.sessions,
+            outbox=self.outbox,
+            processed=self.processed,
+            topic=self.topic(self.spec.own_topic) if self.spec.own_topic else "",
+            clock=self.clock,
+        )
 
     async def start(self, *, workers: bool | None = None) -> None:
         s = self.settings
@@ -80,39 +96,66 @@ class ServiceRuntime:
             async with self.engine.begin() as conn:
                 await conn.run_sync(self.spec.metadata.create_all)
         if s.create_topics:
-            await ensure_topics(s.kafka_bootstrap, [self.topic(t) for t in topics.ALL],
-                                partitions=s.topic_partitions, replication=s.topic_replication)
-        self.producer = new_producer(s.kafka_bootstrap, idempotence=s.kafka_idempotence, client_id=f"caseflow-{self.spec.name}")
-        await self.producer.start()
-        self.relay = OutboxRelay(service=self.spec.name, sessions=self.sessions, outbox=self.outbox, leases=self.leases,
-                                 producer=self.producer, clock=self.clock, batch=s.relay_batch, interval_s=s.relay_interval_s,
-                                 retention=timedelta(hours=s.outbox_retention_hours), processed=self.processed,
-                                 processed_retention=timedelta(days=s.processed_retention_days))
+            await ensure_topics(
+                s.kafka_bootstrap,
+                [self.topic(t) for t in topics.ALL],
+                partitions=s.topic_partitions,
+                replication=s.topic_replication,
+            )
+        producer = new_producer(
+            s.kafka_bootstrap, idempotence=s.kafka_idempotence, client_id=f"caseflow-{self.spec.name}"
+        )
+        await producer.start()
+        self.producer = producer
+        self.relay = OutboxRelay(
+            service=self.spec.name,
+            sessions=self.sessions,
+            outbox=self.outbox,
+            leases=self.leases,
+            producer=producer,
+            clock=self.clock,
+            batch=s.relay_batch,
+            interval_s=s.relay_interval_s,
+            retention=timedelta(hours=s.outbox_retention_hours),
+            processed=self.processed,
+            processed_retention=timedelta(days=s.processed_retention_days),
+        )
         if s.run_workers if workers is None else workers:
             await self.start_workers()
 
     async def start_workers(self) -> None:
-        assert self.relay is not None
+        if self.relay is None or self.producer is None:
+            raise RuntimeError("start() first")
         self._stop.clear()
         self._spawn(self.relay.run(self._stop), "relay")
         if self.spec.consumes:
             s = self.settings
             self.consumer = EventConsumer(
-                service=self.spec.name, topics=[self.topic(t) for t in self.spec.consumes], group_id=s.group_id,
-                bootstrap=s.kafka_bootstrap, handlers=self.spec.handlers, uow_factory=self.uow, producer=self.producer,
-                dlq_topic=self.topic(topics.DLQ), clock=self.clock, batch=s.consumer_batch,
-                session_timeout_ms=s.consumer_session_timeout_ms, rebalance_timeout_ms=s.consumer_rebalance_timeout_ms)
+                service=self.spec.name,
+                topics=[self.topic(t) for t in self.spec.consumes],
+                group_id=s.group_id,
+                bootstrap=s.kafka_bootstrap,
+                handlers={model.event_type: h for model, h in self.spec.handlers.items()},
+                uow_factory=self.uow,
+                context=self.context,
+                producer=self.producer,
+                dlq_topic=self.topic(topics.DLQ),
+                clock=self.clock,
+                batch=s.consumer_batch,
+                session_timeout_ms=s.consumer_session_timeout_ms,
+                rebalance_timeout_ms=s.consumer_rebalance_timeout_ms,
+            )
             await self.consumer.start()
             self._spawn(self.consumer.run(self._stop), "consumer")
         for make_loop in self.spec.loops:
             self._spawn(make_loop(self)(self._stop), getattr(make_loop, "__name__", "loop"))
 
-    def _spawn(self, coro: Awaitable[None], name: str) -> None:
-        task = asyncio.create_task(coro, name=f"{self.spec.name}-{name}")  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=f"{self.spec.name}-{name}")
         task.add_done_callback(self._on_task_done)
         self._tasks.append(task)
 
-    def _on_task_done(self, task: asyncio.Task) -> None:
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task died", exc_info=task.exception(), extra={"task": task.get_name()})
 
@@ -121,7 +164,7 @@ class ServiceRuntime:
         for task in self._tasks:
             try:
                 await asyncio.wait_for(asyncio.shield(task), timeout=5)
-            except (asyncio.TimeoutError, Exception):  # noqa: BLE001
+            except (TimeoutError, Exception):
                 task.cancel()
         self._tasks.clear()
         if self.consumer is not None:
@@ -137,9 +180,11 @@ class ServiceRuntime:
         try:
             await db.ping(self.engine)
             checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
-        checks["broker"] = "ok" if self.producer is not None and await broker_reachable(self.producer) else "unreachable"
+        checks["broker"] = (
+            "ok" if self.producer is not None and await broker_reachable(self.producer) else "unreachable"
+        )
         if self.relay is not None:
             backlog, age = await self.relay.measure_backlog()
             checks["outbox"] = {"backlog": backlog, "oldest_age_seconds": round(age, 3)}
@@ -149,12 +194,18 @@ class ServiceRuntime:
         return {"ready": ready, "service": self.spec.name, "checks": checks}
 
 
-def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers: list[APIRouter],
-               manage_runtime: bool = True) -> FastAPI:
+def create_app(
+    runtime: ServiceRuntime[Any, Any],
+    *,
+    title: str,
+    description: str,
+    routers: list[APIRouter],
+    manage_runtime: bool = True,
+) -> FastAPI:
     """The service's FastAPI app: error shape, body limit, metrics, health routes, the service's routers."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
         try:

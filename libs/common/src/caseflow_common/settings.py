@@ -30,13 +30,15 @@ class CommonSettings(BaseSettings):
     consumer_group: str = ""
     consumer_batch: int = 200
     consumer_session_timeout_ms: int = Field(
-        default=10000, description="group session timeout; Tansu holds a JoinGroup ~half of it, so dev uses 2000")
+        default=10000, description="group session timeout; Tansu holds a JoinGroup ~half of it, so dev uses 2000"
+    )
     consumer_rebalance_timeout_ms: int = 10000
     relay_batch: int = 500
     relay_interval_s: float = 0.05
     outbox_retention_hours: float = Field(default=24, description="sent outbox rows older than this are purged")
     processed_retention_days: float = Field(
-        default=45, description="applied event ids are forgotten after this; keep it above the topics' retention")
+        default=45, description="applied event ids are forgotten after this; keep it above the topics' retention"
+    )
     auth_secret: str = Field(default="", description="HS256 secret for bearer tokens")
     max_body_bytes: int = 64 * 1024
     data_dir: Path = Path("data/demo")
@@ -44,7 +46,7 @@ class CommonSettings(BaseSettings):
     run_workers: bool = Field(default=True, description="run relay and consumers inside the web process")
 
     @model_validator(mode="after")
-    def _no_insecure_default_secret(self) -> "CommonSettings":
+    def _no_insecure_default_secret(self) -> CommonSettings:
         # ARCHITECTURE.md rule 9: no insecure default secret outside the embedded dev mode.
         if self.env != "dev" and (len(self.auth_secret) < 32 or self.auth_secret.startswith(DEV_SECRET_MARK)):
             raise ValueError("CASEFLOW_AUTH_SECRET must be set to a strong secret (>= 32 chars) outside dev")
@@ -67,7 +69,9 @@ class TestSettings(BaseSettings):
     __test__ = False  # not a test class
 
     postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/postgres"
-    require_postgres: bool = Field(default=False, description="fail instead of skip when PostgreSQL is unreachable (CI)")
+    require_postgres: bool = Field(
+        default=False, description="fail instead of skip when PostgreSQL is unreachable (CI)"
+    )
 
     @field_validator("require_postgres", mode="before")
     @classmethod

@@ -12,22 +12,26 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 import pytest
 import pytest_asyncio
+from aiokafka import AIOKafkaConsumer
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, MetaData
 
-from caseflow_common import topics
+from caseflow_common import db, topics
 from caseflow_common.auth import Role, TokenCodec
 from caseflow_common.devstack import free_port, start_broker
 from caseflow_common.messaging.kafka import ensure_topics
-from caseflow_common.settings import TestSettings
+from caseflow_common.settings import CommonSettings, TestSettings
 
 REPO = Path(__file__).resolve().parents[4]
 DATA_DIR = REPO / "data" / "demo"
@@ -40,7 +44,7 @@ class ManualClock:
     """An injectable clock for tests: starts at a fixed instant, moves only when told."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 20, 1, 30, tzinfo=timezone.utc)
+        self.now = start or datetime(2026, 11, 20, 1, 30, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -64,8 +68,9 @@ async def wait_for(probe: Callable[[], Awaitable[Any]], *, timeout: float = 10.0
 
 # --- broker -------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
-def broker() -> str:
+def broker() -> Iterator[str]:
     """A Tansu broker on a free loopback port for the whole session; returns its bootstrap address."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"caseflow-test-broker-{port}.log"
@@ -88,11 +93,13 @@ async def topic_prefix(broker: str) -> str:
 
 def topic_reader(broker: str, *topic_names: str) -> AIOKafkaConsumer:
     """A consumer that reads whole topics from the start without a consumer group (no JoinGroup wait, no commits)."""
-    return AIOKafkaConsumer(*topic_names, bootstrap_servers=broker, group_id=None, auto_offset_reset="earliest",
-                            enable_auto_commit=False)
+    return AIOKafkaConsumer(
+        *topic_names, bootstrap_servers=broker, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
+    )
 
 
 # --- databases ----------------------------------------------------------------------------------------------
+
 
 def _postgres_reachable() -> bool:
     with socket.socket() as s:
@@ -136,7 +143,9 @@ class DatabaseFactory:
 
 
 @pytest_asyncio.fixture(scope="session", params=["sqlite", "postgres"])
-async def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DatabaseFactory]:
+async def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[DatabaseFactory]:
     """Parametrises a test over SQLite and PostgreSQL. PostgreSQL is skipped only where no server is reachable,
     and is mandatory when CASEFLOW_TEST_REQUIRE_POSTGRES=1 (CI)."""
     if request.param == "postgres" and not _postgres_reachable():
@@ -153,7 +162,25 @@ async def sqlite_only(tmp_path: Path) -> DatabaseFactory:
     return DatabaseFactory("sqlite", tmp_path)
 
 
+async def migration_drift(metadata: MetaData, migrations: Path, url: str) -> list[Any]:
+    """What Alembic's autogenerate finds between ``metadata`` (the ORM) and the database that the service's migrations
+    build on ``url``: an empty list means the frozen migrations and the live tables agree."""
+    engine = db.make_engine(url)
+    try:
+        await db.migrate(engine, migrations)
+        async with engine.connect() as conn:
+
+            def _compare(sync_conn: Connection) -> list[Any]:
+                ctx = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                return list(compare_metadata(ctx, metadata))
+
+            return await conn.run_sync(_compare)
+    finally:
+        await engine.dispose()
+
+
 # --- services -----------------------------------------------------------------------------------------------
+
 
 def tokens(secret: str = TEST_SECRET) -> Callable[..., dict[str, str]]:
     codec = TokenCodec(secret)
@@ -167,12 +194,24 @@ def tokens(secret: str = TEST_SECRET) -> Callable[..., dict[str, str]]:
 auth_header = tokens()
 
 
-def service_settings(settings_cls: type, *, broker: str, prefix: str, database_url: str, **overrides: Any) -> Any:
+def service_settings(
+    settings_cls: type[CommonSettings], *, broker: str, prefix: str, database_url: str, **overrides: Any
+) -> Any:
     """Settings for a service under test: the test broker, a topic prefix, its own database, the test secret."""
-    return settings_cls(env="dev", kafka_bootstrap=broker, topic_prefix=prefix, database_url=database_url,
-                        auth_secret=TEST_SECRET, data_dir=DATA_DIR, create_topics=False, relay_interval_s=0.02,
-                        consumer_session_timeout_ms=2000, consumer_rebalance_timeout_ms=2000,
-                        consumer_group=f"{prefix}{settings_cls.model_fields['service_name'].default}", **overrides)
+    return settings_cls(
+        env="dev",
+        kafka_bootstrap=broker,
+        topic_prefix=prefix,
+        database_url=database_url,
+        auth_secret=TEST_SECRET,
+        data_dir=DATA_DIR,
+        create_topics=False,
+        relay_interval_s=0.02,
+        consumer_session_timeout_ms=2000,
+        consumer_rebalance_timeout_ms=2000,
+        consumer_group=f"{prefix}{settings_cls.model_fields['service_name'].default}",
+        **overrides,
+    )
 
 
 @dataclass
@@ -183,8 +222,13 @@ class RunningService:
 
 
 @asynccontextmanager
-async def running(build: Callable[..., tuple[Any, Any]], settings: Any, *, clock: Callable[[], datetime] | None = None,
-                  workers: bool = True) -> AsyncIterator[RunningService]:
+async def running(
+    build: Callable[..., tuple[Any, Any]],
+    settings: Any,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    workers: bool = True,
+) -> AsyncIterator[RunningService]:
     """Start a service in-process (real DB, real broker) and give an HTTP client bound to its app."""
     runtime, app = build(settings, clock) if clock else build(settings)
     await runtime.start(workers=workers)

@@ -8,8 +8,3 @@ ESCALATION = "caseflow.escalation.v1"
 DLQ = "caseflow.dlq.v1"
 
 ALL = (INTAKE, DISPATCH, ESCALATION, DLQ)
-
-
-def with_prefix(prefix: str, topic: str) -> str:
-    """Tests and side-by-side deployments isolate themselves with a topic prefix."""
-    return f"{prefix}{topic}" if prefix else topic

@@ -1,15 +1,16 @@
 """Unit of work: the only place that commits. State changes and the events they cause go in one transaction.
 
-    async with uow_factory() as uow:
-        ...                       # repositories use uow.session
-        uow.emit(envelope)        # goes to the outbox in the same transaction
-        await uow.commit()        # without commit, everything rolls back
+async with uow_factory() as uow:
+    ...                       # repositories use uow.session
+    uow.emit(envelope)        # goes to the outbox in the same transaction
+    await uow.commit()        # without commit, everything rolls back
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Callable
+from typing import Any, Self
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,16 +22,23 @@ from caseflow_common.events import Envelope
 class UnitOfWork:
     """Base unit of work; services subclass it to attach their repositories in ``_on_enter``."""
 
-    def __init__(self, sessions: async_sessionmaker, *, outbox: Table, processed: Table, topic: str,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        outbox: Table,
+        processed: Table,
+        topic: str,
+        clock: Callable[[], datetime],
+    ) -> None:
         self._sessions, self._outbox, self._processed = sessions, outbox, processed
         self.topic, self.clock = topic, clock
         self.session: AsyncSession
         self._pending: list[Envelope] = []
-        self._processed_rows: list[dict] = []
+        self._processed_rows: list[dict[str, Any]] = []
         self.committed_events: list[Envelope] = []
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._pending = []
         self._processed_rows = []
@@ -49,8 +57,14 @@ class UnitOfWork:
     def emit(self, envelope: Envelope) -> None:
         self._pending.append(envelope)
 
+    def emit_all(self, envelopes: Iterable[Envelope]) -> None:
+        """Many events at once (a scheduler tick's actions); written to the outbox in one statement at commit."""
+        self._pending.extend(envelopes)
+
     async def already_processed(self, event_id: str) -> bool:
-        row = await self.session.execute(select(self._processed.c.event_id).where(self._processed.c.event_id == event_id))
+        row = await self.session.execute(
+            select(self._processed.c.event_id).where(self._processed.c.event_id == event_id)
+        )
         return row.first() is not None
 
     async def processed_among(self, event_ids: list[str]) -> set[str]:
@@ -70,9 +84,20 @@ class UnitOfWork:
             raise RuntimeError("this service publishes no events (no own topic)")
         if self._pending:
             now = self.clock()
-            await self.session.execute(insert(self._outbox), [
-                {"event_id": str(e.event_id), "topic": self.topic, "key": e.case_id, "event_type": e.event_type,
-                 "payload": e.to_bytes(), "created_at": now} for e in self._pending])
+            await self.session.execute(
+                insert(self._outbox),
+                [
+                    {
+                        "event_id": str(e.event_id),
+                        "topic": self.topic,
+                        "key": e.case_id,
+                        "event_type": e.event_type,
+                        "payload": e.to_bytes(),
+                        "created_at": now,
+                    }
+                    for e in self._pending
+                ],
+            )
         if self._processed_rows:
             await self.session.execute(insert(self._processed), self._processed_rows)
         await self.session.commit()

@@ -2,10 +2,9 @@
 
 import sys
 
-from caseflow_common.cli import main as _main
-
 from audit.bootstrap import build
 from audit.settings import Settings
+from caseflow_common.cli import main as _main
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,40 +7,52 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 
-from caseflow_common.auth import Principal, Role, require
-from caseflow_common.errors import ApiError, not_found
-from caseflow_common.http import PageParams, page_params, runtime_of
 from audit import metrics
 from audit.domain.chain import utc, verify_chain
 from audit.domain.steps import parse_step
 from audit.handlers import Recorder
-from audit.uow import AuditUnitOfWork
+from caseflow_common.auth import Principal, Role, require
+from caseflow_common.errors import ApiError, not_found
+from caseflow_common.http import PageParams, page_params, runtime_of
 
 router = APIRouter()
 Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
 
 
 def _entry(r: Any) -> dict[str, Any]:
-    return {"seq": r.seq, "step": r.step, "event_type": r.event_type, "event_id": r.event_id,
-            "actor": orjson.loads(r.actor), "at": r.at, "decided_by": r.decided_by,
-            "payload": orjson.loads(r.payload), "hash": r.hash, "prev_hash": r.prev_hash,
-            "cause_missing": r.cause_missing}
+    return {
+        "seq": r.seq,
+        "step": r.step,
+        "event_type": r.event_type,
+        "event_id": r.event_id,
+        "actor": orjson.loads(r.actor),
+        "at": r.at,
+        "decided_by": r.decided_by,
+        "payload": orjson.loads(r.payload),
+        "hash": r.hash,
+        "prev_hash": r.prev_hash,
+        "cause_missing": r.cause_missing,
+    }
 
 
 @router.get("/v1/records/{case_id}", tags=["record"], summary="The case's record, every entry in order")
-async def get_record(case_id: str, request: Request,
-                     _: Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.HOTLINE))]) -> dict:
+async def get_record(
+    case_id: str, request: Request, _: Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.HOTLINE))]
+) -> dict:
     """Every entry of the case's record in seq order, and whether its closed loop is complete (GZ Art. 17)."""
     runtime = runtime_of(request)
-    recorder: Recorder = runtime.state["recorder"]
+    recorder: Recorder = runtime.context
     async with runtime.uow() as uow:
-        assert isinstance(uow, AuditUnitOfWork)
         rows = await uow.records.entries_of(case_id)
         if not rows:
             raise not_found(f"record of case {case_id}")
         status = await recorder.loop_of(case_id, uow)
-    loop = {"complete": status.complete, "missing": [str(s) for s in status.missing], "overdue": status.overdue,
-            "cycle": status.cycle}
+    loop = {
+        "complete": status.complete,
+        "missing": [str(s) for s in status.missing],
+        "overdue": status.overdue,
+        "cycle": status.cycle,
+    }
     return {"case_id": case_id, "entries": [_entry(r) for r in rows], "loop": loop}
 
 
@@ -48,40 +60,55 @@ async def get_record(case_id: str, request: Request,
 async def verify_record(case_id: str, request: Request, _: Supervisor) -> dict:
     """Recompute every hash of the case's chain; first_bad_seq names the first entry that does not hold."""
     async with runtime_of(request).uow() as uow:
-        assert isinstance(uow, AuditUnitOfWork)
         chain = await uow.records.chain(case_id)
     if not chain:
         raise not_found(f"record of case {case_id}")
     result = verify_chain(chain)
     if not result.valid:
         metrics.CHAIN_VERIFICATION_FAILURES.inc()
-    return {"case_id": case_id, "valid": result.valid, "entries": result.entries,
-            "first_bad_seq": result.first_bad_seq}
+    return {"case_id": case_id, "valid": result.valid, "entries": result.entries, "first_bad_seq": result.first_bad_seq}
 
 
 @router.get("/v1/loops/open", tags=["loops"], summary="Cases whose closed loop is not complete")
 async def open_loops(
-    request: Request, _: Supervisor, paging: Annotated[PageParams, Depends(page_params)],
-    step: Annotated[str | None, Query(description="only loops missing this step (受理 ... 评价 or accept ... evaluate)")] = None,
-    overdue: Annotated[bool, Query(description="only closed cases whose return visit is past the grace period")] = False,
+    request: Request,
+    _: Supervisor,
+    paging: Annotated[PageParams, Depends(page_params)],
+    step: Annotated[
+        str | None, Query(description="only loops missing this step (受理 ... 评价 or accept ... evaluate)")
+    ] = None,
+    overdue: Annotated[
+        bool, Query(description="only closed cases whose return visit is past the grace period")
+    ] = False,
 ) -> dict:
     """Open loops by case id, each with its missing steps; overdue once 办结 is older than the visit grace."""
     wanted = None
     if step is not None:
         wanted = parse_step(step)
         if wanted is None:
-            raise ApiError(422, "invalid_request", f"unknown loop step {step!r}",
-                           [{"field": "step", "message": "not a loop step"}])
+            raise ApiError(
+                422, "invalid_request", f"unknown loop step {step!r}", [{"field": "step", "message": "not a loop step"}]
+            )
     runtime = runtime_of(request)
-    recorder: Recorder = runtime.state["recorder"]
+    recorder: Recorder = runtime.context
     cutoff = runtime.clock() - recorder.rules.loop_policy.visit_grace
     async with runtime.uow() as uow:
-        assert isinstance(uow, AuditUnitOfWork)
         total, rows = await uow.loops.open_page(
-            step=None if wanted is None else str(wanted), closed_before=cutoff if overdue else None,
-            overdue_cutoff=cutoff, offset=paging.offset, limit=paging.page_size)
-    items = [{"case_id": r.case_id, "missing": r.missing.split(",") if r.missing else [],
-              "missing_step": r.missing.split(",")[0] if r.missing else None, "cycle": r.cycle,
-              "closed_at": None if r.closed_at is None else utc(r.closed_at).isoformat(), "overdue": bool(r.overdue)}
-             for r in rows]
+            step=None if wanted is None else str(wanted),
+            closed_before=cutoff if overdue else None,
+            overdue_cutoff=cutoff,
+            offset=paging.offset,
+            limit=paging.page_size,
+        )
+    items = [
+        {
+            "case_id": r.case_id,
+            "missing": r.missing.split(",") if r.missing else [],
+            "missing_step": r.missing.split(",")[0] if r.missing else None,
+            "cycle": r.cycle,
+            "closed_at": None if r.closed_at is None else utc(r.closed_at).isoformat(),
+            "overdue": bool(r.overdue),
+        }
+        for r in rows
+    ]
     return {"items": items, "total": total, "page": paging.page, "page_size": paging.page_size}

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from caseflow_common.auth import Principal, Role, require
-from caseflow_common.http import PageParams, page_params
 from audit.anchors import AnchorRepository, anchor_view, verify_all
 from audit.api import Supervisor, runtime_of
 from audit.workers import anchor_once
+from caseflow_common.auth import Principal, Role, require
+from caseflow_common.http import PageParams, page_params
 
 router = APIRouter()
 
@@ -20,13 +20,11 @@ async def list_anchors(request: Request, _: Supervisor, paging: Annotated[PagePa
     """Each anchor's digest of all case heads, chained to the anchor before it."""
     async with runtime_of(request).sessions() as session:
         total, rows = await AnchorRepository(session).page(paging.offset, paging.page_size)
-    return {"items": [anchor_view(a) for a in rows], "total": total, "page": paging.page,
-            "page_size": paging.page_size}
+    return {"items": [anchor_view(a) for a in rows], "total": total, "page": paging.page, "page_size": paging.page_size}
 
 
 @router.post("/v1/anchors", tags=["anchors"], summary="Take an anchor now", status_code=201)
-async def take_anchor(request: Request,
-                      _: Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]) -> dict:
+async def take_anchor(request: Request, _: Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]) -> dict:
     """Anchor the current heads at once (besides the periodic anchors); 201 with the newest anchor."""
     runtime = runtime_of(request)
     await anchor_once(runtime)

@@ -5,21 +5,21 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from caseflow_common.contracts.escalation import Rung
-from caseflow_common.errors import ApiError
 from audit.api import Supervisor, runtime_of
 from audit.domain.chain import utc
 from audit.domain.kpi import Figures, Rate
 from audit.domain.monthly import CITY_TZ, Change, analysis_from_counts, month_range, previous_month
 from audit.figures_repository import FiguresRepository
+from caseflow_common.contracts.escalation import Rung
+from caseflow_common.errors import ApiError
 
 router = APIRouter()
-RUNGS: tuple[str, ...] = get_args(Rung)
+RUNGS: tuple[str, ...] = tuple(r.value for r in Rung.ladder())
 RATES = ("on_time_sign_for", "on_time_closure", "resolution", "satisfaction")
 From = Annotated[str, Query(alias="from", description="period start: date (city day) or ISO 8601 time, inclusive")]
 To = Annotated[str, Query(alias="to", description="period end: date (city day) or ISO 8601 time, exclusive")]
@@ -34,8 +34,12 @@ def parse_instant(text: str, field: str) -> datetime:
             return datetime(d.year, d.month, d.day, tzinfo=CITY_TZ)
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise ApiError(422, "invalid_request", f"{field} must be a date or an ISO 8601 time",
-                       [{"field": field, "message": "not a date or time"}]) from None
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"{field} must be a date or an ISO 8601 time",
+            [{"field": field, "message": "not a date or time"}],
+        ) from None
     return at if at.tzinfo else at.replace(tzinfo=CITY_TZ)
 
 
@@ -45,9 +49,14 @@ def _rate(r: Rate) -> dict[str, Any]:
 
 def figures_view(key_name: str, fig: Figures) -> dict[str, Any]:
     """The JSON shape of one unit's or district's figures."""
-    return {key_name: fig.key, "received": fig.received, **{name: _rate(getattr(fig, name)) for name in RATES},
-            "returns": fig.returns, "transfers": fig.transfers,
-            "supervision_actions": {rung: fig.actions_by_rung.get(rung, 0) for rung in RUNGS}}
+    return {
+        key_name: fig.key,
+        "received": fig.received,
+        **{name: _rate(getattr(fig, name)) for name in RATES},
+        "returns": fig.returns,
+        "transfers": fig.transfers,
+        "supervision_actions": {rung: fig.actions_by_rung.get(rung, 0) for rung in RUNGS},
+    }
 
 
 def figures_csv(key_name: str, rows: list[Figures]) -> str:
@@ -77,10 +86,17 @@ async def _assessment(request: Request, by: str, start_text: str, end_text: str,
         rows = await FiguresRepository(session).assess(by, utc(start), utc(end), as_of)
     if fmt == "csv":
         filename = f"assessment-{by}s-{start.date()}-{end.date()}.csv"
-        return Response(figures_csv(by, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    return {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat(),
-            "items": [figures_view(by, f) for f in rows]}
+        return Response(
+            figures_csv(by, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "as_of": as_of.isoformat(),
+        "items": [figures_view(by, f) for f in rows],
+    }
 
 
 @router.get("/v1/assessment/units", tags=["assessment"], summary="Assessment figures per unit for a period")
@@ -102,9 +118,12 @@ def _change(key: dict[str, Any], c: Change) -> dict[str, Any]:
 
 @router.get("/v1/analysis/monthly", tags=["assessment"], summary="Cases by category and area for a month")
 async def monthly(
-    request: Request, _: Supervisor,
+    request: Request,
+    _: Supervisor,
     month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (city time)")],
-    by: Annotated[Literal["district", "region"], Query(description="area: district (default) or region code")] = "district",
+    by: Annotated[
+        Literal["district", "region"], Query(description="area: district (default) or region code")
+    ] = "district",
 ) -> dict:
     """Cases received in the month by category, by area and by both, with the change from the month before (GZ Art. 19)."""
     async with runtime_of(request).sessions() as session:
@@ -112,8 +131,12 @@ async def monthly(
         current = await repo.counts(*month_range(month), by)
         previous = await repo.counts(*month_range(previous_month(month)), by)
     a = analysis_from_counts(month, current, previous)
-    return {"month": a.month, "previous_month": a.previous_month, "area": by,
-            "total": _change({}, a.total),
-            "by_category": [_change({"category": c.key}, c) for c in a.by_category],
-            "by_area": [_change({"area": c.key}, c) for c in a.by_region],
-            "by_category_area": [_change({"category": c.key[0], "area": c.key[1]}, c) for c in a.by_category_region]}
+    return {
+        "month": a.month,
+        "previous_month": a.previous_month,
+        "area": by,
+        "total": _change({}, a.total),
+        "by_category": [_change({"category": c.key}, c) for c in a.by_category],
+        "by_area": [_change({"area": c.key}, c) for c in a.by_region],
+        "by_category_area": [_change({"category": c.key[0], "area": c.key[1]}, c) for c in a.by_category_region],
+    }

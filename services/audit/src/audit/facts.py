@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from caseflow_common.events import Envelope
 from audit.facts_repository import FactsRepository
+from caseflow_common.events import Envelope
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +43,25 @@ async def apply_facts(env: Envelope, repo: FactsRepository, kinds: ClockKinds) -
     at = _time(p.get("at")) or env.occurred_at
     if kind in ("CaseReceived", "CaseMerged"):
         received = _time(p.get("received_at")) or env.occurred_at
-        await repo.note_case(case_id, category=p.get("category"), region_code=p.get("region_code"),
-                             channel=p.get("channel"), received_at=received, merged_into=p.get("into_case_id"))
-        await repo.set_on_rows(case_id, received_at=received, category=p.get("category"),
-                               region_code=p.get("region_code"))
+        await repo.note_case(
+            case_id,
+            category=p.get("category"),
+            region_code=p.get("region_code"),
+            channel=p.get("channel"),
+            received_at=received,
+            merged_into=p.get("into_case_id"),
+        )
+        await repo.set_on_rows(
+            case_id, received_at=received, category=p.get("category"), region_code=p.get("region_code")
+        )
     elif kind in ("CaseDispatched", "CaseSentToCoordination") and unit:
-        await repo.note_case(case_id, district=_district(p), category=p.get("category") or None,
-                             region_code=p.get("region_code") or None, received_at=_time(p.get("received_at")))
+        await repo.note_case(
+            case_id,
+            district=_district(p),
+            category=p.get("category") or None,
+            region_code=p.get("region_code") or None,
+            received_at=_time(p.get("received_at")),
+        )
         await repo.touch(case_id, unit, first={"dispatched_at": at, "district": _district(p)})
     elif kind == "CaseAccepted" and unit:
         await repo.touch(case_id, unit, first={"signed_at": at})  # 签收

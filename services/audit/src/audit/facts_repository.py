@@ -27,8 +27,9 @@ class FactsRepository:
         values = {k: v for k, v in values.items() if v is not None}
         stmt = upsert(self.session, cases).values(case_id=case_id, **values)
         if values:
-            stmt = stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_={
-                k: func.coalesce(stmt.excluded[k], cases.c[k]) for k in values})
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[cases.c.case_id], set_={k: func.coalesce(stmt.excluded[k], cases.c[k]) for k in values}
+            )
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=[cases.c.case_id])
         await self.session.execute(stmt)
@@ -37,8 +38,15 @@ class FactsRepository:
         """The case's index row."""
         return (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
 
-    async def touch(self, case_id: str, unit: str, *, first: Mapping[str, Any] | None = None,
-                    latest: Mapping[str, Any] | None = None, add: Mapping[str, int] | None = None) -> None:
+    async def touch(
+        self,
+        case_id: str,
+        unit: str,
+        *,
+        first: Mapping[str, Any] | None = None,
+        latest: Mapping[str, Any] | None = None,
+        add: Mapping[str, int] | None = None,
+    ) -> None:
         """Upsert the (case, unit) row: `first` keeps the earliest stored value, `latest` a new non-null value wins,
         `add` is summed; a new row starts from the case's index row."""
         first, latest, add = dict(first or {}), dict(latest or {}), dict(add or {})
@@ -58,8 +66,9 @@ class FactsRepository:
         if not set_:
             await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[facts.c.case_id, facts.c.unit]))
             return
-        await self.session.execute(stmt.on_conflict_do_update(index_elements=[facts.c.case_id, facts.c.unit],
-                                                              set_=set_))
+        await self.session.execute(
+            stmt.on_conflict_do_update(index_elements=[facts.c.case_id, facts.c.unit], set_=set_)
+        )
 
     async def units_of(self, case_id: str, *, answered_only: bool = False) -> list[str]:
         """Units with a facts row for the case (only those that replied or closed, when asked)."""
@@ -82,9 +91,11 @@ class FactsRepository:
     async def note_action(self, action_id: str, case_id: str, unit: str | None, rung: str, at: datetime) -> None:
         """Record that a supervision action names a case and count it on the unit's row, once however often
         it is redelivered."""
-        stmt = upsert(self.session, actions).values(action_id=action_id, case_id=case_id, unit=unit, rung=rung,
-                                                    issued_at=at)
-        done = await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[actions.c.action_id,
-                                                                                      actions.c.case_id]))
+        stmt = upsert(self.session, actions).values(
+            action_id=action_id, case_id=case_id, unit=unit, rung=rung, issued_at=at
+        )
+        done = await self.session.execute(
+            stmt.on_conflict_do_nothing(index_elements=[actions.c.action_id, actions.c.case_id])
+        )
         if done.rowcount == 1 and unit and rung in RUNGS:
             await self.touch(case_id, unit, add={f"actions_{rung}": 1})

@@ -35,8 +35,10 @@ def _figures_query(key: Any, start: datetime, end: datetime, as_of: datetime) ->
         select(
             key.label("key"),
             func.count().label("received"),
-            sign_n.label("sign_n"), sign_d.label("sign_d"),
-            close_n.label("close_n"), close_d.label("close_d"),
+            sign_n.label("sign_n"),
+            sign_d.label("sign_d"),
+            close_n.label("close_n"),
+            close_d.label("close_d"),
             func.count().filter(and_(answered, f.resolved.is_(True))).label("res_n"),
             func.count().filter(answered).label("res_d"),
             func.count().filter(f.satisfaction.in_(sorted(SATISFIED_LEVELS))).label("sat_n"),
@@ -66,14 +68,27 @@ class FiguresRepository:
             # A case handled by two units of a district is received once: count cases, one row each, in the
             # case index (the same district value the facts rows copy) instead of de-duplicating the facts.
             c = cases.c
-            received = dict((await self.session.execute(
-                select(c.district, func.count()).where(c.received_at >= start, c.received_at < end,
-                                                       c.district.isnot(None)).group_by(c.district))).all())
+            received = dict(
+                (
+                    await self.session.execute(
+                        select(c.district, func.count())
+                        .where(c.received_at >= start, c.received_at < end, c.district.isnot(None))
+                        .group_by(c.district)
+                    )
+                ).all()
+            )
         return [
-            Figures(key=r.key, received=received.get(r.key, 0), on_time_sign_for=Rate(r.sign_n, r.sign_d),
-                    on_time_closure=Rate(r.close_n, r.close_d), resolution=Rate(r.res_n, r.res_d),
-                    satisfaction=Rate(r.sat_n, r.sat_d), returns=int(r.returns), transfers=int(r.transfers),
-                    actions_by_rung={rung: n for rung in sorted(RUNGS) if (n := int(getattr(r, f"a_{rung}")))})
+            Figures(
+                key=r.key,
+                received=received.get(r.key, 0),
+                on_time_sign_for=Rate(r.sign_n, r.sign_d),
+                on_time_closure=Rate(r.close_n, r.close_d),
+                resolution=Rate(r.res_n, r.res_d),
+                satisfaction=Rate(r.sat_n, r.sat_d),
+                returns=int(r.returns),
+                transfers=int(r.transfers),
+                actions_by_rung={rung: n for rung in sorted(RUNGS) if (n := int(getattr(r, f"a_{rung}")))},
+            )
             for r in rows
         ]
 
@@ -85,5 +100,6 @@ class FiguresRepository:
         rows = await self.session.execute(
             select(category.label("category"), area.label("area"), func.count().label("n"))
             .where(cases.c.received_at >= start, cases.c.received_at < end)
-            .group_by(category, area))
+            .group_by(category, area)
+        )
         return Counter({(r.category, r.area): r.n for r in rows})

@@ -17,8 +17,6 @@ from datetime import datetime, timedelta
 
 import orjson
 
-from caseflow_common.events import Envelope
-from caseflow_common.uow import UnitOfWork
 from audit import metrics
 from audit.domain.chain import next_entry
 from audit.domain.decided import DEFAULT_DECIDERS, decided_by
@@ -27,6 +25,8 @@ from audit.domain.privacy import DEFAULT_PERSONAL_FIELDS, strip_personal
 from audit.domain.steps import step_for
 from audit.facts import ClockKinds, apply_facts
 from audit.uow import AuditUnitOfWork
+from caseflow_common.events import Envelope
+from caseflow_common.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,6 @@ class Recorder:
         return env.model_copy(update={"payload": strip_personal(env.payload, self.rules.personal_fields)})
 
     async def __call__(self, env: Envelope, uow: UnitOfWork) -> None:
-        assert isinstance(uow, AuditUnitOfWork)
         event_id = str(env.event_id)
         if await uow.records.recorded(event_id) or await uow.records.is_held(event_id):
             return  # a replay that outlived processed_events: nothing changes
@@ -84,16 +83,25 @@ class Recorder:
         while queue:
             current, flagged = queue.pop(0)
             await self.append(current, uow, cause_missing=flagged)
-            queue += [(Envelope.model_validate_json(t), False)
-                      for t in await uow.records.release_waiting_on(str(current.event_id))]
+            queue += [
+                (Envelope.model_validate_json(t), False)
+                for t in await uow.records.release_waiting_on(str(current.event_id))
+            ]
 
     async def append(self, env: Envelope, uow: AuditUnitOfWork, *, cause_missing: bool) -> None:
         """Append one (already stripped) event to its case's chain and refresh the case's facts and loop."""
         step = step_for(env.event_type, self.rules.loop_policy.step_map)
         entry = next_entry(
-            await uow.records.head(env.case_id), case_id=env.case_id, event_id=str(env.event_id),
-            event_type=env.event_type, step=step, actor=actor_text(env), at=env.occurred_at,
-            decided_by=decided_by(env.event_type, env.payload, self.rules.deciders), payload=env.payload)
+            await uow.records.head(env.case_id),
+            case_id=env.case_id,
+            event_id=str(env.event_id),
+            event_type=env.event_type,
+            step=step,
+            actor=actor_text(env),
+            at=env.occurred_at,
+            decided_by=decided_by(env.event_type, env.payload, self.rules.deciders),
+            payload=env.payload,
+        )
         await uow.records.append(entry, recorded_at=uow.clock(), cause_missing=cause_missing)
         metrics.RECORD_ENTRIES.labels(step or "other").inc()
         await apply_facts(env, uow.facts, self.rules.clock_kinds)
@@ -102,24 +110,39 @@ class Recorder:
     async def refresh_loop(self, case_id: str, uow: AuditUnitOfWork) -> LoopStatus:
         """Recompute and store the case's loop status, and that of the cases merged into it."""
         status = await self.loop_of(case_id, uow)
-        await uow.loops.save(case_id, complete=status.complete, missing=[str(s) for s in status.missing],
-                             cycle=status.cycle, closed_at=status.closed_at, now=uow.clock())
+        await uow.loops.save(
+            case_id,
+            complete=status.complete,
+            missing=[str(s) for s in status.missing],
+            cycle=status.cycle,
+            closed_at=status.closed_at,
+            now=uow.clock(),
+        )
         for merged in await uow.facts.merged_into(case_id):
             if merged != case_id:
                 sub = await self.loop_of(merged, uow, main=status)
-                await uow.loops.save(merged, complete=sub.complete, missing=[str(s) for s in sub.missing],
-                                     cycle=sub.cycle, closed_at=sub.closed_at, now=uow.clock())
+                await uow.loops.save(
+                    merged,
+                    complete=sub.complete,
+                    missing=[str(s) for s in sub.missing],
+                    cycle=sub.cycle,
+                    closed_at=sub.closed_at,
+                    now=uow.clock(),
+                )
         return status
 
-    async def loop_of(self, case_id: str, uow: AuditUnitOfWork, main: LoopStatus | None = None,
-                      follow_merge: bool = True) -> LoopStatus:
+    async def loop_of(
+        self, case_id: str, uow: AuditUnitOfWork, main: LoopStatus | None = None, follow_merge: bool = True
+    ) -> LoopStatus:
         """The loop status of a case from its record (a merged case follows its main case)."""
         rows = await uow.records.loop_inputs(case_id)
         events = [LoopEvent(r.event_type, datetime.fromisoformat(r.at), orjson.loads(r.payload)) for r in rows]
         policy = self.rules.loop_policy
         if main is None and follow_merge:
-            into = next((e.payload.get("into_case_id") for e in events if e.event_type == policy.merge_event
-                         and e.payload), None)
+            into = next(
+                (e.payload.get("into_case_id") for e in events if e.event_type == policy.merge_event and e.payload),
+                None,
+            )
             if into and into != case_id:
                 main = await self.loop_of(into, uow, follow_merge=False)
         return loop_status(events, uow.clock(), policy, main=main)
@@ -128,3 +151,8 @@ class Recorder:
 def loop_policy(visit_grace_hours: float) -> LoopPolicy:
     """The default loop rules with the configured return-visit grace."""
     return LoopPolicy(visit_grace=timedelta(hours=visit_grace_hours))
+
+
+async def record(env: Envelope, uow: AuditUnitOfWork, recorder: Recorder) -> None:
+    """Every event of every topic goes into the record (the recorder is audit's context)."""
+    await recorder(env, uow)

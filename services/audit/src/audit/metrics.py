@@ -6,7 +6,8 @@ from prometheus_client import Counter, Gauge
 
 RECORD_ENTRIES = Counter("caseflow_record_entries_total", "Entries appended to case records, by loop step", ["step"])
 CHAIN_VERIFICATION_FAILURES = Counter(
-    "caseflow_chain_verification_failures_total", "Case chains found broken by a verification")
+    "caseflow_chain_verification_failures_total", "Case chains found broken by a verification"
+)
 LOOPS_OPEN = Gauge("caseflow_loops_open", "Cases whose closed loop is not complete")
 ANCHOR_AGE = Gauge("caseflow_anchor_age_seconds", "Seconds since the latest anchor over all case heads")
 EVENTS_HELD = Gauge("caseflow_record_events_held", "Events waiting for their cause before they are recorded")

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from typing import get_args
-
-from sqlalchemy import (Boolean, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from caseflow_common.contracts.escalation import Rung
 from caseflow_common.db import new_metadata
 from caseflow_common.messaging.tables import BigId, messaging_tables
 
-RUNGS: tuple[str, ...] = get_args(Rung)
+RUNGS: tuple[str, ...] = tuple(r.value for r in Rung.ladder())
 metadata = new_metadata()
 outbox, processed_events, leases = messaging_tables(metadata)
 
 # Append-only: no code path updates or deletes a row; on PostgreSQL a trigger refuses both (0001_initial).
 # Every column but id, recorded_at and cause_missing enters the entry hash (domain/chain.py).
 entries = Table(
-    "record_entries", metadata,
+    "record_entries",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("case_id", String(40), nullable=False),
     Column("seq", Integer, nullable=False),
@@ -38,7 +47,8 @@ entries = Table(
 
 # One row per case: the chain head (serialises appends to a case) and what the latest anchor holds of it.
 heads = Table(
-    "record_heads", metadata,
+    "record_heads",
+    metadata,
     Column("case_id", String(40), primary_key=True),
     Column("last_seq", Integer, nullable=False),
     Column("head_hash", String(64), nullable=False),
@@ -47,7 +57,8 @@ heads = Table(
 
 # Events whose cause (causation_id) is not recorded yet; they join the record when it is, or after a timeout.
 held = Table(
-    "held_events", metadata,
+    "held_events",
+    metadata,
     Column("event_id", String(36), primary_key=True),
     Column("case_id", String(40), nullable=False),
     Column("causation_id", String(36), nullable=False, index=True),
@@ -57,7 +68,8 @@ held = Table(
 
 # One row per case: what the monthly analysis and the loop of merged cases need.
 cases = Table(
-    "case_index", metadata,
+    "case_index",
+    metadata,
     Column("case_id", String(40), primary_key=True),
     Column("category", String(100), nullable=True),
     Column("region_code", String(40), nullable=True),
@@ -71,7 +83,8 @@ cases = Table(
 
 # One row per (case, unit): the facts the assessment reads (domain/kpi.py UnitCaseFacts).
 facts = Table(
-    "case_facts", metadata,
+    "case_facts",
+    metadata,
     Column("case_id", String(40), nullable=False),
     Column("unit", String(40), nullable=False),
     Column("district", String(40), nullable=True),
@@ -96,7 +109,8 @@ Index("ix_case_facts_received_at", facts.c.received_at)
 
 # Supervision actions by rung, one row per case the action names (GZ Art. 48; SZ Art. 56).
 actions = Table(
-    "supervision_actions", metadata,
+    "supervision_actions",
+    metadata,
     Column("action_id", String(100), nullable=False),
     Column("case_id", String(40), nullable=False),
     Column("unit", String(40), nullable=True),
@@ -108,7 +122,8 @@ Index("ix_supervision_actions_case_unit", actions.c.case_id, actions.c.unit)
 
 # The loop status of each case, refreshed whenever its record grows.
 loops = Table(
-    "case_loops", metadata,
+    "case_loops",
+    metadata,
     Column("case_id", String(40), primary_key=True),
     Column("complete", Boolean, nullable=False),
     Column("missing", String(200), nullable=False),  # steps joined by ",", in loop order
@@ -120,7 +135,8 @@ Index("ix_case_loops_open", loops.c.complete, loops.c.case_id)
 
 # Anchors: chained digests over all case heads; anchor_heads keeps each case's head when it changed.
 anchors = Table(
-    "anchors", metadata,
+    "anchors",
+    metadata,
     Column("anchor_id", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
     Column("cases", Integer, nullable=False),
@@ -129,7 +145,8 @@ anchors = Table(
     Column("hash", String(64), nullable=False),
 )
 anchor_heads = Table(
-    "anchor_heads", metadata,
+    "anchor_heads",
+    metadata,
     Column("anchor_id", Integer, nullable=False),
     Column("case_id", String(40), nullable=False),
     Column("last_seq", Integer, nullable=False),

@@ -34,8 +34,11 @@ class RecordRepository:
 
     async def head(self, case_id: str) -> ChainEntry | None:
         """The case's chain head, locked for this transaction where the database can (appends to a case serialise)."""
-        row = (await self.session.execute(
-            select(heads.c.last_seq, heads.c.head_hash).where(heads.c.case_id == case_id).with_for_update())).first()
+        row = (
+            await self.session.execute(
+                select(heads.c.last_seq, heads.c.head_hash).where(heads.c.case_id == case_id).with_for_update()
+            )
+        ).first()
         return None if row is None else _head_stub(case_id, row.last_seq, row.head_hash)
 
     async def recorded(self, event_id: str) -> bool:
@@ -45,19 +48,23 @@ class RecordRepository:
 
     async def append(self, entry: ChainEntry, *, recorded_at: datetime, cause_missing: bool) -> None:
         """Insert the entry and move its case's head (a racing writer fails on the unique head / seq)."""
-        await self.session.execute(insert(entries).values(
-            **entry._asdict(), recorded_at=recorded_at, cause_missing=cause_missing))
+        await self.session.execute(
+            insert(entries).values(**entry._asdict(), recorded_at=recorded_at, cause_missing=cause_missing)
+        )
         if entry.seq == 1:
-            await self.session.execute(insert(heads).values(
-                case_id=entry.case_id, last_seq=1, head_hash=entry.hash, anchored_seq=None))
+            await self.session.execute(
+                insert(heads).values(case_id=entry.case_id, last_seq=1, head_hash=entry.hash, anchored_seq=None)
+            )
         else:
-            await self.session.execute(update(heads).where(heads.c.case_id == entry.case_id)
-                                       .values(last_seq=entry.seq, head_hash=entry.hash))
+            await self.session.execute(
+                update(heads).where(heads.c.case_id == entry.case_id).values(last_seq=entry.seq, head_hash=entry.hash)
+            )
 
     async def chain(self, case_id: str) -> list[tuple[Any, ...]]:
         """The case's entries in seq order, as verify_chain reads them."""
-        rows = await self.session.execute(select(*CHAIN_COLUMNS).where(entries.c.case_id == case_id)
-                                          .order_by(entries.c.seq))
+        rows = await self.session.execute(
+            select(*CHAIN_COLUMNS).where(entries.c.case_id == case_id).order_by(entries.c.seq)
+        )
         return [tuple(r) for r in rows]
 
     async def entries_of(self, case_id: str) -> list[Any]:
@@ -67,25 +74,36 @@ class RecordRepository:
 
     async def loop_inputs(self, case_id: str) -> list[Any]:
         """(event_type, at, payload) of the case's entries in seq order."""
-        rows = await self.session.execute(select(entries.c.event_type, entries.c.at, entries.c.payload)
-                                          .where(entries.c.case_id == case_id).order_by(entries.c.seq))
+        rows = await self.session.execute(
+            select(entries.c.event_type, entries.c.at, entries.c.payload)
+            .where(entries.c.case_id == case_id)
+            .order_by(entries.c.seq)
+        )
         return list(rows)
 
     # --- held events -------------------------------------------------------------------------------------------
 
     async def is_held(self, event_id: str) -> bool:
         """Whether the event waits for its cause."""
-        return (await self.session.execute(select(held.c.event_id).where(held.c.event_id == event_id))).first() is not None
+        return (
+            await self.session.execute(select(held.c.event_id).where(held.c.event_id == event_id))
+        ).first() is not None
 
     async def hold(self, event_id: str, case_id: str, causation_id: str, envelope: str, at: datetime) -> None:
         """Keep the event until its cause is recorded."""
-        await self.session.execute(insert(held).values(
-            event_id=event_id, case_id=case_id, causation_id=causation_id, envelope=envelope, held_at=at))
+        await self.session.execute(
+            insert(held).values(
+                event_id=event_id, case_id=case_id, causation_id=causation_id, envelope=envelope, held_at=at
+            )
+        )
 
     async def release_waiting_on(self, cause_id: str) -> list[str]:
         """Take the events that wait for `cause_id` (oldest first); returns their stored envelopes."""
-        rows = (await self.session.execute(select(held.c.event_id, held.c.envelope)
-                                           .where(held.c.causation_id == cause_id).order_by(held.c.held_at))).all()
+        rows = (
+            await self.session.execute(
+                select(held.c.event_id, held.c.envelope).where(held.c.causation_id == cause_id).order_by(held.c.held_at)
+            )
+        ).all()
         if rows:
             await self.session.execute(delete(held).where(held.c.event_id.in_([r.event_id for r in rows])))
         return [r.envelope for r in rows]
@@ -100,8 +118,9 @@ class RecordRepository:
 
     async def held_before(self, cutoff: datetime, limit: int) -> list[str]:
         """Ids of events held since before `cutoff`, oldest first."""
-        rows = await self.session.execute(select(held.c.event_id).where(held.c.held_at <= cutoff)
-                                          .order_by(held.c.held_at).limit(limit))
+        rows = await self.session.execute(
+            select(held.c.event_id).where(held.c.held_at <= cutoff).order_by(held.c.held_at).limit(limit)
+        )
         return [r.event_id for r in rows]
 
     async def held_count(self) -> int:
@@ -115,21 +134,29 @@ class LoopRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def save(self, case_id: str, *, complete: bool, missing: list[str], cycle: int,
-                   closed_at: datetime | None, now: datetime) -> None:
+    async def save(
+        self, case_id: str, *, complete: bool, missing: list[str], cycle: int, closed_at: datetime | None, now: datetime
+    ) -> None:
         """Insert or replace the case's loop status."""
-        values = {"complete": complete, "missing": ",".join(missing), "cycle": cycle, "closed_at": closed_at,
-                  "updated_at": now}
+        values = {
+            "complete": complete,
+            "missing": ",".join(missing),
+            "cycle": cycle,
+            "closed_at": closed_at,
+            "updated_at": now,
+        }
         stmt = upsert(self.session, loops).values(case_id=case_id, **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=[loops.c.case_id], set_=values))
 
     async def open_count(self) -> int:
         """Cases whose loop is not complete."""
-        return (await self.session.execute(
-            select(func.count()).select_from(loops).where(loops.c.complete.is_(False)))).scalar_one()
+        return (
+            await self.session.execute(select(func.count()).select_from(loops).where(loops.c.complete.is_(False)))
+        ).scalar_one()
 
-    async def open_page(self, *, step: str | None, closed_before: datetime | None, overdue_cutoff: datetime,
-                        offset: int, limit: int) -> tuple[int, list[Any]]:
+    async def open_page(
+        self, *, step: str | None, closed_before: datetime | None, overdue_cutoff: datetime, offset: int, limit: int
+    ) -> tuple[int, list[Any]]:
         """A page of open loops (by case id), optionally only those missing `step` / closed before a time."""
         where = [loops.c.complete.is_(False)]
         if step is not None:
@@ -138,6 +165,10 @@ class LoopRepository:
             where.append(loops.c.closed_at <= closed_before)
         total = (await self.session.execute(select(func.count()).select_from(loops).where(*where))).scalar_one()
         rows = await self.session.execute(
-            select(loops, (loops.c.closed_at <= overdue_cutoff).label("overdue")).where(*where)
-            .order_by(loops.c.case_id).offset(offset).limit(limit))
+            select(loops, (loops.c.closed_at <= overdue_cutoff).label("overdue"))
+            .where(*where)
+            .order_by(loops.c.case_id)
+            .offset(offset)
+            .limit(limit)
+        )
         return total, list(rows)

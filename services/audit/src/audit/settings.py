@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from caseflow_common.settings import CommonSettings
 from audit.domain.privacy import DEFAULT_PERSONAL_FIELDS
+from caseflow_common.settings import CommonSettings
 
 
 class Settings(CommonSettings):
@@ -14,13 +14,16 @@ class Settings(CommonSettings):
     database_url: str = "sqlite+aiosqlite:///./var/audit.db"
     personal_fields: list[str] = Field(
         default_factory=lambda: list(DEFAULT_PERSONAL_FIELDS),
-        description="payload keys stripped before an event is recorded (audit keeps no requester data)")
+        description="payload keys stripped before an event is recorded (audit keeps no requester data)",
+    )
     causal_hold_s: float = Field(
-        default=30.0, description="how long an event waits for its cause before it is recorded anyway (flagged)")
+        default=30.0, description="how long an event waits for its cause before it is recorded anyway (flagged)"
+    )
     causal_check_interval_s: float = Field(default=1.0, description="how often held events are checked")
     anchor_interval_s: float = Field(default=300.0, description="seconds between anchors over all case heads")
     gauge_interval_s: float = Field(default=15.0, description="how often the open-loops and anchor-age gauges refresh")
     visit_grace_hours: float = Field(
-        default=72.0, description="after 办结, how long a missing return visit (回访) may wait before it is overdue")
+        default=72.0, description="after 办结, how long a missing return visit (回访) may wait before it is overdue"
+    )
     sign_clock_kind: str = Field(default="sign_for", description="clock kind whose deadline is the sign-for deadline")
     close_clock_kind: str = Field(default="handling", description="clock kind whose deadline is the closure deadline")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from caseflow_common.uow import UnitOfWork
 from audit.facts_repository import FactsRepository
 from audit.repository import LoopRepository, RecordRepository
+from caseflow_common.uow import UnitOfWork
 
 
 class AuditUnitOfWork(UnitOfWork):

@@ -12,13 +12,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from caseflow_common import db
 from audit import metrics
 from audit.anchors import AnchorRepository, verify_all
 from audit.domain.chain import verify_chain
 from audit.orm import entries
 from audit.repository import CHAIN_COLUMNS
 from audit.settings import Settings
+from caseflow_common import db
 
 
 @dataclass
@@ -43,8 +43,9 @@ async def verify_everything(engine: AsyncEngine, progress: Progress | None = Non
     async with sessions() as session:
         total = (await session.execute(select(func.count()).select_from(entries))).scalar_one()
         task = progress.add_task("verifying chains", total=total) if progress else None
-        result = await session.stream(select(*CHAIN_COLUMNS).order_by(entries.c.case_id, entries.c.seq)
-                                      .execution_options(yield_per=batch))
+        result = await session.stream(
+            select(*CHAIN_COLUMNS).order_by(entries.c.case_id, entries.c.seq).execution_options(yield_per=batch)
+        )
         carry: list[tuple] = []
         async for part in result.partitions(batch):
             rows = carry + [tuple(r) for r in part]
@@ -84,9 +85,13 @@ def main(argv: list[str] | None = None) -> int:
 
     async def run() -> Report:
         try:
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeRemainingColumn(),
-                          console=console) as progress:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            ) as progress:
                 return await verify_everything(engine, progress, args.batch)
         finally:
             await engine.dispose()
@@ -98,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     if len(report.broken) > 50:
         console.print(f"... and {len(report.broken) - 50} more broken chains")
     anchors = report.anchors
-    console.print(f"anchors: {anchors.get('anchors', 0)}, valid: {anchors.get('valid')}, "
-                  f"changed cases since the latest anchor: {anchors.get('changed_count', 0)}")
+    console.print(
+        f"anchors: {anchors.get('anchors', 0)}, valid: {anchors.get('valid')}, "
+        f"changed cases since the latest anchor: {anchors.get('changed_count', 0)}"
+    )
     console.print("[green]record intact[/green]" if report.valid else "[red]record NOT intact[/red]")
     return 0 if report.valid else 1

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
 
-from caseflow_common.lease import Lease
-from caseflow_common.runtime import Loop, ServiceRuntime
 from audit import metrics
 from audit.anchors import AnchorRepository
 from audit.handlers import Recorder
 from audit.settings import Settings
-from audit.uow import AuditUnitOfWork
+from caseflow_common.lease import Lease
+from caseflow_common.runtime import Loop, ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +22,11 @@ async def every(interval_s: float, stop: asyncio.Event, tick: Callable[[], Await
     while not stop.is_set():
         try:
             await tick()
-        except Exception:  # noqa: BLE001 - a loop must outlive one bad tick (DB restart, racing writer)
+        except Exception:
             log.exception("background tick failed", extra={"loop": name})
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
@@ -35,12 +34,10 @@ async def release_overdue_once(runtime: ServiceRuntime, recorder: Recorder, hold
     """Record the events whose cause has not come within `hold_s` (each in its own transaction)."""
     cutoff = runtime.clock() - timedelta(seconds=hold_s)
     async with runtime.uow() as uow:
-        assert isinstance(uow, AuditUnitOfWork)
         due = await uow.records.held_before(cutoff, limit)
     released = 0
     for event_id in due:
         async with runtime.uow() as uow:
-            assert isinstance(uow, AuditUnitOfWork)
             if await recorder.release_overdue(uow, event_id):
                 await uow.commit()
                 released += 1
@@ -61,7 +58,6 @@ async def anchor_once(runtime: ServiceRuntime, lease: Lease | None = None) -> No
 async def refresh_gauges(runtime: ServiceRuntime) -> None:
     """Open loops, anchor age and held events, read from the database."""
     async with runtime.uow() as uow:
-        assert isinstance(uow, AuditUnitOfWork)
         metrics.LOOPS_OPEN.set(await uow.loops.open_count())
         metrics.EVENTS_HELD.set(await uow.records.held_count())
         latest = await AnchorRepository(uow.session).latest()
@@ -74,15 +70,26 @@ def background_loops(settings: Settings, recorder: Recorder) -> list[Callable[[S
     """The loop factories the service spec runs."""
 
     def held_loop(runtime: ServiceRuntime) -> Loop:
-        return lambda stop: every(settings.causal_check_interval_s, stop,
-                                  lambda: _ignore(release_overdue_once(runtime, recorder, settings.causal_hold_s)),
-                                  "held")
+        return lambda stop: every(
+            settings.causal_check_interval_s,
+            stop,
+            lambda: _ignore(release_overdue_once(runtime, recorder, settings.causal_hold_s)),
+            "held",
+        )
 
     def anchor_loop(runtime: ServiceRuntime) -> Loop:
-        lease = Lease(runtime.sessions, runtime.leases, "audit-anchor",
-                      timedelta(seconds=2 * settings.anchor_interval_s), runtime.clock)
-        return lambda stop: _after(settings.anchor_interval_s, stop, lambda: every(
-            settings.anchor_interval_s, stop, lambda: anchor_once(runtime, lease), "anchor"))
+        lease = Lease(
+            runtime.sessions,
+            runtime.leases,
+            "audit-anchor",
+            timedelta(seconds=2 * settings.anchor_interval_s),
+            runtime.clock,
+        )
+        return lambda stop: _after(
+            settings.anchor_interval_s,
+            stop,
+            lambda: every(settings.anchor_interval_s, stop, lambda: anchor_once(runtime, lease), "anchor"),
+        )
 
     def gauge_loop(runtime: ServiceRuntime) -> Loop:
         return lambda stop: every(settings.gauge_interval_s, stop, lambda: refresh_gauges(runtime), "gauges")
@@ -99,5 +106,5 @@ async def _after(delay_s: float, stop: asyncio.Event, then: Callable[[], Awaitab
     try:
         await asyncio.wait_for(stop.wait(), timeout=delay_s)
         return
-    except asyncio.TimeoutError:
+    except TimeoutError:
         await then()

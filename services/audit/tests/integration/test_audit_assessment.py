@@ -9,12 +9,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest_asyncio
 
-from caseflow_common.auth import Role
-from caseflow_common.contracts import dispatch as d, escalation as e, intake as i
-from caseflow_common.events import Actor, Payload, new_event
-from caseflow_common.testing import ManualClock, auth_header, running, service_settings
 from audit.bootstrap import build
 from audit.settings import Settings
+from caseflow_common.auth import Role
+from caseflow_common.contracts import dispatch as d
+from caseflow_common.contracts import escalation as e
+from caseflow_common.contracts import intake as i
+from caseflow_common.events import Actor, Payload, new_event
+from caseflow_common.testing import ManualClock, auth_header, running, service_settings
 
 CST = timezone(timedelta(hours=8))
 SUPERVISOR = auth_header(Role.SUPERVISOR)
@@ -26,13 +28,23 @@ def t(day: int, hour: int = 9, month: int = 3) -> datetime:
 
 
 def received(day: int, category: str, month: int = 3) -> Payload:
-    return i.CaseReceived(channel="hotline", external_id=uuid.uuid4().hex, category=category, urgency="normal",
-                          description="x", region_code="r", received_at=t(day, month=month))
+    return i.CaseReceived(
+        channel="hotline",
+        external_id=uuid.uuid4().hex,
+        category=category,
+        urgency="normal",
+        description="x",
+        region_code="r",
+        received_at=t(day, month=month),
+    )
 
 
 def clocks(unit: str, sign: datetime | None, close: datetime | None) -> Payload:
-    views = [e.ClockView(kind=k, deadline=dl, state="running", unit=unit)
-             for k, dl in (("sign_for", sign), ("handling", close)) if dl is not None]
+    views = [
+        e.ClockView(kind=k, deadline=dl, state="running", unit=unit)
+        for k, dl in (("sign_for", sign), ("handling", close))
+        if dl is not None
+    ]
     return e.ClocksUpdated(clocks=views)
 
 
@@ -45,17 +57,32 @@ def sent(unit: str, district: str, at: datetime) -> Payload:
 # C: U2 (D2) returned it; U3 (D2) signed and closed with no deadline, unresolved, dissatisfied.
 # D (U1, D1): received in February, outside the period.
 SCENARIO: dict[str, list[Payload]] = {
-    "A": [received(2, "env.noise"), sent("U1", "D1", t(2)), clocks("U1", t(2, 12), t(10)),
-          d.CaseAccepted(unit="U1", at=t(2, 10)), d.CaseReplied(unit="U1", at=t(9), content="ok", resolved=True),
-          d.CaseClosed(unit="U1", at=t(9, 10), resolved=True),
-          i.VisitRecorded(contacted=True, satisfaction="satisfied", visited_at=t(11), unit="U1")],
-    "B": [received(5, "env.noise"), sent("U1", "D1", t(5)), clocks("U1", t(5, 12), t(12)),
-          d.CaseAccepted(unit="U1", at=t(5, 14)),
-          e.SupervisionActionIssued(action_id="act-B", rung="supervise", unit="U1", case_ids=[], policy_version=2)],
-    "C": [received(6, "road"), sent("U2", "D2", t(6)), d.CaseReturned(unit="U2", at=t(6, 11), reason="not ours"),
-          sent("U3", "D2", t(6, 12)), d.CaseAccepted(unit="U3", at=t(6, 13)),
-          d.CaseReplied(unit="U3", at=t(19), content="no", resolved=False), d.CaseClosed(unit="U3", at=t(20)),
-          i.VisitRecorded(contacted=True, satisfaction="dissatisfied", visited_at=t(21), unit="U3")],
+    "A": [
+        received(2, "env.noise"),
+        sent("U1", "D1", t(2)),
+        clocks("U1", t(2, 12), t(10)),
+        d.CaseAccepted(unit="U1", at=t(2, 10)),
+        d.CaseReplied(unit="U1", at=t(9), content="ok", resolved=True),
+        d.CaseClosed(unit="U1", at=t(9, 10), resolved=True),
+        i.VisitRecorded(contacted=True, satisfaction="satisfied", visited_at=t(11), unit="U1"),
+    ],
+    "B": [
+        received(5, "env.noise"),
+        sent("U1", "D1", t(5)),
+        clocks("U1", t(5, 12), t(12)),
+        d.CaseAccepted(unit="U1", at=t(5, 14)),
+        e.SupervisionActionIssued(action_id="act-B", rung="supervise", unit="U1", case_ids=[], policy_version=2),
+    ],
+    "C": [
+        received(6, "road"),
+        sent("U2", "D2", t(6)),
+        d.CaseReturned(unit="U2", at=t(6, 11), reason="not ours"),
+        sent("U3", "D2", t(6, 12)),
+        d.CaseAccepted(unit="U3", at=t(6, 13)),
+        d.CaseReplied(unit="U3", at=t(19), content="no", resolved=False),
+        d.CaseClosed(unit="U3", at=t(20)),
+        i.VisitRecorded(contacted=True, satisfaction="dissatisfied", visited_at=t(21), unit="U3"),
+    ],
     "D": [received(20, "env.noise", month=2), sent("U1", "D1", t(20, month=2))],
 }
 
@@ -65,11 +92,16 @@ async def audit(broker, databases):
     prefix = f"t{uuid.uuid4().hex[:10]}."
     settings = service_settings(Settings, broker=broker, prefix=prefix, database_url=await databases.new_url("audit"))
     async with running(build, settings, clock=ManualClock(), workers=False) as svc:
-        recorder = svc.runtime.state["recorder"]
+        recorder = svc.runtime.context
         for case, payloads in SCENARIO.items():
             for n, payload in enumerate(payloads):
-                env = new_event(payload, case_id=f"{prefix}{case}", producer="test", actor=Actor(role="system"),
-                                occurred_at=t(1, month=2) + timedelta(minutes=n))
+                env = new_event(
+                    payload,
+                    case_id=f"{prefix}{case}",
+                    producer="test",
+                    actor=Actor(role="system"),
+                    occurred_at=t(1, month=2) + timedelta(minutes=n),
+                )
                 async with svc.runtime.uow() as uow:
                     await recorder(env, uow)
                     await uow.commit()
@@ -81,15 +113,39 @@ def rate(n: int, d: int) -> dict:
 
 
 NO_ACTIONS = {"reminder": 0, "supervise": 0, "notify": 0, "interview": 0, "listed": 0}
-U1 = {"unit": "U1", "received": 2, "on_time_sign_for": rate(1, 2), "on_time_closure": rate(1, 2),
-      "resolution": rate(1, 1), "satisfaction": rate(1, 1), "returns": 0, "transfers": 0,
-      "supervision_actions": {**NO_ACTIONS, "supervise": 1}}
-U2 = {"unit": "U2", "received": 1, "on_time_sign_for": rate(0, 0), "on_time_closure": rate(0, 0),
-      "resolution": rate(0, 0), "satisfaction": rate(0, 0), "returns": 1, "transfers": 0,
-      "supervision_actions": NO_ACTIONS}
-U3 = {"unit": "U3", "received": 1, "on_time_sign_for": rate(1, 1), "on_time_closure": rate(1, 1),
-      "resolution": rate(0, 1), "satisfaction": rate(0, 1), "returns": 0, "transfers": 0,
-      "supervision_actions": NO_ACTIONS}
+U1 = {
+    "unit": "U1",
+    "received": 2,
+    "on_time_sign_for": rate(1, 2),
+    "on_time_closure": rate(1, 2),
+    "resolution": rate(1, 1),
+    "satisfaction": rate(1, 1),
+    "returns": 0,
+    "transfers": 0,
+    "supervision_actions": {**NO_ACTIONS, "supervise": 1},
+}
+U2 = {
+    "unit": "U2",
+    "received": 1,
+    "on_time_sign_for": rate(0, 0),
+    "on_time_closure": rate(0, 0),
+    "resolution": rate(0, 0),
+    "satisfaction": rate(0, 0),
+    "returns": 1,
+    "transfers": 0,
+    "supervision_actions": NO_ACTIONS,
+}
+U3 = {
+    "unit": "U3",
+    "received": 1,
+    "on_time_sign_for": rate(1, 1),
+    "on_time_closure": rate(1, 1),
+    "resolution": rate(0, 1),
+    "satisfaction": rate(0, 1),
+    "returns": 0,
+    "transfers": 0,
+    "supervision_actions": NO_ACTIONS,
+}
 
 
 async def test_unit_figures_equal_the_figures_computed_by_hand(audit):
@@ -102,9 +158,17 @@ async def test_district_figures_pool_the_cases_of_each_district_once(audit):
     items = (await audit.client.get("/v1/assessment/districts", params=PERIOD, headers=SUPERVISOR)).json()["items"]
     d1 = {**U1, "district": "D1"}
     d1.pop("unit")
-    d2 = {"district": "D2", "received": 1, "on_time_sign_for": rate(1, 1), "on_time_closure": rate(1, 1),
-          "resolution": rate(0, 1), "satisfaction": rate(0, 1), "returns": 1, "transfers": 0,
-          "supervision_actions": NO_ACTIONS}
+    d2 = {
+        "district": "D2",
+        "received": 1,
+        "on_time_sign_for": rate(1, 1),
+        "on_time_closure": rate(1, 1),
+        "resolution": rate(0, 1),
+        "satisfaction": rate(0, 1),
+        "returns": 1,
+        "transfers": 0,
+        "supervision_actions": NO_ACTIONS,
+    }
     assert items == [d1, d2]
 
 
@@ -113,15 +177,20 @@ async def test_the_csv_export_carries_the_same_figures(audit):
     assert r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [(x["unit"], x["received"], x["on_time_sign_for_rate"], x["actions_supervise"]) for x in rows] == [
-        ("U1", "2", "0.5000", "1"), ("U2", "1", "", "0"), ("U3", "1", "1.0000", "0")]
+        ("U1", "2", "0.5000", "1"),
+        ("U2", "1", "", "0"),
+        ("U3", "1", "1.0000", "0"),
+    ]
 
 
 async def test_a_period_that_ends_before_it_starts_is_refused(audit):
-    r = await audit.client.get("/v1/assessment/units", params={"from": "2026-04-01", "to": "2026-03-01"},
-                               headers=SUPERVISOR)
+    r = await audit.client.get(
+        "/v1/assessment/units", params={"from": "2026-04-01", "to": "2026-03-01"}, headers=SUPERVISOR
+    )
     assert r.status_code == 422
-    bad = await audit.client.get("/v1/assessment/units", params={"from": "March", "to": "2026-03-01"},
-                                 headers=SUPERVISOR)
+    bad = await audit.client.get(
+        "/v1/assessment/units", params={"from": "March", "to": "2026-03-01"}, headers=SUPERVISOR
+    )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
 
 
@@ -130,7 +199,8 @@ async def test_the_monthly_analysis_counts_categories_and_areas_against_the_mont
     assert r["total"] == {"current": 3, "previous": 1, "delta": 2, "percent": 200.0}
     assert r["by_category"] == [
         {"category": "env.noise", "current": 2, "previous": 1, "delta": 1, "percent": 100.0},
-        {"category": "road", "current": 1, "previous": 0, "delta": 1, "percent": None}]
+        {"category": "road", "current": 1, "previous": 0, "delta": 1, "percent": None},
+    ]
     assert [(a["area"], a["current"]) for a in r["by_area"]] == [("D1", 2), ("D2", 1)]
 
 

@@ -18,35 +18,77 @@ def at(day: int, hour: float, month: int = 5) -> datetime:
     return datetime(2024, month, day, tzinfo=CN) + timedelta(hours=hour)
 
 
-def case(case_id: str, unit: str, district: str, day: int, *, signed: float | None, closed: float | None,
-         replied: float | None = None, resolved: bool | None = None, satisfaction: str | None = None,
-         returns: int = 0, transfers: int = 0, actions: dict[str, int] | None = None, month: int = 5) -> UnitCaseFacts:
+def case(
+    case_id: str,
+    unit: str,
+    district: str,
+    day: int,
+    *,
+    signed: float | None,
+    closed: float | None,
+    replied: float | None = None,
+    resolved: bool | None = None,
+    satisfaction: str | None = None,
+    returns: int = 0,
+    transfers: int = 0,
+    actions: dict[str, int] | None = None,
+    month: int = 5,
+) -> UnitCaseFacts:
     """A case received at 09:00 on `day`; sign-for due 2 h later, closure due 5 days later; times in hours after receipt."""
     received = at(day, 9, month)
     return UnitCaseFacts(
-        case_id=case_id, unit=unit, district=district, received_at=received,
+        case_id=case_id,
+        unit=unit,
+        district=district,
+        received_at=received,
         dispatched_at=received + timedelta(minutes=5),
         signed_at=None if signed is None else received + timedelta(hours=signed),
         sign_deadline=received + timedelta(hours=2),
         replied_at=None if replied is None else received + timedelta(hours=replied),
         closed_at=None if closed is None else received + timedelta(hours=closed),
         close_deadline=received + timedelta(days=5),
-        resolved=resolved, satisfaction=satisfaction, returns=returns, transfers=transfers,
+        resolved=resolved,
+        satisfaction=satisfaction,
+        returns=returns,
+        transfers=transfers,
         actions_by_rung=actions or {},
     )
 
 
 ROWS = [
     case("c1", "U1", "D1", 6, signed=1, replied=20, closed=24, resolved=True, satisfaction="satisfied"),
-    case("c2", "U1", "D1", 7, signed=3, replied=130, closed=140, resolved=True, satisfaction="basically_satisfied",
-         returns=1),
-    case("c3", "U1", "D2", 8, signed=1, replied=40, closed=48, resolved=False, satisfaction="dissatisfied",
-         transfers=1, actions={"supervise": 1}),
+    case(
+        "c2",
+        "U1",
+        "D1",
+        7,
+        signed=3,
+        replied=130,
+        closed=140,
+        resolved=True,
+        satisfaction="basically_satisfied",
+        returns=1,
+    ),
+    case(
+        "c3",
+        "U1",
+        "D2",
+        8,
+        signed=1,
+        replied=40,
+        closed=48,
+        resolved=False,
+        satisfaction="dissatisfied",
+        transfers=1,
+        actions={"supervise": 1},
+    ),
     case("c4", "U1", "D2", 9, signed=None, closed=None, returns=2, actions={"reminder": 1, "supervise": 1}),
     case("c5", "U2", "D2", 30, signed=1, replied=10, closed=None),  # closure due 4 June: not yet due
     case("c6", "U2", "D2", 10, signed=0.5, replied=30, closed=30, resolved=True),  # visit could not reach anyone
     case("c7", "U2", "D2", 11, signed=5, replied=50, closed=60, resolved=True, satisfaction="satisfied", transfers=1),
-    UnitCaseFacts("c9", "U2", "D2", received_at=at(31, 23), sign_deadline=at(31, 23) + timedelta(hours=2)),  # due 1 June
+    UnitCaseFacts(
+        "c9", "U2", "D2", received_at=at(31, 23), sign_deadline=at(31, 23) + timedelta(hours=2)
+    ),  # due 1 June
     case("c8", "U1", "D1", 28, signed=1, closed=10, resolved=True, satisfaction="dissatisfied", month=4),  # April
 ]
 
@@ -90,7 +132,10 @@ def test_district_figures_pool_the_units_working_there() -> None:
     d1 = districts["D1"]  # c1 c2
     assert d1.received == 2
     assert (d1.on_time_sign_for.rate, d1.on_time_closure.rate, d1.resolution.rate, d1.satisfaction.rate) == (
-        0.5, 0.5, 1.0, 1.0,
+        0.5,
+        0.5,
+        1.0,
+        1.0,
     )
     d2 = districts["D2"]  # c3 c4 (U1) + c5 c6 c7 c9 (U2)
     assert d2.received == 6

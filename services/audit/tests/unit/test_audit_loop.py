@@ -48,7 +48,9 @@ def test_a_closed_case_still_within_the_grace_reports_the_visit_missing_but_not_
 
 
 def test_the_grace_period_is_the_citys_choice() -> None:
-    status = loop_status(HANDLED_AND_CLOSED, now=T0 + timedelta(hours=30), policy=LoopPolicy(visit_grace=timedelta(hours=4)))
+    status = loop_status(
+        HANDLED_AND_CLOSED, now=T0 + timedelta(hours=30), policy=LoopPolicy(visit_grace=timedelta(hours=4))
+    )
     assert status.overdue
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audit.domain.decided import decided_by
 from audit.domain.monthly import CaseCountRow, analysis_from_counts, month_range, monthly_analysis
@@ -13,8 +14,12 @@ from audit.domain.privacy import strip_personal
 
 
 def test_requester_fields_are_stripped_at_any_depth():
-    payload = {"category": "noise", "requester": {"name": "张*", "phone": "138****5678"},
-               "items": [{"phone": "1", "kind": "a"}], "extra": {"id_number": "x", "keep": 1}}
+    payload = {
+        "category": "noise",
+        "requester": {"name": "张*", "phone": "138****5678"},
+        "items": [{"phone": "1", "kind": "a"}],
+        "extra": {"id_number": "x", "keep": 1},
+    }
     assert strip_personal(payload) == {"category": "noise", "items": [{"kind": "a"}], "extra": {"keep": 1}}
 
 
@@ -42,9 +47,12 @@ def test_a_month_starts_at_midnight_in_the_city():
 
 
 def test_counts_give_the_same_analysis_as_rows():
-    rows = [CaseCountRow("noise", "D1", datetime(2026, 3, 2, tzinfo=UTC)),
-            CaseCountRow("noise", "D1", datetime(2026, 2, 2, tzinfo=UTC)),
-            CaseCountRow("road", "D2", datetime(2026, 3, 5, tzinfo=UTC))]
-    by_counts = analysis_from_counts("2026-03", Counter({("noise", "D1"): 1, ("road", "D2"): 1}),
-                                     Counter({("noise", "D1"): 1}))
+    rows = [
+        CaseCountRow("noise", "D1", datetime(2026, 3, 2, tzinfo=UTC)),
+        CaseCountRow("noise", "D1", datetime(2026, 2, 2, tzinfo=UTC)),
+        CaseCountRow("road", "D2", datetime(2026, 3, 5, tzinfo=UTC)),
+    ]
+    by_counts = analysis_from_counts(
+        "2026-03", Counter({("noise", "D1"): 1, ("road", "D2"): 1}), Counter({("noise", "D1"): 1})
+    )
     assert monthly_analysis(rows, "2026-03") == by_counts

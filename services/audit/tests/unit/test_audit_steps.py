@@ -16,7 +16,14 @@ from audit.domain.steps import (
 def test_the_loop_runs_in_the_order_of_the_regulation() -> None:
     assert [s.value for s in LOOP_ORDER] == ["受理", "派单", "办理", "答复", "督办", "办结", "回访", "评价"]
     assert [english(s) for s in LOOP_ORDER] == [
-        "accept", "dispatch", "handle", "reply", "supervise", "close", "visit", "evaluate",
+        "accept",
+        "dispatch",
+        "handle",
+        "reply",
+        "supervise",
+        "close",
+        "visit",
+        "evaluate",
     ]
 
 

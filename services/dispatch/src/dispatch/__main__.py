@@ -1,7 +1,6 @@
 """`python -m dispatch [serve|migrate]`."""
 
 from caseflow_common.cli import main as _main
-
 from dispatch.bootstrap import build
 from dispatch.settings import Settings
 

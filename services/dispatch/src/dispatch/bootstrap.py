@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from fastapi import FastAPI
 
@@ -12,11 +12,9 @@ import caseflow_common.contracts  # noqa: F401  (registers event models)
 from caseflow_common import topics
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
-
 from dispatch.api import routers
-from dispatch.commands import CaseActions
 from dispatch.context import DispatchContext
-from dispatch.handlers import handler_map
+from dispatch.handlers import HANDLERS
 from dispatch.orm import metadata
 from dispatch.reference import load_reference
 from dispatch.routing_store import RoutingStore
@@ -28,16 +26,27 @@ from dispatch.uow import DispatchUnitOfWork
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[ServiceRuntime, FastAPI]:
     """The dispatch runtime (consumer of intake and escalation events) and its HTTP app."""
     reference = load_reference(settings.data_dir)
-    ctx = DispatchContext(reference=reference,
-                          routing=RoutingStore(reference, crime_unit_kind=settings.crime_unit_kind,
-                                              refresh_s=settings.routing_refresh_s),
-                          max_returns=settings.max_returns, crime_unit_kind=settings.crime_unit_kind)
-    spec = ServiceSpec(name="dispatch", metadata=metadata, migrations=Path(__file__).parent / "migrations",
-                       own_topic=topics.DISPATCH, consumes=[topics.INTAKE, topics.ESCALATION],
-                       handlers=handler_map(ctx), uow_class=DispatchUnitOfWork, loops=[state_gauge_loop])
-    runtime = ServiceRuntime(spec, settings, clock)
-    runtime.state["context"] = ctx
-    runtime.state["actions"] = CaseActions(ctx)
-    app = create_app(runtime, title="caseflow dispatch",
-                     description="Routing, department and coordination work APIs.", routers=routers)
+    ctx = DispatchContext(
+        reference=reference,
+        routing=RoutingStore(reference, crime_unit_kind=settings.crime_unit_kind, refresh_s=settings.routing_refresh_s),
+        max_returns=settings.max_returns,
+        crime_unit_kind=settings.crime_unit_kind,
+    )
+    spec = ServiceSpec(
+        name="dispatch",
+        metadata=metadata,
+        migrations=Path(__file__).parent / "migrations",
+        own_topic=topics.DISPATCH,
+        consumes=[topics.INTAKE, topics.ESCALATION],
+        handlers=HANDLERS,
+        uow_class=DispatchUnitOfWork,
+        loops=[state_gauge_loop],
+    )
+    runtime = ServiceRuntime(spec, settings, ctx, clock)
+    app = create_app(
+        runtime,
+        title="caseflow dispatch",
+        description="Routing, department and coordination work APIs.",
+        routers=routers,
+    )
     return runtime, app

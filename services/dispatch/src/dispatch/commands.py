@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from caseflow_common.auth import Principal, Role
-
 from dispatch.context import DispatchContext
 from dispatch.dispatching import apply_decision, decide
 from dispatch.domain import CaseStatus, IllegalTransition, NextStep, NotYourCase, UnitLevel, ValidationError
@@ -20,8 +19,9 @@ from dispatch.repository import CaseFile
 from dispatch.uow import DispatchUnitOfWork
 
 # States in which assisting units (协办) may still add progress notes.
-ASSISTING_NOTE_STATES = frozenset({CaseStatus.DISPATCHED, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS,
-                                   CaseStatus.SUSPENDED})
+ASSISTING_NOTE_STATES = frozenset(
+    {CaseStatus.DISPATCHED, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED}
+)
 
 
 class CaseNotFound(Exception):
@@ -61,8 +61,15 @@ class CaseActions:
             raise NotYourCase(f"as a {scoped.role} unit, {who.unit} may not take this action on the case")
         return scoped.file
 
-    async def _finish(self, uow: DispatchUnitOfWork, file: CaseFile, who: Principal, now: datetime,
-                      extra: list[ev.CaseEvent] | None = None, reason: str | None = None) -> CaseFile:
+    async def _finish(
+        self,
+        uow: DispatchUnitOfWork,
+        file: CaseFile,
+        who: Principal,
+        now: datetime,
+        extra: list[ev.CaseEvent] | None = None,
+        reason: str | None = None,
+    ) -> CaseFile:
         await uow.cases.save(file, now)
         events = file.case.pull_events() + (extra or [])
         await record(uow, file, events, self.ctx.reference, actor=who.actor, reason=reason)
@@ -74,35 +81,52 @@ class CaseActions:
         file.case.accept(who.unit or "", at=now)
         return await self._finish(uow, file, who, now)
 
-    async def return_(self, uow: DispatchUnitOfWork, case_id: str, who: Principal, *, reason: str,
-                      suggested_unit: str | None = None) -> CaseFile:
+    async def return_(
+        self, uow: DispatchUnitOfWork, case_id: str, who: Principal, *, reason: str, suggested_unit: str | None = None
+    ) -> CaseFile:
         """退单; re-dispatch, or coordination once the returns reach the limit (a dispute, not a loop)."""
         file, now = await self._own(uow, case_id, who), uow.clock()
         suggested = self._department(suggested_unit, "suggested_unit") if suggested_unit else None
-        outcome = file.case.return_(who.unit or "", reason, at=now, max_returns=self.ctx.max_returns,
-                                    suggested_unit=suggested)
+        outcome = file.case.return_(
+            who.unit or "", reason, at=now, max_returns=self.ctx.max_returns, suggested_unit=suggested
+        )
         await uow.cases.end_assignments(case_id)
         table = await self.ctx.routing.current(uow.routing, now=now)
         if outcome.next_step is NextStep.REDISPATCH and suggested and suggested != who.unit:
             file.case.dispatch(suggested, at=now, routing_version=table.version)
-            file.changes.update(rule_id=None, routing_version=table.version, routing_reason="redispatch",
-                                dispatched_at=now)
+            file.changes.update(
+                rule_id=None, routing_version=table.version, routing_reason="redispatch", dispatched_at=now
+            )
             return await self._finish(uow, file, who, now, reason="redispatch")
         dispute = outcome.next_step is NextStep.COORDINATION
         decision = decide(table, self.ctx.reference, file, dispute=dispute)
         apply_decision(file, decision, now=now)
         return await self._finish(uow, file, who, now, reason="redispatch" if not dispute else None)
 
-    async def transfer(self, uow: DispatchUnitOfWork, case_id: str, who: Principal, *, to_unit: str | None,
-                       reason: str, suspected_crime: bool = False) -> CaseFile:
+    async def transfer(
+        self,
+        uow: DispatchUnitOfWork,
+        case_id: str,
+        who: Principal,
+        *,
+        to_unit: str | None,
+        reason: str,
+        suspected_crime: bool = False,
+    ) -> CaseFile:
         """移送 to the unit that holds the duty (SZ Art. 25); suspected crime goes to public security."""
         file, now = await self._own(uow, case_id, who), uow.clock()
         if not to_unit and suspected_crime:
             to_unit = self._police_for(file.facts["region_code"])
         target = self._department(to_unit, "to_unit")
         file.case.transfer(who.unit or "", target, reason, at=now)
-        dispatched = ev.CaseDispatched(case_id=case_id, at=now, cycle=file.case.cycle, unit=target,
-                                       role=file.case.role, routing_version=file.facts["routing_version"])
+        dispatched = ev.CaseDispatched(
+            case_id=case_id,
+            at=now,
+            cycle=file.case.cycle,
+            unit=target,
+            role=file.case.role,
+            routing_version=file.facts["routing_version"],
+        )
         file.changes.update(dispatched_at=now)
         return await self._finish(uow, file, who, now, extra=[dispatched], reason="transfer")
 
@@ -116,8 +140,9 @@ class CaseActions:
             file.case.note_progress(who.unit or "", note, at=now)
             return await self._finish(uow, file, who, now)
         if file.case.status not in ASSISTING_NOTE_STATES:
-            raise IllegalTransition(f"progress can be noted only while the case is handled "
-                                    f"(the case is {file.case.status.value})")
+            raise IllegalTransition(
+                f"progress can be noted only while the case is handled (the case is {file.case.status.value})"
+            )
         if not note.strip():
             raise ValidationError("a progress note cannot be empty")
         noted = ev.CaseProgressNoted(case_id=case_id, at=now, cycle=file.case.cycle, unit=who.unit, note=note)
@@ -135,8 +160,9 @@ class CaseActions:
         file.case.resume(who.unit or "", at=now)
         return await self._finish(uow, file, who, now)
 
-    async def reply(self, uow: DispatchUnitOfWork, case_id: str, who: Principal, *, content: str,
-                    resolved: bool) -> CaseFile:
+    async def reply(
+        self, uow: DispatchUnitOfWork, case_id: str, who: Principal, *, content: str, resolved: bool
+    ) -> CaseFile:
         """答复."""
         file, now = await self._own(uow, case_id, who), uow.clock()
         file.case.reply(who.unit or "", content, resolved=resolved, at=now)
@@ -148,8 +174,16 @@ class CaseActions:
         file.case.close(who.unit or "", at=now)
         return await self._finish(uow, file, who, now)
 
-    async def coordinate(self, uow: DispatchUnitOfWork, case_id: str, who: Principal, *, lead_unit: str,
-                         assisting_units: list[str], instructions: str) -> CaseFile:
+    async def coordinate(
+        self,
+        uow: DispatchUnitOfWork,
+        case_id: str,
+        who: Principal,
+        *,
+        lead_unit: str,
+        assisting_units: list[str],
+        instructions: str,
+    ) -> CaseFile:
         """The coordination institution names the lead (主办) and assisting (协办) units (GZ Art. 10; SZ Art. 24)."""
         if who.role is not Role.COORDINATION:
             raise NotYourCase("only a coordination institution coordinates")
@@ -162,12 +196,18 @@ class CaseActions:
         await uow.cases.assign(case_id, who.unit or "", cycle=case.cycle, role="coordination", at=now)
         await uow.cases.assign(case_id, lead, cycle=case.cycle, role="lead", at=now)
         version = file.facts["routing_version"]
-        dispatched = [ev.CaseDispatched(case_id=case_id, at=now, cycle=case.cycle, unit=lead, role="lead",
-                                        routing_version=version)]
+        dispatched = [
+            ev.CaseDispatched(
+                case_id=case_id, at=now, cycle=case.cycle, unit=lead, role="lead", routing_version=version
+            )
+        ]
         for unit in case.assisting_units:
             await uow.cases.assign(case_id, unit, cycle=case.cycle, role="assisting", at=now)
-            dispatched.append(ev.CaseDispatched(case_id=case_id, at=now, cycle=case.cycle, unit=unit,
-                                                role="assisting", routing_version=version))
+            dispatched.append(
+                ev.CaseDispatched(
+                    case_id=case_id, at=now, cycle=case.cycle, unit=unit, role="assisting", routing_version=version
+                )
+            )
         file.changes.update(dispatched_at=now)
         return await self._finish(uow, file, who, now, extra=dispatched, reason="coordinated")
 

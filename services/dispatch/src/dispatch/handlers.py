@@ -7,13 +7,12 @@ from typing import Any
 
 from caseflow_common.contracts import escalation as esc
 from caseflow_common.contracts import intake
-from caseflow_common.events import SYSTEM, Envelope
+from caseflow_common.events import SYSTEM, Envelope, Payload
+from caseflow_common.masking import mask_name, mask_phone
 from caseflow_common.messaging.consumer import Handler
-
 from dispatch.context import DispatchContext
 from dispatch.dispatching import apply_decision, decide
 from dispatch.domain import CaseStatus, DomainError, WorkCase
-from caseflow_common.masking import mask_name, mask_phone
 from dispatch.publishing import record
 from dispatch.repository import CaseFile
 from dispatch.uow import DispatchUnitOfWork
@@ -21,127 +20,165 @@ from dispatch.uow import DispatchUnitOfWork
 log = logging.getLogger(__name__)
 
 
-def _facts(ctx: DispatchContext, *, category: str, channel: str, region_code: str, received_at: Any,
-           **more: Any) -> dict[str, Any]:
-    facts = {"category": category, "urgency": "normal", "channel": channel, "kind": "request",
-             "region_code": region_code, "district_code": ctx.reference.district_of(region_code),
-             "description": "", "address": "", "requester_name": None, "requester_phone": None,
-             "received_at": received_at}
+def _facts(
+    ctx: DispatchContext, *, category: str, channel: str, region_code: str, received_at: Any, **more: Any
+) -> dict[str, Any]:
+    facts = {
+        "category": category,
+        "urgency": "normal",
+        "channel": channel,
+        "kind": "request",
+        "region_code": region_code,
+        "district_code": ctx.reference.district_of(region_code),
+        "description": "",
+        "address": "",
+        "requester_name": None,
+        "requester_phone": None,
+        "received_at": received_at,
+    }
     facts.update(more)
     return facts
 
 
-def on_case_received(ctx: DispatchContext) -> Handler:
-    async def handle(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
-        """Route a new case to its department, or to the coordination institution."""
-        event: intake.CaseReceived = env.typed()  # type: ignore[assignment]
-        if await uow.cases.exists(env.case_id):
-            return  # routed before (a replay under another event id) or already merged
-        now = uow.clock()
-        # Whistleblowers' and anonymous requesters' identity never reaches a department (GZ Art. 20).
-        requester = None if event.anonymous or event.whistleblower else event.requester
-        file = CaseFile(WorkCase(case_id=env.case_id), _facts(
-            ctx, category=event.category, channel=event.channel, region_code=event.region_code,
-            received_at=event.received_at, urgency=event.urgency, kind=event.kind, description=event.description,
-            address=event.address, requester_name=mask_name(requester.name) if requester else None,
-            requester_phone=mask_phone(requester.phone) if requester else None))
-        table = await ctx.routing.current(uow.routing, now=now)
-        decision = decide(table, ctx.reference, file)
-        apply_decision(file, decision, now=now)
+async def on_case_received(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
+    """Route a new case to its department, or to the coordination institution."""
+    event = env.payload_as(intake.CaseReceived)
+    if await uow.cases.exists(env.case_id):
+        return  # routed before (a replay under another event id) or already merged
+    now = uow.clock()
+    # Whistleblowers' and anonymous requesters' identity never reaches a department (GZ Art. 20).
+    requester = None if event.anonymous or event.whistleblower else event.requester
+    file = CaseFile(
+        WorkCase(case_id=env.case_id),
+        _facts(
+            ctx,
+            category=event.category,
+            channel=event.channel,
+            region_code=event.region_code,
+            received_at=event.received_at,
+            urgency=event.urgency,
+            kind=event.kind,
+            description=event.description,
+            address=event.address,
+            requester_name=mask_name(requester.name) if requester else None,
+            requester_phone=mask_phone(requester.phone) if requester else None,
+        ),
+    )
+    table = await ctx.routing.current(uow.routing, now=now)
+    decision = decide(table, ctx.reference, file)
+    apply_decision(file, decision, now=now)
+    await uow.cases.add(file, now)
+    await record(
+        uow, file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=decision.reason.value
+    )
+
+
+async def on_case_merged(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
+    """A repeat request joined an open case: link it there; the repeat itself is merged (并单)."""
+    event = env.payload_as(intake.CaseMerged)
+    now = uow.clock()
+    await uow.cases.add_merge(event.into_case_id, env.case_id, event.received_at)
+    file = await uow.cases.get(env.case_id)
+    if file is None:
+        # Never routed here: keep a merged record so a late CaseReceived does not dispatch it.
+        file = CaseFile(
+            WorkCase(case_id=env.case_id),
+            _facts(
+                ctx,
+                category=event.category,
+                channel=event.channel,
+                region_code=event.region_code,
+                received_at=event.received_at,
+            ),
+        )
+        file.case.merge(event.into_case_id, at=now)
         await uow.cases.add(file, now)
-        await record(uow, file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env,
-                     reason=decision.reason.value)
-
-    return handle  # type: ignore[return-value]
-
-
-def on_case_merged(ctx: DispatchContext) -> Handler:
-    async def handle(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
-        """A repeat request joined an open case: link it there; the repeat itself is merged (并单)."""
-        event: intake.CaseMerged = env.typed()  # type: ignore[assignment]
-        now = uow.clock()
-        await uow.cases.add_merge(event.into_case_id, env.case_id, event.received_at)
-        file = await uow.cases.get(env.case_id)
-        if file is None:
-            # Never routed here: keep a merged record so a late CaseReceived does not dispatch it.
-            file = CaseFile(WorkCase(case_id=env.case_id), _facts(
-                ctx, category=event.category, channel=event.channel, region_code=event.region_code,
-                received_at=event.received_at))
-            file.case.merge(event.into_case_id, at=now)
-            await uow.cases.add(file, now)
-        elif file.case.status is not CaseStatus.MERGED:
-            try:
-                file.case.merge(event.into_case_id, at=now)
-            except DomainError:
-                # Intake decided the merge; dispatch records the fact even after signing for.
-                file.case.status, file.case.merged_into = CaseStatus.MERGED, event.into_case_id
-            await uow.cases.save(file, now)
-        await record(uow, file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env)
-
-    return handle  # type: ignore[return-value]
-
-
-def on_case_reopened(ctx: DispatchContext) -> Handler:
-    async def handle(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
-        """A dissatisfied evaluation: the same unit gets the case again in a new cycle (GZ Art. 17)."""
-        event: intake.CaseReopened = env.typed()  # type: ignore[assignment]
-        file = await uow.cases.get(env.case_id)
-        if file is None or event.cycle <= file.case.cycle:
-            return  # unknown case, or a stale / repeated reopen
-        now = uow.clock()
-        case = file.case
+    elif file.case.status is not CaseStatus.MERGED:
         try:
-            case.reopen(event.cycle, at=now, reason=event.reason)
-        except DomainError as exc:
-            log.warning("reopen ignored", extra={"reason": exc.reason})
-            return
-        await uow.cases.end_assignments(case.case_id)
-        if case.unit:
-            role = "lead" if case.role == "lead" else "sole"
-            case.dispatch(case.unit, at=now, role=role, rule_id=file.facts["rule_id"],
-                          routing_version=file.facts["routing_version"])
-            file.changes.update(dispatched_at=now)
-            reason = "reopened"
-        else:
-            decision = decide(await ctx.routing.current(uow.routing, now=now), ctx.reference, file)
-            apply_decision(file, decision, now=now)
-            reason = decision.reason.value
+            file.case.merge(event.into_case_id, at=now)
+        except DomainError:
+            # Intake decided the merge; dispatch records the fact even after signing for.
+            file.case.status, file.case.merged_into = CaseStatus.MERGED, event.into_case_id
         await uow.cases.save(file, now)
-        await record(uow, file, case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=reason)
-
-    return handle  # type: ignore[return-value]
+    await record(uow, file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env)
 
 
-async def on_supervision_issued(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
+async def on_case_reopened(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
+    """A dissatisfied evaluation: the same unit gets the case again in a new cycle (GZ Art. 17)."""
+    event = env.payload_as(intake.CaseReopened)
+    file = await uow.cases.get(env.case_id)
+    if file is None or event.cycle <= file.case.cycle:
+        return  # unknown case, or a stale / repeated reopen
+    now = uow.clock()
+    case = file.case
+    try:
+        case.reopen(event.cycle, at=now, reason=event.reason)
+    except DomainError as exc:
+        log.warning("reopen ignored", extra={"reason": exc.reason})
+        return
+    await uow.cases.end_assignments(case.case_id)
+    if case.unit:
+        role = "lead" if case.role == "lead" else "sole"
+        case.dispatch(
+            case.unit,
+            at=now,
+            role=role,
+            rule_id=file.facts["rule_id"],
+            routing_version=file.facts["routing_version"],
+        )
+        file.changes.update(dispatched_at=now)
+        reason = "reopened"
+    else:
+        decision = decide(await ctx.routing.current(uow.routing, now=now), ctx.reference, file)
+        apply_decision(file, decision, now=now)
+        reason = decision.reason.value
+    await uow.cases.save(file, now)
+    await record(uow, file, case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=reason)
+
+
+async def on_supervision_issued(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
     """督办 and the rungs above it: attach the action to every case it names."""
-    event: esc.SupervisionActionIssued = env.typed()  # type: ignore[assignment]
+    event = env.payload_as(esc.SupervisionActionIssued)
     for case_id in event.case_ids or [env.case_id]:
-        await uow.cases.record_alert(action_id=event.action_id, case_id=case_id, kind="supervision",
-                                     rung=event.rung, unit=event.unit, clock_kind=event.clock_kind,
-                                     deadline=event.rectification_deadline, at=env.occurred_at)
+        await uow.cases.record_alert(
+            action_id=event.action_id,
+            case_id=case_id,
+            kind="supervision",
+            rung=event.rung,
+            unit=event.unit,
+            clock_kind=event.clock_kind,
+            deadline=event.rectification_deadline,
+            at=env.occurred_at,
+        )
 
 
-async def on_supervision_resolved(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
+async def on_supervision_resolved(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
     """The addressed unit rectified: the action is resolved on its cases."""
-    event: esc.SupervisionActionResolved = env.typed()  # type: ignore[assignment]
+    event = env.payload_as(esc.SupervisionActionResolved)
     await uow.cases.resolve_alert(event.action_id, env.occurred_at)
 
 
-async def on_sla_warning(env: Envelope, uow: DispatchUnitOfWork) -> None:  # type: ignore[override]
+async def on_sla_warning(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
     """预警: a clock of the case nears its deadline."""
-    event: esc.SlaWarningIssued = env.typed()  # type: ignore[assignment]
-    await uow.cases.record_alert(action_id=str(env.event_id), case_id=env.case_id, kind="sla_warning",
-                                 rung="warning", unit=event.unit, clock_kind=event.clock_kind,
-                                 deadline=event.deadline, at=env.occurred_at)
+    event = env.payload_as(esc.SlaWarningIssued)
+    await uow.cases.record_alert(
+        action_id=str(env.event_id),
+        case_id=env.case_id,
+        kind="sla_warning",
+        rung="warning",
+        unit=event.unit,
+        clock_kind=event.clock_kind,
+        deadline=event.deadline,
+        at=env.occurred_at,
+    )
 
 
-def handler_map(ctx: DispatchContext) -> dict[str, Handler]:
-    """Event type -> handler (explicit)."""
-    return {
-        "CaseReceived": on_case_received(ctx),
-        "CaseMerged": on_case_merged(ctx),
-        "CaseReopened": on_case_reopened(ctx),
-        "SupervisionActionIssued": on_supervision_issued,  # type: ignore[dict-item]
-        "SupervisionActionResolved": on_supervision_resolved,  # type: ignore[dict-item]
-        "SlaWarningIssued": on_sla_warning,  # type: ignore[dict-item]
-    }
+# The events dispatch reacts to, by type (explicit).
+HANDLERS: dict[type[Payload], Handler[DispatchUnitOfWork, DispatchContext]] = {
+    intake.CaseReceived: on_case_received,
+    intake.CaseMerged: on_case_merged,
+    intake.CaseReopened: on_case_reopened,
+    esc.SupervisionActionIssued: on_supervision_issued,
+    esc.SupervisionActionResolved: on_supervision_resolved,
+    esc.SlaWarningIssued: on_sla_warning,
+}

@@ -8,7 +8,8 @@ CASES_DISPATCHED = Counter(
     "caseflow_cases_dispatched_total", "Routing decisions by target kind and reason", ["target_kind", "reason"]
 )
 DISPATCH_LATENCY = Histogram(
-    "caseflow_dispatch_latency_seconds", "From the case's receipt to the dispatch decision (end to end)",
+    "caseflow_dispatch_latency_seconds",
+    "From the case's receipt to the dispatch decision (end to end)",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
 )
 CASES_BY_STATE = Gauge("caseflow_cases_by_state", "Cases in dispatch's view by state", ["state"])

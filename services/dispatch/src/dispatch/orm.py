@@ -11,7 +11,8 @@ metadata = new_metadata()
 outbox, processed_events, leases = messaging_tables(metadata)
 
 work_cases = Table(
-    "work_cases", metadata,
+    "work_cases",
+    metadata,
     Column("case_id", String(40), primary_key=True),
     # handling state (dispatch.domain.WorkCase)
     Column("status", String(20), nullable=False),
@@ -51,7 +52,8 @@ Index("ix_work_cases_unit_status", work_cases.c.unit, work_cases.c.status)
 Index("ix_work_cases_status", work_cases.c.status)
 
 routing_versions = Table(
-    "routing_versions", metadata,
+    "routing_versions",
+    metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("rules", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -59,7 +61,8 @@ routing_versions = Table(
 )
 
 assignments = Table(
-    "assignments", metadata,
+    "assignments",
+    metadata,
     Column("case_id", String(40), primary_key=True),
     Column("unit", String(40), primary_key=True),
     Column("cycle", Integer, primary_key=True),
@@ -70,7 +73,8 @@ assignments = Table(
 Index("ix_assignments_unit_active", assignments.c.unit, assignments.c.active)
 
 case_actions = Table(
-    "case_actions", metadata,
+    "case_actions",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("case_id", String(40), nullable=False),
     Column("cycle", Integer, nullable=False),
@@ -84,14 +88,16 @@ case_actions = Table(
 Index("ix_case_actions_case_id", case_actions.c.case_id)
 
 merged_cases = Table(
-    "merged_cases", metadata,
+    "merged_cases",
+    metadata,
     Column("into_case_id", String(40), primary_key=True),
     Column("case_id", String(40), primary_key=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
 
 supervision_actions = Table(
-    "supervision_actions", metadata,
+    "supervision_actions",
+    metadata,
     Column("action_id", String(60), primary_key=True),
     Column("case_id", String(40), primary_key=True),
     Column("kind", String(20), nullable=False),  # supervision / sla_warning

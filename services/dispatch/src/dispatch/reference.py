@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caseflow_common import directory as files
-
 from dispatch.domain import CategoryCatalogue, RegionTree, RoutingTable, UnitDirectory
 
 

@@ -11,13 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caseflow_common.db import as_utc
 from caseflow_common.events import Actor
-
 from dispatch.domain import CaseStatus, WorkCase
 from dispatch.orm import assignments, case_actions, merged_cases, routing_versions, supervision_actions, work_cases
 
 wc, asg = work_cases, assignments
-STATE_COLUMNS = ("unit", "role", "returns", "transfers", "cycle", "replied", "resolved", "coordination_unit",
-                 "needs_coordination", "merged_into")
+STATE_COLUMNS = (
+    "unit",
+    "role",
+    "returns",
+    "transfers",
+    "cycle",
+    "replied",
+    "resolved",
+    "coordination_unit",
+    "needs_coordination",
+    "merged_into",
+)
 
 
 class ConcurrentUpdate(Exception):
@@ -36,11 +45,20 @@ class CaseFile:
 
 def _case_from_row(row: Any, assisting: tuple[str, ...]) -> WorkCase:
     return WorkCase(
-        case_id=row.case_id, status=CaseStatus(row.status), unit=row.unit, role=row.role, returns=row.returns,
-        transfers=row.transfers, cycle=row.cycle, replied=row.replied, resolved=row.resolved,
-        assisting_units=assisting, coordination_unit=row.coordination_unit,
+        case_id=row.case_id,
+        status=CaseStatus(row.status),
+        unit=row.unit,
+        role=row.role,
+        returns=row.returns,
+        transfers=row.transfers,
+        cycle=row.cycle,
+        replied=row.replied,
+        resolved=row.resolved,
+        assisting_units=assisting,
+        coordination_unit=row.coordination_unit,
         needs_coordination=row.needs_coordination,
-        suspended_from=CaseStatus(row.suspended_from) if row.suspended_from else None, merged_into=row.merged_into,
+        suspended_from=CaseStatus(row.suspended_from) if row.suspended_from else None,
+        merged_into=row.merged_into,
     )
 
 
@@ -66,9 +84,15 @@ class CaseRepository:
         row = (await self.session.execute(select(wc).where(wc.c.case_id == case_id))).first()
         if row is None:
             return None
-        assisting = tuple((await self.session.execute(
-            select(asg.c.unit).where(asg.c.case_id == case_id, asg.c.role == "assisting", asg.c.active)
-            .order_by(asg.c.unit))).scalars())
+        assisting = tuple(
+            (
+                await self.session.execute(
+                    select(asg.c.unit)
+                    .where(asg.c.case_id == case_id, asg.c.role == "assisting", asg.c.active)
+                    .order_by(asg.c.unit)
+                )
+            ).scalars()
+        )
         facts = {k: as_utc(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()}
         return CaseFile(_case_from_row(row, assisting), facts, row.row_version)
 
@@ -84,7 +108,8 @@ class CaseRepository:
         """Write the case's state; ConcurrentUpdate when someone else changed it since it was read."""
         values = {**file.changes, **_state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
         result = await self.session.execute(
-            update(wc).where(wc.c.case_id == file.case.case_id, wc.c.row_version == file.row_version).values(**values))
+            update(wc).where(wc.c.case_id == file.case.case_id, wc.c.row_version == file.row_version).values(**values)
+        )
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {file.case.case_id} changed concurrently")
         file.facts.update(values)
@@ -98,43 +123,56 @@ class CaseRepository:
         if found:
             await self.session.execute(update(asg).where(key).values(role=role, active=True, assigned_at=at))
         else:
-            await self.session.execute(insert(asg).values(case_id=case_id, unit=unit, cycle=cycle, role=role,
-                                                          active=True, assigned_at=at))
+            await self.session.execute(
+                insert(asg).values(case_id=case_id, unit=unit, cycle=cycle, role=role, active=True, assigned_at=at)
+            )
 
     async def end_assignments(self, case_id: str, roles: tuple[str, ...] = ("lead", "assisting")) -> None:
         """Deactivate the case's assignments of these roles (a new cycle, a new coordination)."""
-        await self.session.execute(update(asg).where(asg.c.case_id == case_id, asg.c.role.in_(roles))
-                                   .values(active=False))
+        await self.session.execute(
+            update(asg).where(asg.c.case_id == case_id, asg.c.role.in_(roles)).values(active=False)
+        )
 
     async def assignment_role(self, case_id: str, unit: str) -> str | None:
         """The unit's active assignment role on the case (assisting, coordination, lead), or None."""
-        return (await self.session.execute(
-            select(asg.c.role).where(asg.c.case_id == case_id, asg.c.unit == unit, asg.c.active)
-            .order_by(asg.c.cycle.desc()).limit(1))).scalar_one_or_none()
+        return (
+            await self.session.execute(
+                select(asg.c.role)
+                .where(asg.c.case_id == case_id, asg.c.unit == unit, asg.c.active)
+                .order_by(asg.c.cycle.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
 
     async def roles_of(self, unit: str, case_ids: list[str]) -> dict[str, str]:
         """The unit's active assignment role on each of these cases."""
         if not case_ids:
             return {}
-        rows = await self.session.execute(select(asg.c.case_id, asg.c.role)
-                                          .where(asg.c.unit == unit, asg.c.active, asg.c.case_id.in_(case_ids)))
+        rows = await self.session.execute(
+            select(asg.c.case_id, asg.c.role).where(asg.c.unit == unit, asg.c.active, asg.c.case_id.in_(case_ids))
+        )
         return {case_id: role for case_id, role in rows}
 
     async def assignments_of(self, case_id: str) -> list[dict[str, Any]]:
         """Active assignments of the case."""
-        rows = await self.session.execute(select(asg.c.unit, asg.c.role, asg.c.cycle, asg.c.assigned_at)
-                                          .where(asg.c.case_id == case_id, asg.c.active).order_by(asg.c.role))
+        rows = await self.session.execute(
+            select(asg.c.unit, asg.c.role, asg.c.cycle, asg.c.assigned_at)
+            .where(asg.c.case_id == case_id, asg.c.active)
+            .order_by(asg.c.role)
+        )
         return [{**r._mapping, "assigned_at": as_utc(r.assigned_at)} for r in rows]
 
     # -- queue -----------------------------------------------------------------------------------------------
     async def queue(self, unit: str, *, status: str | None, offset: int, limit: int) -> tuple[list[Any], int]:
         """The unit's own cases (handler, assisting or coordinating), newest first, with the total."""
-        mine = or_(wc.c.unit == unit,
-                   wc.c.case_id.in_(select(asg.c.case_id).where(asg.c.unit == unit, asg.c.active)))
+        mine = or_(wc.c.unit == unit, wc.c.case_id.in_(select(asg.c.case_id).where(asg.c.unit == unit, asg.c.active)))
         where = and_(mine, wc.c.status == status) if status else mine
         total = (await self.session.execute(select(func.count()).select_from(wc).where(where))).scalar_one()
-        rows = (await self.session.execute(select(wc).where(where).order_by(wc.c.received_at.desc(), wc.c.case_id)
-                                           .offset(offset).limit(limit))).all()
+        rows = (
+            await self.session.execute(
+                select(wc).where(where).order_by(wc.c.received_at.desc(), wc.c.case_id).offset(offset).limit(limit)
+            )
+        ).all()
         return rows, total
 
     async def count_by_state(self) -> dict[str, int]:
@@ -143,18 +181,40 @@ class CaseRepository:
         return {status: n for status, n in rows}
 
     # -- action log ------------------------------------------------------------------------------------------
-    async def log(self, case_id: str, *, cycle: int, action: str, unit: str | None, actor: Actor, at: datetime,
-                  detail: dict[str, Any]) -> None:
+    async def log(
+        self,
+        case_id: str,
+        *,
+        cycle: int,
+        action: str,
+        unit: str | None,
+        actor: Actor,
+        at: datetime,
+        detail: dict[str, Any],
+    ) -> None:
         """Append one entry to the case's action log."""
-        await self.session.execute(insert(case_actions), {
-            "case_id": case_id, "cycle": cycle, "action": action, "unit": unit, "actor_role": actor.role,
-            "actor_id": actor.id, "at": at, "detail": detail})
+        await self.session.execute(
+            insert(case_actions),
+            {
+                "case_id": case_id,
+                "cycle": cycle,
+                "action": action,
+                "unit": unit,
+                "actor_role": actor.role,
+                "actor_id": actor.id,
+                "at": at,
+                "detail": detail,
+            },
+        )
 
     async def actions_of(self, case_id: str) -> list[dict[str, Any]]:
         """The case's action log in order."""
         t = case_actions
-        rows = await self.session.execute(select(t.c.action, t.c.cycle, t.c.unit, t.c.actor_role, t.c.at, t.c.detail)
-                                          .where(t.c.case_id == case_id).order_by(t.c.id))
+        rows = await self.session.execute(
+            select(t.c.action, t.c.cycle, t.c.unit, t.c.actor_role, t.c.at, t.c.detail)
+            .where(t.c.case_id == case_id)
+            .order_by(t.c.id)
+        )
         return [{**r._mapping, "at": as_utc(r.at)} for r in rows]
 
     # -- merges (并单) ---------------------------------------------------------------------------------------
@@ -163,39 +223,74 @@ class CaseRepository:
         t = merged_cases
         key = and_(t.c.into_case_id == into_case_id, t.c.case_id == case_id)
         if (await self.session.execute(select(t.c.case_id).where(key))).first() is None:
-            await self.session.execute(insert(t).values(into_case_id=into_case_id, case_id=case_id,
-                                                        received_at=received_at))
+            await self.session.execute(
+                insert(t).values(into_case_id=into_case_id, case_id=case_id, received_at=received_at)
+            )
 
     async def merged_into(self, into_case_id: str) -> list[str]:
         """Ids of the repeat cases merged into this one, oldest first."""
         t = merged_cases
-        rows = await self.session.execute(select(t.c.case_id).where(t.c.into_case_id == into_case_id)
-                                          .order_by(t.c.received_at, t.c.case_id))
+        rows = await self.session.execute(
+            select(t.c.case_id).where(t.c.into_case_id == into_case_id).order_by(t.c.received_at, t.c.case_id)
+        )
         return list(rows.scalars())
 
     # -- supervision (from escalation) -----------------------------------------------------------------------
-    async def record_alert(self, *, action_id: str, case_id: str, kind: str, rung: str, unit: str | None,
-                           clock_kind: str | None, deadline: datetime | None, at: datetime) -> None:
+    async def record_alert(
+        self,
+        *,
+        action_id: str,
+        case_id: str,
+        kind: str,
+        rung: str,
+        unit: str | None,
+        clock_kind: str | None,
+        deadline: datetime | None,
+        at: datetime,
+    ) -> None:
         """Attach a supervision action or SLA warning to the case (once)."""
         t = supervision_actions
         key = and_(t.c.action_id == action_id, t.c.case_id == case_id)
         if (await self.session.execute(select(t.c.action_id).where(key))).first() is None:
-            await self.session.execute(insert(t).values(
-                action_id=action_id, case_id=case_id, kind=kind, rung=rung, unit=unit, status="open",
-                clock_kind=clock_kind, deadline=deadline, issued_at=at))
+            await self.session.execute(
+                insert(t).values(
+                    action_id=action_id,
+                    case_id=case_id,
+                    kind=kind,
+                    rung=rung,
+                    unit=unit,
+                    status="open",
+                    clock_kind=clock_kind,
+                    deadline=deadline,
+                    issued_at=at,
+                )
+            )
 
     async def resolve_alert(self, action_id: str, at: datetime) -> None:
         """Mark a supervision action resolved on every case it names."""
         t = supervision_actions
-        await self.session.execute(update(t).where(t.c.action_id == action_id).values(status="resolved",
-                                                                                      resolved_at=at))
+        await self.session.execute(
+            update(t).where(t.c.action_id == action_id).values(status="resolved", resolved_at=at)
+        )
 
     async def alerts_of(self, case_id: str) -> list[dict[str, Any]]:
         """Supervision actions and SLA warnings attached to the case."""
         t = supervision_actions
         rows = await self.session.execute(
-            select(t.c.action_id, t.c.kind, t.c.rung, t.c.unit, t.c.status, t.c.clock_kind, t.c.deadline,
-                   t.c.issued_at, t.c.resolved_at).where(t.c.case_id == case_id).order_by(t.c.issued_at))
+            select(
+                t.c.action_id,
+                t.c.kind,
+                t.c.rung,
+                t.c.unit,
+                t.c.status,
+                t.c.clock_kind,
+                t.c.deadline,
+                t.c.issued_at,
+                t.c.resolved_at,
+            )
+            .where(t.c.case_id == case_id)
+            .order_by(t.c.issued_at)
+        )
         return [{k: as_utc(v) if isinstance(v, datetime) else v for k, v in r._mapping.items()} for r in rows]
 
 
@@ -211,13 +306,15 @@ class RoutingRepository:
 
     async def get(self, version: int) -> dict[str, Any] | None:
         """One stored version: version, rules, created_at, created_by."""
-        row = (await self.session.execute(select(routing_versions)
-                                          .where(routing_versions.c.version == version))).first()
+        row = (
+            await self.session.execute(select(routing_versions).where(routing_versions.c.version == version))
+        ).first()
         if row is None:
             return None
         return {**row._mapping, "created_at": as_utc(row.created_at)}
 
     async def add(self, version: int, rules: list[dict[str, Any]], *, at: datetime, by: str) -> None:
         """Store a new version."""
-        await self.session.execute(insert(routing_versions).values(version=version, rules=rules, created_at=at,
-                                                                   created_by=by))
+        await self.session.execute(
+            insert(routing_versions).values(version=version, rules=rules, created_at=at, created_by=by)
+        )

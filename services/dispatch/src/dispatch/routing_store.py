@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from dispatch.domain import RoutingTable
 from dispatch.reference import Reference
@@ -29,8 +30,14 @@ class StaleRoutingVersion(Exception):
 class RoutingStore:
     """Looks up the newest stored routing table (cached per version) and stores new, validated versions."""
 
-    def __init__(self, reference: Reference, *, crime_unit_kind: str, refresh_s: float = 1.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        reference: Reference,
+        *,
+        crime_unit_kind: str,
+        refresh_s: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.reference, self.crime_unit_kind = reference, crime_unit_kind
         self.refresh_s, self._monotonic = refresh_s, monotonic
         self._tables: dict[int, RoutingTable] = {}
@@ -73,8 +80,9 @@ class RoutingStore:
         self._current, self._checked_at = table, self._monotonic()
         return table
 
-    async def publish(self, repo: RoutingRepository, rules: list[dict[str, Any]], *, base_version: int | None,
-                      now: datetime, by: str) -> RoutingTable:
+    async def publish(
+        self, repo: RoutingRepository, rules: list[dict[str, Any]], *, base_version: int | None, now: datetime, by: str
+    ) -> RoutingTable:
         """Validate and store the rules as the next version; RoutingRejected lists every problem."""
         current = await self.current(repo, now=now, fresh=True)
         if base_version is not None and base_version != current.version:

@@ -18,5 +18,6 @@ class Settings(CommonSettings):
     # The unit kind that takes suspected crime on transfer (SZ Art. 25; GZ Art. 20, 25).
     crime_unit_kind: str = "public_security"
     routing_refresh_s: float = Field(
-        default=1.0, ge=0, description="how often a replica looks for a routing version another one stored")
+        default=1.0, ge=0, description="how often a replica looks for a routing version another one stored"
+    )
     state_gauge_interval_s: float = Field(default=15.0, gt=0, description="refresh of caseflow_cases_by_state")

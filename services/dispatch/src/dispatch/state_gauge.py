@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from caseflow_common.runtime import ServiceRuntime
-
 from dispatch import metrics
 from dispatch.domain import CaseStatus
 
@@ -30,11 +29,11 @@ def state_gauge_loop(runtime: ServiceRuntime) -> Callable[[asyncio.Event], Await
         while not stop.is_set():
             try:
                 await refresh_states(runtime)
-            except Exception:  # noqa: BLE001 - a metrics refresh never takes the service down
+            except Exception:
                 log.warning("cases_by_state refresh failed", exc_info=True)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     return loop

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from caseflow_common.uow import UnitOfWork
-
 from dispatch.repository import CaseRepository, RoutingRepository
 
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from dispatch.reference import Reference
 from caseflow_common.db import as_utc
+from dispatch.reference import Reference
 from dispatch.uow import DispatchUnitOfWork
 
 
@@ -20,18 +20,32 @@ def summary(facts: Mapping[str, Any], role: str, ref: Reference) -> dict[str, An
     name, phone = facts.get("requester_name"), facts.get("requester_phone")
     category = ref.categories.get(facts["category"])
     return {
-        "case_id": facts["case_id"], "status": facts["status"], "role": role,
-        "unit": facts["unit"], "unit_name": ref.unit_name(facts["unit"]),
-        "category": facts["category"], "category_name": category.name if category else "",
-        "urgency": facts["urgency"], "channel": facts["channel"], "kind": facts["kind"],
-        "region_code": facts["region_code"], "district_code": facts["district_code"],
-        "description": facts["description"], "address": facts["address"],
+        "case_id": facts["case_id"],
+        "status": facts["status"],
+        "role": role,
+        "unit": facts["unit"],
+        "unit_name": ref.unit_name(facts["unit"]),
+        "category": facts["category"],
+        "category_name": category.name if category else "",
+        "urgency": facts["urgency"],
+        "channel": facts["channel"],
+        "kind": facts["kind"],
+        "region_code": facts["region_code"],
+        "district_code": facts["district_code"],
+        "description": facts["description"],
+        "address": facts["address"],
         # Masked at intake and again on arrival here; anonymous and whistleblower requesters show nothing.
         "requester": {"name": name, "phone": phone} if (name or phone) else None,
-        "returns": facts["returns"], "transfers": facts["transfers"], "cycle": facts["cycle"],
-        "routing": {"rule_id": facts["rule_id"], "version": facts["routing_version"],
-                    "reason": facts["routing_reason"]},
-        "received_at": _time(facts["received_at"]), "dispatched_at": _time(facts["dispatched_at"]),
+        "returns": facts["returns"],
+        "transfers": facts["transfers"],
+        "cycle": facts["cycle"],
+        "routing": {
+            "rule_id": facts["rule_id"],
+            "version": facts["routing_version"],
+            "reason": facts["routing_reason"],
+        },
+        "received_at": _time(facts["received_at"]),
+        "dispatched_at": _time(facts["dispatched_at"]),
         "updated_at": _time(facts["updated_at"]),
     }
 
@@ -45,11 +59,14 @@ async def detail(uow: DispatchUnitOfWork, facts: Mapping[str, Any], role: str, r
     actions = await uow.cases.actions_of(case_id)
     view = summary(facts, role, ref)
     view.update(
-        replied=facts["replied"], resolved=facts["resolved"], merged_into=facts["merged_into"],
+        replied=facts["replied"],
+        resolved=facts["resolved"],
+        merged_into=facts["merged_into"],
         coordination_unit=facts["coordination_unit"],
         lead_unit=next((a["unit"] for a in assignments if a["role"] == "lead"), None),
         assisting_units=[a["unit"] for a in assignments if a["role"] == "assisting"],
-        repeat_count=len(merged), merged_case_ids=merged,
+        repeat_count=len(merged),
+        merged_case_ids=merged,
         supervision=[_alert(a) for a in alerts if a["kind"] == "supervision"],
         warnings=[_alert(a) for a in alerts if a["kind"] == "sla_warning"],
         actions=[{**a, "at": _time(a["at"])} for a in actions],

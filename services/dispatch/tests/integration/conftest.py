@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, AsyncIterator
+from typing import Any
 
 import orjson
 import pytest_asyncio
@@ -15,8 +16,15 @@ from caseflow_common import topics
 from caseflow_common.auth import Role
 from caseflow_common.contracts.intake import CaseReceived, MaskedRequester
 from caseflow_common.events import Actor, Envelope, Payload, new_event
-from caseflow_common.testing import topic_reader, ManualClock, RunningService, auth_header, running, service_settings, wait_for
-
+from caseflow_common.testing import (
+    ManualClock,
+    RunningService,
+    auth_header,
+    running,
+    service_settings,
+    topic_reader,
+    wait_for,
+)
 from dispatch.bootstrap import build
 from dispatch.settings import Settings
 
@@ -43,15 +51,26 @@ class Harness:
     async def send_envelope(self, env: Envelope, topic: str = topics.INTAKE) -> None:
         await self.producer.send_and_wait(self.prefix + topic, env.to_bytes(), key=env.case_id.encode())
 
-    async def receive(self, category: str = "env.noise.construction", region: str = "440106001001",
-                      case_id: str | None = None, **fields: Any) -> str:
+    async def receive(
+        self,
+        category: str = "env.noise.construction",
+        region: str = "440106001001",
+        case_id: str | None = None,
+        **fields: Any,
+    ) -> str:
         """Publish a CaseReceived and wait until dispatch has routed it; returns the case id."""
         case_id = case_id or f"C-{uuid.uuid4().hex[:12]}"
         values: dict[str, Any] = dict(
-            channel="hotline", external_id=f"X-{case_id}", category=category, urgency="normal",
-            description="工地夜间施工噪音", region_code=region, address="天河路1号",
+            channel="hotline",
+            external_id=f"X-{case_id}",
+            category=category,
+            urgency="normal",
+            description="工地夜间施工噪音",
+            region_code=region,
+            address="天河路1号",
             received_at=self.clock() - timedelta(minutes=5),
-            requester=MaskedRequester(name="张*", phone="138****5678"))
+            requester=MaskedRequester(name="张*", phone="138****5678"),
+        )
         values.update(fields)
         await self.send(CaseReceived(**values), case_id)
         await wait_for(lambda: self.routed(case_id), timeout=20)
@@ -70,10 +89,12 @@ class Harness:
     async def get(self, path: str, unit: str | None, role: Role = Role.DEPARTMENT, **params: Any) -> Any:
         return await self.svc.client.get(path, headers=auth_header(role, unit), params=params)
 
-    async def act(self, case_id: str, action: str, unit: str, body: dict | None = None,
-                  role: Role = Role.DEPARTMENT) -> Any:
-        return await self.svc.client.post(f"/v1/work/cases/{case_id}/{action}", json=body,
-                                          headers=auth_header(role, unit))
+    async def act(
+        self, case_id: str, action: str, unit: str, body: dict | None = None, role: Role = Role.DEPARTMENT
+    ) -> Any:
+        return await self.svc.client.post(
+            f"/v1/work/cases/{case_id}/{action}", json=body, headers=auth_header(role, unit)
+        )
 
     async def published(self, case_id: str, count: int) -> list[dict[str, Any]]:
         """The first `count` events dispatch published for the case (read from its topic)."""
@@ -98,8 +119,9 @@ class Harness:
 @pytest_asyncio.fixture
 async def dispatch(broker: str, topic_prefix: str, databases: Any) -> AsyncIterator[Harness]:
     """dispatch running on a fresh database of each backend, with a producer for other services' events."""
-    settings = service_settings(Settings, broker=broker, prefix=topic_prefix,
-                                database_url=await databases.new_url("dispatch"))
+    settings = service_settings(
+        Settings, broker=broker, prefix=topic_prefix, database_url=await databases.new_url("dispatch")
+    )
     clock = ManualClock(datetime.fromisoformat("2026-11-20T01:30:00+00:00"))
     producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False)
     await producer.start()

@@ -22,9 +22,13 @@ async def test_a_case_returned_twice_goes_to_coordination_which_names_a_lead_and
     assert [c["case_id"] for c in queue["items"]] == [case_id]
     unknown = await dispatch.act(case_id, "coordinate", STREET_CENTRE, {"lead_unit": "NOPE"}, Role.COORDINATION)
     assert unknown.status_code == 422
-    coordinated = await dispatch.act(case_id, "coordinate", STREET_CENTRE, {
-        "lead_unit": TH_URBAN, "assisting_units": [TH_ECOLOGY, TH_WATER], "instructions": "城管牵头"},
-        Role.COORDINATION)
+    coordinated = await dispatch.act(
+        case_id,
+        "coordinate",
+        STREET_CENTRE,
+        {"lead_unit": TH_URBAN, "assisting_units": [TH_ECOLOGY, TH_WATER], "instructions": "城管牵头"},
+        Role.COORDINATION,
+    )
     assert coordinated.status_code == 200, coordinated.text
 
     lead = await dispatch.case(case_id, TH_URBAN)
@@ -39,11 +43,17 @@ async def test_a_case_returned_twice_goes_to_coordination_which_names_a_lead_and
 
     events = await dispatch.published(case_id, 10)
     assert [(e["event_type"], e["payload"]["unit"], e["payload"].get("role")) for e in events] == [
-        ("CaseDispatched", TH_ECOLOGY, "sole"), ("CaseReturned", TH_ECOLOGY, None),
-        ("CaseDispatched", TH_ECOLOGY, "sole"), ("CaseAccepted", TH_ECOLOGY, None),
-        ("CaseReturned", TH_ECOLOGY, None), ("CaseSentToCoordination", STREET_CENTRE, None),
-        ("CaseCoordinated", STREET_CENTRE, None), ("CaseDispatched", TH_URBAN, "lead"),
-        ("CaseDispatched", TH_ECOLOGY, "assisting"), ("CaseDispatched", TH_WATER, "assisting")]
+        ("CaseDispatched", TH_ECOLOGY, "sole"),
+        ("CaseReturned", TH_ECOLOGY, None),
+        ("CaseDispatched", TH_ECOLOGY, "sole"),
+        ("CaseAccepted", TH_ECOLOGY, None),
+        ("CaseReturned", TH_ECOLOGY, None),
+        ("CaseSentToCoordination", STREET_CENTRE, None),
+        ("CaseCoordinated", STREET_CENTRE, None),
+        ("CaseDispatched", TH_URBAN, "lead"),
+        ("CaseDispatched", TH_ECOLOGY, "assisting"),
+        ("CaseDispatched", TH_WATER, "assisting"),
+    ]
     assert events[4]["payload"]["next_step"] == "coordination" and events[5]["payload"]["reason"] == "returns"
     assert events[6]["payload"]["lead_unit"] == TH_URBAN
 
@@ -60,16 +70,19 @@ async def test_a_transferred_case_moves_to_the_unit_holding_the_duty_and_crime_g
     assert bad.status_code == 422
     events = await dispatch.published(case_id, 5)
     assert [(e["event_type"], e["payload"]["unit"]) for e in events] == [
-        ("CaseDispatched", TH_ECOLOGY), ("CaseTransferred", TH_ECOLOGY), ("CaseDispatched", TH_URBAN),
-        ("CaseAccepted", TH_URBAN), ("CaseTransferred", TH_URBAN)]
+        ("CaseDispatched", TH_ECOLOGY),
+        ("CaseTransferred", TH_ECOLOGY),
+        ("CaseDispatched", TH_URBAN),
+        ("CaseAccepted", TH_URBAN),
+        ("CaseTransferred", TH_URBAN),
+    ]
     assert events[1]["payload"]["to_unit"] == TH_URBAN
 
 
 async def test_multi_department_and_unmatched_cases_go_to_the_lowest_covering_coordination_institution(dispatch):
     vagrancy = await dispatch.receive(category="care.vagrancy")
     unmatched = await dispatch.receive(category="other.unclassified", region="440105")
-    assert (await dispatch.case(vagrancy, STREET_CENTRE, Role.COORDINATION))["routing"]["reason"] == \
-        "multi_department"
+    assert (await dispatch.case(vagrancy, STREET_CENTRE, Role.COORDINATION))["routing"]["reason"] == "multi_department"
     view = await dispatch.case(unmatched, "GZ-HZ-PA", Role.COORDINATION)
     assert view["status"] == "coordinating" and view["routing"]["reason"] == "no_rule"
     sent = (await dispatch.published(unmatched, 1))[0]

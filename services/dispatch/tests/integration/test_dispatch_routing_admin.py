@@ -13,14 +13,23 @@ async def test_a_changed_routing_table_applies_to_new_cases_only_and_decisions_n
     table = (await client.get("/v1/admin/routing", headers=admin)).json()
     assert table["version"] == 1 and table["created_by"].startswith("seed")
     rules = [r for r in table["rules"] if r["category"] != "env.noise.construction"]
-    rules.append({"id": "r-noise-urban", "category": "env.noise.construction", "region": "440100",
-                  "unit_kind": "urban_management", "level": "district"})
+    rules.append(
+        {
+            "id": "r-noise-urban",
+            "category": "env.noise.construction",
+            "region": "440100",
+            "unit_kind": "urban_management",
+            "level": "district",
+        }
+    )
 
-    assert (await client.put("/v1/admin/routing", json={"rules": rules},
-                             headers=auth_header(Role.DEPARTMENT, "GZ-TH-HJ"))).status_code == 403
-    broken = rules + [{"id": "r-x", "category": "no.such", "region": "440100", "unit": "NOPE"},
-                      {"id": "r-dup", "category": "env.noise.construction", "region": "440100",
-                       "unit_kind": "ecology"}]
+    assert (
+        await client.put("/v1/admin/routing", json={"rules": rules}, headers=auth_header(Role.DEPARTMENT, "GZ-TH-HJ"))
+    ).status_code == 403
+    broken = rules + [
+        {"id": "r-x", "category": "no.such", "region": "440100", "unit": "NOPE"},
+        {"id": "r-dup", "category": "env.noise.construction", "region": "440100", "unit_kind": "ecology"},
+    ]
     refused = await client.put("/v1/admin/routing", json={"rules": broken}, headers=admin)
     assert refused.status_code == 422
     problems = refused.json()["error"]["details"]
@@ -45,8 +54,9 @@ async def test_a_changed_routing_table_applies_to_new_cases_only_and_decisions_n
 async def test_the_directory_is_served_paginated_and_filtered(dispatch):
     client = dispatch.svc.client
     anyone = auth_header(Role.HOTLINE)
-    centres = (await client.get("/v1/departments", headers=anyone,
-                                params={"kind": "coordination", "region": "440106"})).json()
+    centres = (
+        await client.get("/v1/departments", headers=anyone, params={"kind": "coordination", "region": "440106"})
+    ).json()
     assert {u["code"] for u in centres["items"]} >= {"GZ-TH-PA", "GZ-TH-001-ZZ"}
     assert all(u["kind"] == "coordination" for u in centres["items"])
     page = (await client.get("/v1/regions", headers=anyone, params={"level": "district", "page_size": 2})).json()

@@ -14,14 +14,28 @@ from dispatch.domain import CategoryCatalogue, RegionTree, RoutingTable, TargetK
 
 DEMO = Path(__file__).resolve().parents[4] / "data" / "demo"
 FUNCTIONAL_KINDS = {
-    "public_security", "urban_management", "housing", "hrss", "market_regulation", "ecology", "health",
-    "civil_affairs", "transport", "planning", "migrant_services", "justice", "petition", "water", "education",
+    "public_security",
+    "urban_management",
+    "housing",
+    "hrss",
+    "market_regulation",
+    "ecology",
+    "health",
+    "civil_affairs",
+    "transport",
+    "planning",
+    "migrant_services",
+    "justice",
+    "petition",
+    "water",
+    "education",
 }
 
 
 @cache
 def demo() -> tuple[CategoryCatalogue, RegionTree, UnitDirectory, RoutingTable]:
     """The four demo files, parsed once."""
+
     def load(name: str):
         return json.loads((DEMO / name).read_text(encoding="utf-8"))
 

@@ -9,7 +9,11 @@ from dispatch.domain import RegionTree, UnitLevel, UnknownRegion
 
 def test_ancestors_run_from_the_region_up_to_the_city(tree):
     assert [r.code for r in tree.ancestors("440106001001-01")] == [
-        "440106001001-01", "440106001001", "440106001", "440106", "440100",
+        "440106001001-01",
+        "440106001001",
+        "440106001",
+        "440106",
+        "440100",
     ]
 
 
@@ -43,10 +47,12 @@ def test_an_unknown_region_raises_on_the_raising_lookup_only(tree):
 
 def test_a_tree_with_a_dangling_parent_is_refused():
     with pytest.raises(ValueError, match="unknown parent"):
-        RegionTree.from_dicts([
-            {"code": "1", "name": "c", "level": "city", "parent": None},
-            {"code": "2", "name": "d", "level": "district", "parent": "9"},
-        ])
+        RegionTree.from_dicts(
+            [
+                {"code": "1", "name": "c", "level": "city", "parent": None},
+                {"code": "2", "name": "d", "level": "district", "parent": "9"},
+            ]
+        )
 
 
 def test_unit_of_kind_finds_the_district_unit_of_a_grid(tree, units):

@@ -29,7 +29,11 @@ def test_a_case_runs_the_full_path_from_dispatch_to_close():
     case.close(UNIT, at=AT)
     assert case.status is CaseStatus.CLOSED and case.replied and case.resolved
     assert [type(e) for e in case.pull_events()] == [
-        ev.CaseDispatched, ev.CaseAccepted, ev.CaseProgressNoted, ev.CaseReplied, ev.CaseClosed,
+        ev.CaseDispatched,
+        ev.CaseAccepted,
+        ev.CaseProgressNoted,
+        ev.CaseReplied,
+        ev.CaseClosed,
     ]
     assert case.events == []
 
@@ -60,7 +64,10 @@ def test_a_case_returned_twice_goes_to_coordination():
     case.send_to_coordination("GZ-TH-PA", at=AT, level="district", reason="returns")
     case.coordinate("GZ-TH-PA", lead="GZ-TH-CG", assisting=["GZ-TH-ZJ"], instructions="城管主办", at=AT)
     assert (case.status, case.unit, case.role, case.assisting_units) == (
-        CaseStatus.DISPATCHED, "GZ-TH-CG", "lead", ("GZ-TH-ZJ",),
+        CaseStatus.DISPATCHED,
+        "GZ-TH-CG",
+        "lead",
+        ("GZ-TH-ZJ",),
     )
 
 

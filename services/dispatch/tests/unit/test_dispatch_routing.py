@@ -71,9 +71,7 @@ def test_a_street_without_a_coordination_centre_is_covered_by_its_district_offic
     assert (decision.target_unit, decision.coordination_level) == ("GZ-HZ-PA", UnitLevel.DISTRICT)
 
 
-def test_an_ordinary_case_spanning_two_districts_goes_to_the_city_coordination_office(
-    table, categories, tree, units
-):
+def test_an_ordinary_case_spanning_two_districts_goes_to_the_city_coordination_office(table, categories, tree, units):
     decision = table.route("urban.road_occupation", ["440106002", "440105001"], categories, tree, units)
     assert (decision.target_unit, decision.reason) == ("GZ-PA", RoutingReason.CROSS_REGION)
 
@@ -83,9 +81,7 @@ def test_a_gang_crime_clue_goes_to_the_district_public_security_bureau(table, ca
     assert (decision.target_unit, decision.target_kind) == ("GZ-TH-GA", TargetKind.DEPARTMENT)
 
 
-def test_a_crime_clue_spanning_districts_goes_to_the_city_police_not_to_coordination(
-    table, categories, tree, units
-):
+def test_a_crime_clue_spanning_districts_goes_to_the_city_police_not_to_coordination(table, categories, tree, units):
     decision = table.route("clue.gang_crime", ["440106001", "440105001"], categories, tree, units)
     assert (decision.target_unit, decision.target_kind) == ("GZ-GA", TargetKind.DEPARTMENT)
 
@@ -93,7 +89,9 @@ def test_a_crime_clue_spanning_districts_goes_to_the_city_police_not_to_coordina
 def test_a_crime_clue_without_a_rule_still_goes_to_public_security(table, categories, tree, units):
     decision = table.route("clue.other_crime", ["440105001"], categories, tree, units)
     assert (decision.target_unit, decision.reason, decision.rule_id) == (
-        "GZ-HZ-GA", RoutingReason.SUSPECTED_CRIME, None,
+        "GZ-HZ-GA",
+        RoutingReason.SUSPECTED_CRIME,
+        None,
     )
 
 
@@ -105,7 +103,9 @@ def test_every_decision_records_the_routing_version(table, categories, tree, uni
 def test_a_dispute_after_returns_goes_to_the_coordination_of_its_regions(tree, units):
     decision = coordination_for_dispute(["440106001", "440106002"], tree, units, routing_version=3)
     assert (decision.target_unit, decision.reason, decision.routing_version) == (
-        "GZ-TH-PA", RoutingReason.RETURNS, 3,
+        "GZ-TH-PA",
+        RoutingReason.RETURNS,
+        3,
     )
 
 

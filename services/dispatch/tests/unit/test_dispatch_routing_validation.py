@@ -18,27 +18,41 @@ def test_the_fixture_table_validates_clean(table, categories, tree, units):
 
 BAD_RULES = [
     ("unknown category", {"id": "x", "category": "no.such", "region": "440100", "unit_kind": "urban_management"}),
-    ("unknown region", {"id": "x", "category": "env.noise.construction", "region": "440199",
-                        "unit_kind": "ecology"}),
+    ("unknown region", {"id": "x", "category": "env.noise.construction", "region": "440199", "unit_kind": "ecology"}),
     ("unknown unit", {"id": "x", "category": "env.noise.construction", "region": "440105", "unit": "GZ-XX"}),
-    ("unknown unit kind", {"id": "x", "category": "env.noise.construction", "region": "440105",
-                           "unit_kind": "astrology"}),
-    ("ambiguous", {"id": "x", "category": "urban.road_occupation", "region": "440100",
-                   "unit_kind": "urban_management"}),
-    ("is used by", {"id": "r-road", "category": "env.noise.construction", "region": "440105",
-                    "unit_kind": "ecology"}),
-    ("not a grassroots matter", {"id": "x", "category": "urban.illegal_construction", "region": "440106001",
-                                 "unit": "GZ-TH-001-JD"}),
-    ("is of kind", {"id": "x", "category": "env.noise.construction", "region": "440106",
-                    "unit_kind": "ecology", "unit": "GZ-TH-GA"}),
-    ("does not contain", {"id": "x", "category": "env.noise.construction", "region": "440105",
-                          "unit": "GZ-TH-HJ"}),
-    ("multi-department", {"id": "x", "category": "care.vagrancy", "region": "440100",
-                          "unit_kind": "urban_management"}),
-    ("must go to public_security", {"id": "x", "category": "clue.other_crime", "region": "440100",
-                                    "unit_kind": "urban_management"}),
-    ("no water unit serves region 440105", {"id": "x", "category": "other.unclassified", "region": "440100",
-                                            "unit_kind": "water"}),
+    (
+        "unknown unit kind",
+        {"id": "x", "category": "env.noise.construction", "region": "440105", "unit_kind": "astrology"},
+    ),
+    (
+        "ambiguous",
+        {"id": "x", "category": "urban.road_occupation", "region": "440100", "unit_kind": "urban_management"},
+    ),
+    ("is used by", {"id": "r-road", "category": "env.noise.construction", "region": "440105", "unit_kind": "ecology"}),
+    (
+        "not a grassroots matter",
+        {"id": "x", "category": "urban.illegal_construction", "region": "440106001", "unit": "GZ-TH-001-JD"},
+    ),
+    (
+        "is of kind",
+        {
+            "id": "x",
+            "category": "env.noise.construction",
+            "region": "440106",
+            "unit_kind": "ecology",
+            "unit": "GZ-TH-GA",
+        },
+    ),
+    ("does not contain", {"id": "x", "category": "env.noise.construction", "region": "440105", "unit": "GZ-TH-HJ"}),
+    ("multi-department", {"id": "x", "category": "care.vagrancy", "region": "440100", "unit_kind": "urban_management"}),
+    (
+        "must go to public_security",
+        {"id": "x", "category": "clue.other_crime", "region": "440100", "unit_kind": "urban_management"},
+    ),
+    (
+        "no water unit serves region 440105",
+        {"id": "x", "category": "other.unclassified", "region": "440100", "unit_kind": "water"},
+    ),
     ("neither a unit nor a unit kind", {"id": "x", "category": "other.unclassified", "region": "440100"}),
 ]
 

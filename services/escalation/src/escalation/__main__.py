@@ -1,7 +1,6 @@
 """`python -m escalation [serve|migrate]`."""
 
 from caseflow_common.cli import main as _main
-
 from escalation.bootstrap import build
 from escalation.settings import Settings
 

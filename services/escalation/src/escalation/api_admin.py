@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -10,7 +11,6 @@ from sqlalchemy import Table
 
 from caseflow_common.auth import Principal, Role, require
 from caseflow_common.errors import ApiError
-
 from escalation.calendar_doc import CalendarDocument
 from escalation.config import Config, ConfigStore
 from escalation.policy_doc import PolicyDocument
@@ -24,11 +24,12 @@ Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
 def _store(request: Request) -> ConfigStore:
-    return request.app.state.runtime.state["config"]
+    return request.app.state.runtime.context.config
 
 
-async def _save_and_recompute(request: Request, table: Table, current: Callable[[Config], int], document: BaseModel,
-                              principal: Principal) -> tuple[int, int]:
+async def _save_and_recompute(
+    request: Request, table: Table, current: Callable[[Config], int], document: BaseModel, principal: Principal
+) -> tuple[int, int]:
     """Store the next version of a document, then recompute running clocks under it; (version, cases changed)."""
     runtime = request.app.state.runtime
     async with runtime.uow() as uow:
@@ -64,8 +65,11 @@ async def get_calendar(request: Request, _: Admin) -> CalendarView:
     async with runtime.uow() as uow:
         cfg = await _store(request).refresh(uow.repo)
     await refresh_gauges(runtime)
-    return CalendarView(version=cfg.calendar_version, **cfg.calendar_doc.model_dump(),
-                        provisional_deadlines=runtime.state["gauges"]["provisional_deadlines"])
+    return CalendarView(
+        version=cfg.calendar_version,
+        **cfg.calendar_doc.model_dump(),
+        provisional_deadlines=runtime.context.gauges["provisional_deadlines"],
+    )
 
 
 @router.put("/calendar", response_model=CalendarView)
@@ -73,8 +77,13 @@ async def put_calendar(body: CalendarDocument, request: Request, principal: Admi
     """Save a new calendar version (e.g. a newly published year); running clocks, provisional ones above all,
     are recomputed on it."""
     runtime = request.app.state.runtime
-    version, changed = await _save_and_recompute(request, CALENDAR_VERSIONS, lambda c: c.calendar_version, body,
-                                                 principal)
+    version, changed = await _save_and_recompute(
+        request, CALENDAR_VERSIONS, lambda c: c.calendar_version, body, principal
+    )
     await refresh_gauges(runtime)
-    return CalendarView(version=version, recomputed_cases=changed, **body.model_dump(),
-                        provisional_deadlines=runtime.state["gauges"]["provisional_deadlines"])
+    return CalendarView(
+        version=version,
+        recomputed_cases=changed,
+        **body.model_dump(),
+        provisional_deadlines=runtime.context.gauges["provisional_deadlines"],
+    )

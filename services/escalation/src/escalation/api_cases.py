@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from caseflow_common.auth import Principal, Role, UNIT_ROLES, require
+from caseflow_common.auth import UNIT_ROLES, Principal, Role, require
 from caseflow_common.errors import not_found
-
 from escalation.clock_store import clock_from_row, clock_view
 from escalation.config import ConfigStore
 from escalation.domain.policy import ClockKind
@@ -20,12 +19,15 @@ _ORDER = list(ClockKind)
 
 @router.get("/cases/{case_id}/clocks", response_model=CaseClocks)
 async def case_clocks(
-    case_id: str, request: Request,
-    principal: Annotated[Principal, Depends(require(Role.HOTLINE, Role.SUPERVISOR, Role.DEPARTMENT, Role.COORDINATION))],
+    case_id: str,
+    request: Request,
+    principal: Annotated[
+        Principal, Depends(require(Role.HOTLINE, Role.SUPERVISOR, Role.DEPARTMENT, Role.COORDINATION))
+    ],
 ) -> CaseClocks:
     """Each clock of the case: kind, deadline, state (running/paused/met/breached), policy version."""
     runtime = request.app.state.runtime
-    store: ConfigStore = runtime.state["config"]
+    store: ConfigStore = runtime.context.config
     async with runtime.uow() as uow:
         case = await uow.repo.case(case_id)
         # Another unit's case does not exist for the caller (SZ Art. 18: a department sees only its own cases).

@@ -40,7 +40,8 @@ class CalendarDocument(BaseModel):
     years: list[CalendarYearDoc] = Field(default_factory=list)
     overrides: dict[date, DayKind] = Field(default_factory=dict)
     windows: list[WindowDoc] = Field(
-        default_factory=lambda: [WindowDoc(start=w.start, end=w.end) for w in DEFAULT_WINDOWS], min_length=1)
+        default_factory=lambda: [WindowDoc(start=w.start, end=w.end) for w in DEFAULT_WINDOWS], min_length=1
+    )
 
     @model_validator(mode="after")
     def _usable(self) -> CalendarDocument:
@@ -53,8 +54,10 @@ class CalendarDocument(BaseModel):
     def to_domain(self, version: int) -> WorkCalendar:
         """The working calendar this document describes."""
         return WorkCalendar.from_data(
-            years=[y.to_domain() for y in self.years], overrides=dict(self.overrides),
-            windows=tuple(WorkingWindow(w.start, w.end) for w in self.windows), version=f"calendar-{version}",
+            years=[y.to_domain() for y in self.years],
+            overrides=dict(self.overrides),
+            windows=tuple(WorkingWindow(w.start, w.end) for w in self.windows),
+            version=f"calendar-{version}",
         )
 
 

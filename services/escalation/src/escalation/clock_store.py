@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Row
 
 from caseflow_common.contracts.escalation import ClockView
-
 from escalation.domain.calendar import TimeUnit, WorkCalendar
 from escalation.domain.clock import Clock, Pause
 from escalation.domain.ladder import Rung, SupervisionAction
@@ -22,19 +21,39 @@ def clock_from_row(row: Row, calendar: WorkCalendar) -> Clock:
     spec = ClockSpec(row.amount, TimeUnit(row.time_unit), row.warn_fraction)
     pauses = tuple(Pause(datetime.fromisoformat(s), datetime.fromisoformat(e) if e else None) for s, e in row.pauses)
     return Clock.restored(
-        deadline=aware(row.deadline), provisional=row.provisional, warn_at=aware(row.warn_at),  # type: ignore[arg-type]
-        case_id=row.case_id, kind=ClockKind(row.kind), unit=row.unit, cycle=row.cycle, started_at=aware(row.started_at),
-        spec=spec, policy_version=str(row.policy_version), calendar=calendar, pauses=pauses, met_at=aware(row.met_at))
+        deadline=aware(row.deadline),
+        provisional=row.provisional,
+        warn_at=aware(row.warn_at),  # type: ignore[arg-type]
+        case_id=row.case_id,
+        kind=ClockKind(row.kind),
+        unit=row.unit,
+        cycle=row.cycle,
+        started_at=aware(row.started_at),
+        spec=spec,
+        policy_version=str(row.policy_version),
+        calendar=calendar,
+        pauses=pauses,
+        met_at=aware(row.met_at),
+    )
 
 
 def clock_to_row(clock: Clock, next_due_at: datetime | None) -> dict[str, Any]:
     """The row of a clock with its durable timer."""
     return {
-        "case_id": clock.case_id, "cycle": clock.cycle, "kind": clock.kind.value, "unit": clock.unit,
-        "started_at": clock.started_at, "amount": float(clock.spec.amount), "time_unit": clock.spec.unit.value,
-        "warn_fraction": clock.spec.warn_at, "policy_version": int(clock.policy_version),
+        "case_id": clock.case_id,
+        "cycle": clock.cycle,
+        "kind": clock.kind.value,
+        "unit": clock.unit,
+        "started_at": clock.started_at,
+        "amount": float(clock.spec.amount),
+        "time_unit": clock.spec.unit.value,
+        "warn_fraction": clock.spec.warn_at,
+        "policy_version": int(clock.policy_version),
         "pauses": [[p.start.isoformat(), p.end.isoformat() if p.end else None] for p in clock.pauses],
-        "met_at": clock.met_at, "deadline": clock.deadline, "warn_at": clock.warn_at, "provisional": clock.provisional,
+        "met_at": clock.met_at,
+        "deadline": clock.deadline,
+        "warn_at": clock.warn_at,
+        "provisional": clock.provisional,
         "next_due_at": next_due_at,
     }
 
@@ -53,9 +72,16 @@ def row_differs(row: Row, values: dict[str, Any]) -> bool:
 def clock_view(clock: Clock, now: datetime) -> ClockView:
     """What intake, the API and audit see of a clock at `now`."""
     return ClockView(
-        kind=clock.kind.value, deadline=clock.deadline, state=clock.state_at(now).value,
-        policy_version=int(clock.policy_version), provisional=clock.provisional, unit=clock.unit, cycle=clock.cycle,
-        started_at=clock.started_at, warn_at=clock.warn_at, met_at=clock.met_at,
+        kind=clock.kind.value,
+        deadline=clock.deadline,
+        state=clock.state_at(now).value,
+        policy_version=int(clock.policy_version),
+        provisional=clock.provisional,
+        unit=clock.unit,
+        cycle=clock.cycle,
+        started_at=clock.started_at,
+        warn_at=clock.warn_at,
+        met_at=clock.met_at,
     )
 
 
@@ -70,18 +96,38 @@ def current_views(clocks: Iterable[Clock], now: datetime) -> list[ClockView]:
 def action_from_row(row: Row) -> SupervisionAction:
     """The domain action a row stores."""
     return SupervisionAction(
-        row.id, row.case_id, row.cycle, ClockKind(row.clock_kind), Rung(row.rung), row.unit,
-        aware(row.issued_at), aware(row.rectification_deadline), str(row.policy_version),  # type: ignore[arg-type]
-        row.provisional, tuple(row.case_ids), aware(row.resolved_at), row.rectification,
+        row.id,
+        row.case_id,
+        row.cycle,
+        ClockKind(row.clock_kind),
+        Rung(row.rung),
+        row.unit,
+        aware(row.issued_at),
+        aware(row.rectification_deadline),
+        str(row.policy_version),  # type: ignore[arg-type]
+        row.provisional,
+        tuple(row.case_ids),
+        aware(row.resolved_at),
+        row.rectification,
     )
 
 
 def action_to_row(action: SupervisionAction, policy_version: int) -> dict[str, Any]:
     """The row of a newly issued action."""
     return {
-        "id": action.id, "case_id": action.case_id, "cycle": action.cycle, "clock_kind": action.clock_kind.value,
-        "rung": action.rung.value, "unit": action.unit, "issued_at": action.issued_at,
-        "rectification_deadline": action.rectification_deadline, "policy_version": policy_version,
-        "provisional": action.provisional, "case_ids": list(action.case_ids), "status": action.status.value,
-        "resolved_at": None, "resolved_by": None, "rectification": None,
+        "id": action.id,
+        "case_id": action.case_id,
+        "cycle": action.cycle,
+        "clock_kind": action.clock_kind.value,
+        "rung": action.rung.value,
+        "unit": action.unit,
+        "issued_at": action.issued_at,
+        "rectification_deadline": action.rectification_deadline,
+        "policy_version": policy_version,
+        "provisional": action.provisional,
+        "case_ids": list(action.case_ids),
+        "status": action.status.value,
+        "resolved_at": None,
+        "resolved_by": None,
+        "rectification": None,
     }

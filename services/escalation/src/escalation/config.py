@@ -37,8 +37,15 @@ class ConfigStore:
         self.base_calendar = base_calendar or CalendarDocument()
         doc = default_document()
         policies, ladder = doc.to_domain(BASE_POLICY_VERSION)
-        self.current = Config(BASE_POLICY_VERSION, doc, policies, ladder, BASE_CALENDAR_VERSION, self.base_calendar,
-                              self.base_calendar.to_domain(BASE_CALENDAR_VERSION))
+        self.current = Config(
+            BASE_POLICY_VERSION,
+            doc,
+            policies,
+            ladder,
+            BASE_CALENDAR_VERSION,
+            self.base_calendar,
+            self.base_calendar.to_domain(BASE_CALENDAR_VERSION),
+        )
 
     async def refresh(self, repo: Repository) -> Config:
         """The current rules, reloading whichever document has a newer version in the database."""

@@ -7,18 +7,21 @@ recomputes the case's clocks; the scheduler, not the handler, fires warnings and
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.contracts import intake as i
-from caseflow_common.events import Envelope
-
+from caseflow_common.events import Envelope, Payload, payload_model
 from escalation.config import ConfigStore
 from escalation.coordination import CoordinationMap
 from escalation.domain.replay import CaseFact, FactKind
 from escalation.pattern_checks import PatternPolicies, check_hotspot, check_repeats, check_satisfaction
 from escalation.tracking import refresh_case
 from escalation.uow import EscalationUnitOfWork
+
+if TYPE_CHECKING:
+    from escalation.context import EscalationContext
 
 Handler = Callable[[Envelope, EscalationUnitOfWork], Awaitable[None]]
 
@@ -66,21 +69,43 @@ class EscalationHandlers:
 
     async def on_received(self, env: Envelope, uow: EscalationUnitOfWork) -> None:
         e: i.CaseReceived = env.typed()  # type: ignore[assignment]
-        await uow.repo.upsert_case(env.case_id, channel=e.channel, category=e.category, urgency=e.urgency,
-                                   region_code=e.region_code, received_at=e.received_at)
+        await uow.repo.upsert_case(
+            env.case_id,
+            channel=e.channel,
+            category=e.category,
+            urgency=e.urgency,
+            region_code=e.region_code,
+            received_at=e.received_at,
+        )
         await self._record(env, uow, CaseFact(FactKind.RECEIVED, e.received_at, None, e.channel, e.category, e.urgency))
         # SZ Art. 21; GZ Art. 48(3): many cases of one kind in one area within a short time.
-        await check_hotspot(uow, self.coordination, self.patterns.hotspot, case_id=env.case_id, category=e.category,
-                            region_path=e.region_path or [e.region_code], received_at=e.received_at,
-                            now=uow.clock(), causation=env)
+        await check_hotspot(
+            uow,
+            self.coordination,
+            self.patterns.hotspot,
+            case_id=env.case_id,
+            category=e.category,
+            region_path=e.region_path or [e.region_code],
+            received_at=e.received_at,
+            now=uow.clock(),
+            causation=env,
+        )
 
     async def on_merged(self, env: Envelope, uow: EscalationUnitOfWork) -> None:
         e: i.CaseMerged = env.typed()  # type: ignore[assignment]
         await uow.repo.upsert_case(env.case_id, merged_into=e.into_case_id)
         # The repeat rides on the case it joined: its own clocks stop there.
         await self._record(env, uow, CaseFact(FactKind.CLOSED, env.occurred_at))
-        await check_repeats(uow, self.coordination, self.patterns.repeat, into_case_id=e.into_case_id,
-                            case_id=env.case_id, at=e.received_at, now=uow.clock(), causation=env)
+        await check_repeats(
+            uow,
+            self.coordination,
+            self.patterns.repeat,
+            into_case_id=e.into_case_id,
+            case_id=env.case_id,
+            at=e.received_at,
+            now=uow.clock(),
+            causation=env,
+        )
 
     async def on_reopened(self, env: Envelope, uow: EscalationUnitOfWork) -> None:
         e: i.CaseReopened = env.typed()  # type: ignore[assignment]
@@ -93,10 +118,12 @@ class EscalationHandlers:
         unit = e.unit or (case.unit if case is not None else None)
         if e.satisfaction is None or unit is None:
             return
-        await uow.repo.add_evaluation(case_id=env.case_id, cycle=e.cycle, unit=unit, satisfaction=e.satisfaction,
-                                      at=e.visited_at.astimezone(timezone.utc))
-        await check_satisfaction(uow, self.coordination, self.patterns.satisfaction, unit=unit, now=uow.clock(),
-                                 causation=env)
+        await uow.repo.add_evaluation(
+            case_id=env.case_id, cycle=e.cycle, unit=unit, satisfaction=e.satisfaction, at=e.visited_at.astimezone(UTC)
+        )
+        await check_satisfaction(
+            uow, self.coordination, self.patterns.satisfaction, unit=unit, now=uow.clock(), causation=env
+        )
 
     async def _dispatched_to(self, env: Envelope, uow: EscalationUnitOfWork, unit: str, at: datetime) -> None:
         await uow.repo.upsert_case(env.case_id, unit=unit)
@@ -116,3 +143,23 @@ class EscalationHandlers:
         e: d.CaseCoordinated = env.typed()  # type: ignore[assignment]
         await self._dispatched_to(env, uow, e.lead_unit, e.at)
 
+
+async def _via_context(env: Envelope, uow: EscalationUnitOfWork, ctx: EscalationContext) -> None:
+    await ctx.handlers.handler_map()[env.event_type](env, uow)
+
+
+HANDLERS: dict[type[Payload], Callable[[Envelope, EscalationUnitOfWork, EscalationContext], Awaitable[None]]] = {
+    model: _via_context
+    for name in [
+        *_SIMPLE,
+        "CaseReceived",
+        "CaseMerged",
+        "CaseReopened",
+        "VisitRecorded",
+        "CaseDispatched",
+        "CaseSentToCoordination",
+        "CaseTransferred",
+        "CaseCoordinated",
+    ]
+    if (model := payload_model(name, 1)) is not None
+}

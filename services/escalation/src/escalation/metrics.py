@@ -9,9 +9,11 @@ SLA_BREACHES = Counter("caseflow_sla_breaches_total", "Clocks that ran out unmet
 SUPERVISION_ACTIONS = Counter("caseflow_supervision_actions_total", "Supervision actions issued by rung", ["rung"])
 CLOCKS_OPEN = Gauge("caseflow_clocks_open", "Clocks not yet met")
 PROVISIONAL_DEADLINES = Gauge(
-    "caseflow_provisional_deadlines", "Open clocks whose deadline rests on a year with no published calendar")
+    "caseflow_provisional_deadlines", "Open clocks whose deadline rests on a year with no published calendar"
+)
 SCHEDULER_PASS = Histogram(
-    "caseflow_scheduler_pass_seconds", "Duration of one scheduler pass",
+    "caseflow_scheduler_pass_seconds",
+    "Duration of one scheduler pass",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 PATTERN_WARNINGS = Counter("caseflow_pattern_warnings_total", "Pattern warnings raised by kind", ["kind"])

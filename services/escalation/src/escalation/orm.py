@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 from caseflow_common.db import new_metadata
@@ -16,7 +26,8 @@ Ts = DateTime(timezone=True)
 
 # What escalation knows of a case: how its policy is chosen, where it is, who holds it now.
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("case_id", String(64), primary_key=True),
     Column("channel", String(20), nullable=True),
     Column("category", String(100), nullable=True),
@@ -30,7 +41,8 @@ cases = Table(
 
 # The clock-relevant facts of each case, kept so clocks can be replayed under a new calendar or policy.
 case_facts = Table(
-    "case_facts", metadata,
+    "case_facts",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("case_id", String(64), nullable=False, index=True),
@@ -44,7 +56,8 @@ case_facts = Table(
 
 # A case counted in each region of its path, for hotspot windows.
 case_regions = Table(
-    "case_regions", metadata,
+    "case_regions",
+    metadata,
     Column("case_id", String(64), primary_key=True),
     Column("region_code", String(64), primary_key=True),
     Column("category", String(100), nullable=False),
@@ -54,7 +67,8 @@ Index("ix_case_regions_window", case_regions.c.category, case_regions.c.region_c
 
 # One row per (case, cycle, clock kind): the clock's facts plus the durable timer `next_due_at`.
 clocks = Table(
-    "clocks", metadata,
+    "clocks",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("case_id", String(64), nullable=False),
     Column("cycle", Integer, nullable=False),
@@ -74,14 +88,23 @@ clocks = Table(
     UniqueConstraint("case_id", "cycle", "kind", name="uq_clocks_case_cycle_kind"),
 )
 # Only clocks with something still to fire are indexed, so a pass costs what is due, not what is open.
-Index("ix_clocks_next_due", clocks.c.next_due_at, postgresql_where=clocks.c.next_due_at.isnot(None),
-      sqlite_where=clocks.c.next_due_at.isnot(None))
-Index("ix_clocks_open", clocks.c.provisional, postgresql_where=clocks.c.met_at.is_(None),
-      sqlite_where=clocks.c.met_at.is_(None))
+Index(
+    "ix_clocks_next_due",
+    clocks.c.next_due_at,
+    postgresql_where=clocks.c.next_due_at.isnot(None),
+    sqlite_where=clocks.c.next_due_at.isnot(None),
+)
+Index(
+    "ix_clocks_open",
+    clocks.c.provisional,
+    postgresql_where=clocks.c.met_at.is_(None),
+    sqlite_where=clocks.c.met_at.is_(None),
+)
 
 # Supervision actions (GZ Art. 48; SZ Art. 56); the deterministic id makes a second firing a no-op.
 supervision_actions = Table(
-    "supervision_actions", metadata,
+    "supervision_actions",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("case_id", String(64), nullable=False, index=True),
     Column("cycle", Integer, nullable=False),
@@ -101,7 +124,8 @@ supervision_actions = Table(
 Index("ix_supervision_actions_unit_status", supervision_actions.c.unit, supervision_actions.c.status)
 
 pattern_warnings = Table(
-    "pattern_warnings", metadata,
+    "pattern_warnings",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("kind", String(20), nullable=False),
     Column("coordination_unit", String(64), nullable=True, index=True),
@@ -117,14 +141,16 @@ pattern_warnings = Table(
 )
 
 repeats = Table(
-    "repeats", metadata,
+    "repeats",
+    metadata,
     Column("into_case_id", String(64), primary_key=True),
     Column("case_id", String(64), primary_key=True),
     Column("at", Ts, nullable=False),
 )
 
 evaluations = Table(
-    "evaluations", metadata,
+    "evaluations",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("case_id", String(64), nullable=False),
     Column("cycle", Integer, nullable=False),
@@ -136,19 +162,31 @@ Index("ix_evaluations_unit_at", evaluations.c.unit, evaluations.c.at)
 
 # Versioned configuration documents (GET/PUT /v1/admin/policies and /v1/admin/calendar).
 policy_versions = Table(
-    "policy_versions", metadata,
+    "policy_versions",
+    metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("document", JSON, nullable=False),
     Column("created_at", Ts, nullable=False),
     Column("created_by", String(100), nullable=False),
 )
 calendar_versions = Table(
-    "calendar_versions", metadata,
+    "calendar_versions",
+    metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("document", JSON, nullable=False),
     Column("created_at", Ts, nullable=False),
     Column("created_by", String(100), nullable=False),
 )
 
-SERVICE_TABLES = (cases, case_facts, case_regions, clocks, supervision_actions, pattern_warnings, repeats,
-                  evaluations, policy_versions, calendar_versions)
+SERVICE_TABLES = (
+    cases,
+    case_facts,
+    case_regions,
+    clocks,
+    supervision_actions,
+    pattern_warnings,
+    repeats,
+    evaluations,
+    policy_versions,
+    calendar_versions,
+)

@@ -9,12 +9,19 @@ from datetime import datetime, timedelta
 
 from caseflow_common.contracts.escalation import PatternWarningRaised
 from caseflow_common.events import Envelope
-
 from escalation import metrics
 from escalation.coordination import CoordinationMap
 from escalation.domain.patterns import (
-    CaseSighting, Evaluation, HotspotPolicy, OpenCase, PatternWarning, RepeatPolicy, SatisfactionPolicy,
-    hotspot_warnings, low_satisfaction_warnings, repeat_warnings,
+    CaseSighting,
+    Evaluation,
+    HotspotPolicy,
+    OpenCase,
+    PatternWarning,
+    RepeatPolicy,
+    SatisfactionPolicy,
+    hotspot_warnings,
+    low_satisfaction_warnings,
+    repeat_warnings,
 )
 from escalation.repository import aware
 from escalation.tracking import emit
@@ -34,27 +41,65 @@ class PatternPolicies:
         return cls(
             RepeatPolicy(s.repeat_threshold),
             HotspotPolicy(s.hotspot_threshold, timedelta(hours=s.hotspot_window_hours)),
-            SatisfactionPolicy(s.satisfaction_threshold, s.satisfaction_last, timedelta(hours=s.satisfaction_window_hours)),
+            SatisfactionPolicy(
+                s.satisfaction_threshold, s.satisfaction_last, timedelta(hours=s.satisfaction_window_hours)
+            ),
         )
 
 
-async def _raise(uow: EscalationUnitOfWork, warnings: Iterable[PatternWarning], now: datetime,
-                 causation: Envelope) -> None:
+async def _raise(
+    uow: EscalationUnitOfWork, warnings: Iterable[PatternWarning], now: datetime, causation: Envelope
+) -> None:
     for w in warnings:
-        row = {"id": w.id, "kind": w.kind.value, "coordination_unit": w.coordination_unit, "region_code": w.region_code,
-               "category": w.category, "unit": w.unit, "window_start": w.window_start, "window_end": w.window_end,
-               "count": w.count, "rate": w.rate, "case_ids": list(w.case_ids), "raised_at": now}
+        row = {
+            "id": w.id,
+            "kind": w.kind.value,
+            "coordination_unit": w.coordination_unit,
+            "region_code": w.region_code,
+            "category": w.category,
+            "unit": w.unit,
+            "window_start": w.window_start,
+            "window_end": w.window_end,
+            "count": w.count,
+            "rate": w.rate,
+            "case_ids": list(w.case_ids),
+            "raised_at": now,
+        }
         if await uow.repo.insert_warning(row):
-            emit(uow, PatternWarningRaised(
-                warning_id=w.id, kind=w.kind.value, coordination_unit=w.coordination_unit, region_code=w.region_code,
-                category=w.category, unit=w.unit, window_start=w.window_start, window_end=w.window_end, count=w.count,
-                case_ids=list(w.case_ids), rate=w.rate), causation.case_id, now, causation)
+            emit(
+                uow,
+                PatternWarningRaised(
+                    warning_id=w.id,
+                    kind=w.kind.value,
+                    coordination_unit=w.coordination_unit,
+                    region_code=w.region_code,
+                    category=w.category,
+                    unit=w.unit,
+                    window_start=w.window_start,
+                    window_end=w.window_end,
+                    count=w.count,
+                    case_ids=list(w.case_ids),
+                    rate=w.rate,
+                ),
+                causation.case_id,
+                now,
+                causation,
+            )
             metrics.PATTERN_WARNINGS.labels(w.kind.value).inc()
 
 
-async def check_hotspot(uow: EscalationUnitOfWork, coord: CoordinationMap, policy: HotspotPolicy, *, case_id: str,
-                        category: str, region_path: list[str], received_at: datetime, now: datetime,
-                        causation: Envelope) -> None:
+async def check_hotspot(
+    uow: EscalationUnitOfWork,
+    coord: CoordinationMap,
+    policy: HotspotPolicy,
+    *,
+    case_id: str,
+    category: str,
+    region_path: list[str],
+    received_at: datetime,
+    now: datetime,
+    causation: Envelope,
+) -> None:
     """Count the case in every region of its path that has a coordination institution, then check each."""
     regions = [r for r in region_path if coord.has_own(r)]
     await uow.repo.add_case_regions(case_id, regions, category, received_at)
@@ -71,20 +116,42 @@ async def check_hotspot(uow: EscalationUnitOfWork, coord: CoordinationMap, polic
     await _raise(uow, hotspot_warnings(sightings, at, coord.for_region, policy), now, causation)
 
 
-async def check_repeats(uow: EscalationUnitOfWork, coord: CoordinationMap, policy: RepeatPolicy, *, into_case_id: str,
-                        case_id: str, at: datetime, now: datetime, causation: Envelope) -> None:
+async def check_repeats(
+    uow: EscalationUnitOfWork,
+    coord: CoordinationMap,
+    policy: RepeatPolicy,
+    *,
+    into_case_id: str,
+    case_id: str,
+    at: datetime,
+    now: datetime,
+    causation: Envelope,
+) -> None:
     """Record a repeat request merged into an open case and warn when repeats reach the threshold."""
     repeat_ids = await uow.repo.add_repeat(into_case_id, case_id, at)
     target = await uow.repo.case(into_case_id)
     if target is None or target.category is None or target.region_code is None:
         return  # the case itself is not known yet; the next repeat re-checks
-    case = OpenCase(into_case_id, target.cycle, target.category, target.region_code,
-                    aware(target.received_at) or at, tuple(repeat_ids))  # type: ignore[arg-type]
+    case = OpenCase(
+        into_case_id,
+        target.cycle,
+        target.category,
+        target.region_code,
+        aware(target.received_at) or at,
+        tuple(repeat_ids),
+    )  # type: ignore[arg-type]
     await _raise(uow, repeat_warnings([case], now, coord.for_region, policy), now, causation)
 
 
-async def check_satisfaction(uow: EscalationUnitOfWork, coord: CoordinationMap, policy: SatisfactionPolicy, *,
-                             unit: str, now: datetime, causation: Envelope) -> None:
+async def check_satisfaction(
+    uow: EscalationUnitOfWork,
+    coord: CoordinationMap,
+    policy: SatisfactionPolicy,
+    *,
+    unit: str,
+    now: datetime,
+    causation: Envelope,
+) -> None:
     """Warn when a unit's latest evaluations fall under the satisfaction threshold."""
     rows = await uow.repo.recent_evaluations(unit, policy.last)
     evaluations = [Evaluation(r.unit, r.case_id, aware(r.at), r.satisfaction) for r in rows]  # type: ignore[arg-type]

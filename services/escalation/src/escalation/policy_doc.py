@@ -41,8 +41,11 @@ class LadderDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
     remind: bool = True
     climb: list[Rung] = Field(default_factory=lambda: list(LadderPolicy().climb))
-    rectification: dict[Rung, RectificationDoc] = Field(default_factory=lambda: {
-        r: RectificationDoc(amount=s.amount, unit=s.unit) for r, s in LadderPolicy().rectification.items()})
+    rectification: dict[Rung, RectificationDoc] = Field(
+        default_factory=lambda: {
+            r: RectificationDoc(amount=s.amount, unit=s.unit) for r, s in LadderPolicy().rectification.items()
+        }
+    )
     met_clock_stops_climb: bool = True
 
 
@@ -56,12 +59,20 @@ class PolicyDocument(BaseModel):
     def to_domain(self, version: int) -> tuple[PolicySet, LadderPolicy]:
         """The policy set and ladder this document describes, stamped with `version`."""
         policies = tuple(
-            SlaPolicy(p.id, p.channel, {k: ClockSpec(s.amount, s.unit, s.warn_at, s.starts_on) for k, s in p.clocks.items()},
-                      p.category, p.urgency, p.note)
+            SlaPolicy(
+                p.id,
+                p.channel,
+                {k: ClockSpec(s.amount, s.unit, s.warn_at, s.starts_on) for k, s in p.clocks.items()},
+                p.category,
+                p.urgency,
+                p.note,
+            )
             for p in self.policies
         )
         ladder = LadderPolicy(
-            version=f"ladder-{version}", remind=self.ladder.remind, climb=tuple(self.ladder.climb),
+            version=f"ladder-{version}",
+            remind=self.ladder.remind,
+            climb=tuple(self.ladder.climb),
             rectification={r: RectificationSpec(s.amount, s.unit) for r, s in self.ladder.rectification.items()},
             met_clock_stops_climb=self.ladder.met_clock_stops_climb,
         )
@@ -76,14 +87,27 @@ class PolicyDocument(BaseModel):
     def from_domain(cls, policies: PolicySet, ladder: LadderPolicy) -> PolicyDocument:
         """The document of a domain policy set and ladder."""
         return cls(
-            policies=[SlaPolicyDoc(
-                id=p.id, channel=p.channel, category=p.category, urgency=p.urgency, note=p.note,
-                clocks={k: ClockSpecDoc(amount=s.amount, unit=s.unit, warn_at=s.warn_at, starts_on=s.starts_on)
-                        for k, s in p.clocks.items()},
-            ) for p in policies.policies],
+            policies=[
+                SlaPolicyDoc(
+                    id=p.id,
+                    channel=p.channel,
+                    category=p.category,
+                    urgency=p.urgency,
+                    note=p.note,
+                    clocks={
+                        k: ClockSpecDoc(amount=s.amount, unit=s.unit, warn_at=s.warn_at, starts_on=s.starts_on)
+                        for k, s in p.clocks.items()
+                    },
+                )
+                for p in policies.policies
+            ],
             ladder=LadderDoc(
-                remind=ladder.remind, climb=list(ladder.climb), met_clock_stops_climb=ladder.met_clock_stops_climb,
-                rectification={r: RectificationDoc(amount=s.amount, unit=s.unit) for r, s in ladder.rectification.items()},
+                remind=ladder.remind,
+                climb=list(ladder.climb),
+                met_clock_stops_climb=ladder.met_clock_stops_climb,
+                rectification={
+                    r: RectificationDoc(amount=s.amount, unit=s.unit) for r, s in ladder.rectification.items()
+                },
             ),
         )
 

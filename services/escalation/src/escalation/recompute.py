@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from caseflow_common.runtime import ServiceRuntime
-
 from escalation.config import ConfigStore
 from escalation.tracking import refresh_case
 
@@ -17,7 +16,7 @@ CASES_PER_TRANSACTION = 200
 
 async def recompute_running_clocks(runtime: ServiceRuntime) -> int:
     """Replay every case that has a running clock under the current rules; the number of cases changed."""
-    store: ConfigStore = runtime.state["config"]
+    store: ConfigStore = runtime.context.config
     after, changed = "", 0
     while True:
         async with runtime.uow() as uow:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, case, func, select, text, update
@@ -14,19 +14,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caseflow_common.db import as_utc as aware
 from escalation.domain.replay import CaseFact, FactKind
 from escalation.orm import (
-    calendar_versions, case_facts, case_regions, cases, clocks, evaluations, pattern_warnings, policy_versions,
-    repeats, supervision_actions,
+    calendar_versions,
+    case_facts,
+    case_regions,
+    cases,
+    clocks,
+    evaluations,
+    pattern_warnings,
+    policy_versions,
+    repeats,
+    supervision_actions,
 )
 
-UTC = timezone.utc
+UTC = UTC
 _PG_ARRAY_TYPES = {
-    "id": "text[]", "case_id": "text[]", "cycle": "int[]", "clock_kind": "text[]", "rung": "text[]", "unit": "text[]",
-    "issued_at": "timestamptz[]", "rectification_deadline": "timestamptz[]", "policy_version": "int[]",
-    "provisional": "boolean[]", "case_ids": "text[]", "status": "text[]", "resolved_at": "timestamptz[]",
-    "resolved_by": "text[]", "rectification": "text[]",
+    "id": "text[]",
+    "case_id": "text[]",
+    "cycle": "int[]",
+    "clock_kind": "text[]",
+    "rung": "text[]",
+    "unit": "text[]",
+    "issued_at": "timestamptz[]",
+    "rectification_deadline": "timestamptz[]",
+    "policy_version": "int[]",
+    "provisional": "boolean[]",
+    "case_ids": "text[]",
+    "status": "text[]",
+    "resolved_at": "timestamptz[]",
+    "resolved_by": "text[]",
+    "rectification": "text[]",
 }
-
-
 
 
 class Repository:
@@ -57,31 +74,56 @@ class Repository:
         await self.session.execute(stmt)
 
     async def add_fact(self, event_id: str, case_id: str, fact: CaseFact) -> None:
-        await self.session.execute(self._insert(case_facts).values(
-            event_id=event_id, case_id=case_id, kind=fact.kind.value, at=fact.at.astimezone(UTC), unit=fact.unit,
-            channel=fact.channel, category=fact.category, urgency=fact.urgency,
-        ).on_conflict_do_nothing(index_elements=[case_facts.c.event_id]))
+        await self.session.execute(
+            self._insert(case_facts)
+            .values(
+                event_id=event_id,
+                case_id=case_id,
+                kind=fact.kind.value,
+                at=fact.at.astimezone(UTC),
+                unit=fact.unit,
+                channel=fact.channel,
+                category=fact.category,
+                urgency=fact.urgency,
+            )
+            .on_conflict_do_nothing(index_elements=[case_facts.c.event_id])
+        )
 
     async def facts(self, case_id: str) -> list[CaseFact]:
         rows = await self.session.execute(
-            select(case_facts).where(case_facts.c.case_id == case_id).order_by(case_facts.c.at, case_facts.c.id))
-        return [CaseFact(FactKind(r.kind), aware(r.at), r.unit, r.channel, r.category, r.urgency)  # type: ignore[arg-type]
-                for r in rows]
+            select(case_facts).where(case_facts.c.case_id == case_id).order_by(case_facts.c.at, case_facts.c.id)
+        )
+        return [
+            CaseFact(FactKind(r.kind), aware(r.at), r.unit, r.channel, r.category, r.urgency)  # type: ignore[arg-type]
+            for r in rows
+        ]
 
     async def add_case_regions(self, case_id: str, regions: Iterable[str], category: str, at: datetime) -> None:
-        rows = [{"case_id": case_id, "region_code": r, "category": category, "received_at": at.astimezone(UTC)}
-                for r in dict.fromkeys(regions)]
+        rows = [
+            {"case_id": case_id, "region_code": r, "category": category, "received_at": at.astimezone(UTC)}
+            for r in dict.fromkeys(regions)
+        ]
         if rows:
             await self.session.execute(self._insert(case_regions).on_conflict_do_nothing(), rows)
 
     async def sightings(self, category: str, regions: Sequence[str], since: datetime, until: datetime) -> list[Row]:
-        return list(await self.session.execute(select(case_regions).where(
-            case_regions.c.category == category, case_regions.c.region_code.in_(regions),
-            case_regions.c.received_at > since, case_regions.c.received_at <= until)))
+        return list(
+            await self.session.execute(
+                select(case_regions).where(
+                    case_regions.c.category == category,
+                    case_regions.c.region_code.in_(regions),
+                    case_regions.c.received_at > since,
+                    case_regions.c.received_at <= until,
+                )
+            )
+        )
 
     async def add_repeat(self, into_case_id: str, case_id: str, at: datetime) -> list[str]:
-        await self.session.execute(self._insert(repeats).values(
-            into_case_id=into_case_id, case_id=case_id, at=at.astimezone(UTC)).on_conflict_do_nothing())
+        await self.session.execute(
+            self._insert(repeats)
+            .values(into_case_id=into_case_id, case_id=case_id, at=at.astimezone(UTC))
+            .on_conflict_do_nothing()
+        )
         rows = await self.session.execute(select(repeats.c.case_id).where(repeats.c.into_case_id == into_case_id))
         return [r[0] for r in rows]
 
@@ -89,8 +131,14 @@ class Repository:
         await self.session.execute(evaluations.insert().values(**values))
 
     async def recent_evaluations(self, unit: str, last: int) -> list[Row]:
-        return list(await self.session.execute(select(evaluations).where(evaluations.c.unit == unit)
-                                               .order_by(evaluations.c.at.desc(), evaluations.c.id.desc()).limit(last)))
+        return list(
+            await self.session.execute(
+                select(evaluations)
+                .where(evaluations.c.unit == unit)
+                .order_by(evaluations.c.at.desc(), evaluations.c.id.desc())
+                .limit(last)
+            )
+        )
 
     # --- clocks -----------------------------------------------------------------------------------------
 
@@ -107,7 +155,8 @@ class Repository:
         keep = {c: getattr(stmt.excluded, c) for c in rows[0] if c not in ("case_id", "cycle", "kind")}
         await self.session.execute(
             stmt.on_conflict_do_update(index_elements=[clocks.c.case_id, clocks.c.cycle, clocks.c.kind], set_=keep),
-            list(rows))
+            list(rows),
+        )
 
     async def delete_clocks(self, ids: Sequence[int]) -> None:
         if ids:
@@ -115,8 +164,12 @@ class Repository:
 
     async def due_clocks(self, now: datetime, limit: int) -> list[Row]:
         """Clocks whose next moment has come, earliest first; replicas skip each other's claimed rows."""
-        stmt = (select(clocks).where(clocks.c.next_due_at.isnot(None), clocks.c.next_due_at <= now.astimezone(UTC))
-                .order_by(clocks.c.next_due_at).limit(limit))
+        stmt = (
+            select(clocks)
+            .where(clocks.c.next_due_at.isnot(None), clocks.c.next_due_at <= now.astimezone(UTC))
+            .order_by(clocks.c.next_due_at)
+            .limit(limit)
+        )
         if self.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         return list(await self.session.execute(stmt))
@@ -125,26 +178,38 @@ class Repository:
         if not changes:
             return
         if self.is_postgres:  # one statement for the whole batch
-            await self.session.execute(text(
-                "UPDATE clocks SET next_due_at = v.due FROM unnest(CAST(:ids AS bigint[]), "
-                "CAST(:dues AS timestamptz[])) AS v(id, due) WHERE clocks.id = v.id"),
-                {"ids": [i for i, _ in changes], "dues": [d for _, d in changes]})
+            await self.session.execute(
+                text(
+                    "UPDATE clocks SET next_due_at = v.due FROM unnest(CAST(:ids AS bigint[]), "
+                    "CAST(:dues AS timestamptz[])) AS v(id, due) WHERE clocks.id = v.id"
+                ),
+                {"ids": [i for i, _ in changes], "dues": [d for _, d in changes]},
+            )
             return
         await self.session.execute(
             update(clocks).where(clocks.c.id == bindparam("b_id")).values(next_due_at=bindparam("b_due")),
-            [{"b_id": i, "b_due": d} for i, d in changes])
+            [{"b_id": i, "b_due": d} for i, d in changes],
+        )
 
     async def running_case_ids(self, after: str, limit: int) -> list[str]:
         rows = await self.session.execute(
-            select(clocks.c.case_id).where(clocks.c.met_at.is_(None), clocks.c.case_id > after)
-            .group_by(clocks.c.case_id).order_by(clocks.c.case_id).limit(limit))
+            select(clocks.c.case_id)
+            .where(clocks.c.met_at.is_(None), clocks.c.case_id > after)
+            .group_by(clocks.c.case_id)
+            .order_by(clocks.c.case_id)
+            .limit(limit)
+        )
         return [r[0] for r in rows]
 
     async def open_counts(self) -> tuple[int, int]:
         """(open clocks, open clocks with a provisional deadline)."""
-        row = (await self.session.execute(select(
-            func.count(), func.coalesce(func.sum(case((clocks.c.provisional, 1), else_=0)), 0))
-            .where(clocks.c.met_at.is_(None)))).one()
+        row = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(case((clocks.c.provisional, 1), else_=0)), 0)).where(
+                    clocks.c.met_at.is_(None)
+                )
+            )
+        ).one()
         return int(row[0]), int(row[1])
 
     # --- supervision actions ----------------------------------------------------------------------------
@@ -152,8 +217,9 @@ class Repository:
     async def actions_of_cases(self, case_ids: Sequence[str]) -> list[Row]:
         if not case_ids:
             return []
-        return list(await self.session.execute(
-            select(supervision_actions).where(supervision_actions.c.case_id.in_(case_ids))))
+        return list(
+            await self.session.execute(select(supervision_actions).where(supervision_actions.c.case_id.in_(case_ids)))
+        )
 
     async def insert_actions(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert if absent; the ids actually inserted (an id already there was fired before)."""
@@ -164,12 +230,19 @@ class Repository:
             arrays = {c: [json.dumps(r[c]) if c == "case_ids" else r[c] for r in rows] for c in cols}
             casts = ", ".join(f"CAST(:{c} AS {_PG_ARRAY_TYPES[c]})" for c in cols)
             select_list = ", ".join(f"{c}::json" if c == "case_ids" else c for c in cols)
-            result = await self.session.execute(text(
-                f"INSERT INTO supervision_actions ({', '.join(cols)}) SELECT {select_list} FROM unnest({casts}) "
-                f"AS v({', '.join(cols)}) ON CONFLICT (id) DO NOTHING RETURNING id"), arrays)
+            result = await self.session.execute(
+                text(
+                    f"INSERT INTO supervision_actions ({', '.join(cols)}) SELECT {select_list} FROM unnest({casts}) "
+                    f"AS v({', '.join(cols)}) ON CONFLICT (id) DO NOTHING RETURNING id"
+                ),
+                arrays,
+            )
             return {r[0] for r in result}
-        stmt = self._insert(supervision_actions).on_conflict_do_nothing(
-            index_elements=[supervision_actions.c.id]).returning(supervision_actions.c.id)
+        stmt = (
+            self._insert(supervision_actions)
+            .on_conflict_do_nothing(index_elements=[supervision_actions.c.id])
+            .returning(supervision_actions.c.id)
+        )
         inserted = {r[0] for r in await self.session.execute(stmt, list(rows))}
         return inserted
 
@@ -180,43 +253,76 @@ class Repository:
         return (await self.session.execute(stmt)).first()
 
     async def resolve_action(self, action_id: str, *, at: datetime, by: str, rectification: str) -> None:
-        await self.session.execute(update(supervision_actions).where(supervision_actions.c.id == action_id).values(
-            status="resolved", resolved_at=at.astimezone(UTC), resolved_by=by, rectification=rectification))
+        await self.session.execute(
+            update(supervision_actions)
+            .where(supervision_actions.c.id == action_id)
+            .values(status="resolved", resolved_at=at.astimezone(UTC), resolved_by=by, rectification=rectification)
+        )
 
-    async def list_actions(self, *, unit: str | None, rung: str | None, status: str | None, offset: int,
-                           limit: int) -> tuple[list[Row], int]:
+    async def list_actions(
+        self, *, unit: str | None, rung: str | None, status: str | None, offset: int, limit: int
+    ) -> tuple[list[Row], int]:
         t = supervision_actions
-        conds = [c for c in (t.c.unit == unit if unit else None, t.c.rung == rung if rung else None,
-                             t.c.status == status if status else None) if c is not None]
+        conds = [
+            c
+            for c in (
+                t.c.unit == unit if unit else None,
+                t.c.rung == rung if rung else None,
+                t.c.status == status if status else None,
+            )
+            if c is not None
+        ]
         total = (await self.session.execute(select(func.count()).select_from(t).where(*conds))).scalar_one()
         rows = await self.session.execute(
-            select(t).where(*conds).order_by(t.c.issued_at.desc(), t.c.id).offset(offset).limit(limit))
+            select(t).where(*conds).order_by(t.c.issued_at.desc(), t.c.id).offset(offset).limit(limit)
+        )
         return list(rows), int(total)
 
     async def add_outbox(self, topic: str, events: Sequence[tuple[str, str, str, bytes]], now: datetime) -> None:
         """Outbox rows (event_id, key, event_type, bytes) in one statement (PostgreSQL; same transaction)."""
-        await self.session.execute(text(
-            "INSERT INTO outbox (event_id, topic, key, event_type, payload, created_at) "
-            "SELECT e, :topic, k, t, p, :now FROM unnest(CAST(:e AS text[]), CAST(:k AS text[]), "
-            "CAST(:t AS text[]), CAST(:p AS bytea[])) AS v(e, k, t, p)"),
-            {"topic": topic, "now": now.astimezone(UTC), "e": [e[0] for e in events], "k": [e[1] for e in events],
-             "t": [e[2] for e in events], "p": [e[3] for e in events]})
+        await self.session.execute(
+            text(
+                "INSERT INTO outbox (event_id, topic, key, event_type, payload, created_at) "
+                "SELECT e, :topic, k, t, p, :now FROM unnest(CAST(:e AS text[]), CAST(:k AS text[]), "
+                "CAST(:t AS text[]), CAST(:p AS bytea[])) AS v(e, k, t, p)"
+            ),
+            {
+                "topic": topic,
+                "now": now.astimezone(UTC),
+                "e": [e[0] for e in events],
+                "k": [e[1] for e in events],
+                "t": [e[2] for e in events],
+                "p": [e[3] for e in events],
+            },
+        )
 
     # --- pattern warnings -------------------------------------------------------------------------------
 
     async def insert_warning(self, row: dict[str, Any]) -> bool:
-        result = await self.session.execute(self._insert(pattern_warnings).values(**row).on_conflict_do_nothing(
-            index_elements=[pattern_warnings.c.id]).returning(pattern_warnings.c.id))
+        result = await self.session.execute(
+            self._insert(pattern_warnings)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=[pattern_warnings.c.id])
+            .returning(pattern_warnings.c.id)
+        )
         return result.first() is not None
 
-    async def list_warnings(self, *, coordination_unit: str | None, kind: str | None, offset: int,
-                            limit: int) -> tuple[list[Row], int]:
+    async def list_warnings(
+        self, *, coordination_unit: str | None, kind: str | None, offset: int, limit: int
+    ) -> tuple[list[Row], int]:
         t = pattern_warnings
-        conds = [c for c in (t.c.coordination_unit == coordination_unit if coordination_unit else None,
-                             t.c.kind == kind if kind else None) if c is not None]
+        conds = [
+            c
+            for c in (
+                t.c.coordination_unit == coordination_unit if coordination_unit else None,
+                t.c.kind == kind if kind else None,
+            )
+            if c is not None
+        ]
         total = (await self.session.execute(select(func.count()).select_from(t).where(*conds))).scalar_one()
         rows = await self.session.execute(
-            select(t).where(*conds).order_by(t.c.raised_at.desc(), t.c.id).offset(offset).limit(limit))
+            select(t).where(*conds).order_by(t.c.raised_at.desc(), t.c.id).offset(offset).limit(limit)
+        )
         return list(rows), int(total)
 
     # --- versioned documents ----------------------------------------------------------------------------
@@ -229,8 +335,9 @@ class Repository:
         return None if row is None else row[0]
 
     async def add_version(self, table: Table, version: int, document: dict[str, Any], at: datetime, by: str) -> None:
-        await self.session.execute(table.insert().values(
-            version=version, document=document, created_at=at.astimezone(UTC), created_by=by))
+        await self.session.execute(
+            table.insert().values(version=version, document=document, created_at=at.astimezone(UTC), created_by=by)
+        )
 
 
 POLICY_VERSIONS, CALENDAR_VERSIONS = policy_versions, calendar_versions

@@ -19,7 +19,6 @@ from datetime import datetime
 from caseflow_common.contracts.escalation import ClocksUpdated, SlaWarningIssued, SupervisionActionIssued
 from caseflow_common.events import Payload
 from caseflow_common.runtime import ServiceRuntime
-
 from escalation import metrics
 from escalation.clock_store import action_from_row, action_to_row, clock_from_row, current_views
 from escalation.config import ConfigStore
@@ -60,17 +59,34 @@ class _Events:
 
 
 def _issue_events(events: _Events, action: SupervisionAction, policy_version: int, fraction: float) -> None:
-    events.add(SupervisionActionIssued(
-        action_id=action.id, rung=action.rung.value, unit=action.unit, case_ids=list(action.case_ids),
-        clock_kind=action.clock_kind.value, rectification_deadline=action.rectification_deadline,
-        policy_version=policy_version, cycle=action.cycle, issued_at=action.issued_at,
-        provisional=action.provisional), action.case_id)
+    events.add(
+        SupervisionActionIssued(
+            action_id=action.id,
+            rung=action.rung.value,
+            unit=action.unit,
+            case_ids=list(action.case_ids),
+            clock_kind=action.clock_kind.value,
+            rectification_deadline=action.rectification_deadline,
+            policy_version=policy_version,
+            cycle=action.cycle,
+            issued_at=action.issued_at,
+            provisional=action.provisional,
+        ),
+        action.case_id,
+    )
     unit = action.unit or "none"
     metrics.SUPERVISION_ACTIONS.labels(action.rung.value).inc()
     if action.rung is Rung.REMINDER:
         # 预警/催办: the warning fraction of the clock is used up.
-        events.add(SlaWarningIssued(clock_kind=action.clock_kind.value, unit=action.unit,
-                                    deadline=action.rectification_deadline, fraction=fraction), action.case_id)
+        events.add(
+            SlaWarningIssued(
+                clock_kind=action.clock_kind.value,
+                unit=action.unit,
+                deadline=action.rectification_deadline,
+                fraction=fraction,
+            ),
+            action.case_id,
+        )
         metrics.SLA_WARNINGS.labels(unit).inc()
     elif action.rung is Rung.SUPERVISE:
         metrics.SLA_BREACHES.labels(unit).inc()
@@ -119,7 +135,7 @@ async def _one_batch(uow: EscalationUnitOfWork, store: ConfigStore, now: datetim
 async def run_scheduler_pass(runtime: ServiceRuntime, now: datetime | None = None) -> PassResult:
     """Fire everything due at `now` (default: the runtime clock), batch by batch, until nothing due is left."""
     now = now or runtime.clock()
-    store: ConfigStore = runtime.state["config"]
+    store: ConfigStore = runtime.context.config
     batch = runtime.settings.scheduler_batch  # type: ignore[attr-defined]
     total = PassResult()
     started = time.perf_counter()
@@ -140,7 +156,7 @@ async def refresh_gauges(runtime: ServiceRuntime) -> None:
         open_clocks, provisional = await uow.repo.open_counts()  # type: ignore[attr-defined]
     metrics.CLOCKS_OPEN.set(open_clocks)
     metrics.PROVISIONAL_DEADLINES.set(provisional)
-    runtime.state["gauges"] = {"open_clocks": open_clocks, "provisional_deadlines": provisional}
+    runtime.context.gauges.update(open_clocks=open_clocks, provisional_deadlines=provisional)
 
 
 def scheduler_loop(runtime: ServiceRuntime):  # type: ignore[no-untyped-def]
@@ -155,14 +171,14 @@ def scheduler_loop(runtime: ServiceRuntime):  # type: ignore[no-untyped-def]
                 if time.monotonic() >= next_gauges:
                     await refresh_gauges(runtime)
                     next_gauges = time.monotonic() + settings.gauge_interval_s  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001  (a database hiccup must not kill the timer loop)
+            except Exception:
                 log.exception("scheduler pass failed")
                 result = PassResult()
             if result.actions:
                 continue  # more may be due
             try:
                 await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_interval_s)  # type: ignore[attr-defined]
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     return loop

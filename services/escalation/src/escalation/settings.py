@@ -14,7 +14,8 @@ class Settings(CommonSettings):
     http_port: int = 8003
     database_url: str = "sqlite+aiosqlite:///./var/escalation.db"
     calendar_file: Path | None = Field(
-        default=None, description="JSON calendar (published years, overrides) loaded when no admin version exists")
+        default=None, description="JSON calendar (published years, overrides) loaded when no admin version exists"
+    )
     scheduler_enabled: bool = Field(default=True, description="run the timer loop in this process")
     scheduler_interval_s: float = Field(default=1.0, gt=0, description="pause between scheduler passes when idle")
     scheduler_batch: int = Field(default=500, ge=1, le=10000, description="due clocks claimed per transaction")

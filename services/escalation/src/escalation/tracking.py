@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 
 from caseflow_common.contracts.escalation import ClocksUpdated
 from caseflow_common.events import Actor, Envelope, Payload
-
 from escalation.clock_store import action_from_row, clock_from_row, clock_to_row, current_views, row_differs
 from escalation.config import Config
 from escalation.domain.clock import Clock, ClockError
@@ -30,27 +29,44 @@ SCHEDULER = Actor(role="system", id="escalation")
 FALLBACK_CHANNEL = "hotline"
 
 
-def emit(uow: EscalationUnitOfWork, payload: Payload, case_id: str, now: datetime,
-         causation: Envelope | None = None) -> None:
+def emit(
+    uow: EscalationUnitOfWork, payload: Payload, case_id: str, now: datetime, causation: Envelope | None = None
+) -> None:
     """Put one escalation event in the outbox of this unit of work."""
     # Built without re-validation: every field is ours and typed already (a scheduler pass emits thousands).
-    uow.emit(Envelope.model_construct(
-        event_id=uuid.uuid4(), event_type=payload.event_type, version=payload.version,
-        occurred_at=now.astimezone(timezone.utc), case_id=case_id, producer="escalation",
-        correlation_id=causation.correlation_id if causation else case_id,
-        causation_id=str(causation.event_id) if causation else None, actor=SCHEDULER,
-        payload=payload.model_dump(mode="json")))
+    uow.emit(
+        Envelope.model_construct(
+            event_id=uuid.uuid4(),
+            event_type=payload.event_type,
+            version=payload.version,
+            occurred_at=now.astimezone(UTC),
+            case_id=case_id,
+            producer="escalation",
+            correlation_id=causation.correlation_id if causation else case_id,
+            causation_id=str(causation.event_id) if causation else None,
+            actor=SCHEDULER,
+            payload=payload.model_dump(mode="json"),
+        )
+    )
 
 
 def envelope_bytes(payload: Payload, case_id: str, now: datetime) -> tuple[str, bytes]:
     """(event id, wire bytes) of a scheduler event, the same shape `Envelope.to_bytes` produces."""
     event_id = str(uuid.uuid4())
-    return event_id, orjson.dumps({
-        "event_id": event_id, "event_type": payload.event_type, "version": payload.version,
-        "occurred_at": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"), "case_id": case_id,
-        "producer": "escalation", "correlation_id": case_id, "causation_id": None,
-        "actor": SCHEDULER.model_dump(mode="json"), "payload": payload.model_dump(mode="json"),
-    })
+    return event_id, orjson.dumps(
+        {
+            "event_id": event_id,
+            "event_type": payload.event_type,
+            "version": payload.version,
+            "occurred_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "case_id": case_id,
+            "producer": "escalation",
+            "correlation_id": case_id,
+            "causation_id": None,
+            "actor": SCHEDULER.model_dump(mode="json"),
+            "payload": payload.model_dump(mode="json"),
+        }
+    )
 
 
 def _policy_facts(facts: list[CaseFact], cfg: Config) -> list[CaseFact]:
@@ -77,8 +93,9 @@ def latest_per_kind(clocks: list[Clock]) -> list[Clock]:
     return list(latest.values())
 
 
-async def refresh_case(uow: EscalationUnitOfWork, cfg: Config, case_id: str, now: datetime,
-                       causation: Envelope | None = None) -> bool:
+async def refresh_case(
+    uow: EscalationUnitOfWork, cfg: Config, case_id: str, now: datetime, causation: Envelope | None = None
+) -> bool:
     """Recompute the case's running clocks from its facts; emit ClocksUpdated when anything changed."""
     repo = uow.repo
     rows = {(r.cycle, r.kind): r for r in await repo.clock_rows([case_id], lock=True)}
@@ -100,8 +117,10 @@ async def refresh_case(uow: EscalationUnitOfWork, cfg: Config, case_id: str, now
         if old is None or row_differs(old, values):
             changes.append(values)
             if clock.provisional and (old is None or not old.provisional):
-                log.warning("provisional deadline: the calendar of its year is not published yet",
-                            extra={"case_id": case_id, "clock": clock.kind.value, "deadline": clock.deadline.isoformat()})
+                log.warning(
+                    "provisional deadline: the calendar of its year is not published yet",
+                    extra={"case_id": case_id, "clock": clock.kind.value, "deadline": clock.deadline.isoformat()},
+                )
     stale = [r.id for k, r in rows.items() if k not in keep and r.met_at is None]
     if not changes and not stale:
         return False

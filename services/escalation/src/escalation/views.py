@@ -8,7 +8,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
 from caseflow_common.contracts.escalation import ClockView
-
 from escalation.calendar_doc import CalendarDocument
 from escalation.policy_doc import PolicyDocument
 from escalation.repository import aware
@@ -38,10 +37,22 @@ class ActionView(BaseModel):
 
     @classmethod
     def of(cls, r: Row) -> ActionView:
-        return cls(id=r.id, case_id=r.case_id, cycle=r.cycle, clock_kind=r.clock_kind, rung=r.rung, unit=r.unit,
-                   status=r.status, issued_at=aware(r.issued_at), rectification_deadline=aware(r.rectification_deadline),
-                   policy_version=r.policy_version, provisional=r.provisional, case_ids=list(r.case_ids),
-                   resolved_at=aware(r.resolved_at), rectification=r.rectification)
+        return cls(
+            id=r.id,
+            case_id=r.case_id,
+            cycle=r.cycle,
+            clock_kind=r.clock_kind,
+            rung=r.rung,
+            unit=r.unit,
+            status=r.status,
+            issued_at=aware(r.issued_at),
+            rectification_deadline=aware(r.rectification_deadline),
+            policy_version=r.policy_version,
+            provisional=r.provisional,
+            case_ids=list(r.case_ids),
+            resolved_at=aware(r.resolved_at),
+            rectification=r.rectification,
+        )
 
 
 class WarningView(BaseModel):
@@ -60,9 +71,20 @@ class WarningView(BaseModel):
 
     @classmethod
     def of(cls, r: Row) -> WarningView:
-        return cls(id=r.id, kind=r.kind, coordination_unit=r.coordination_unit, region_code=r.region_code,
-                   category=r.category, unit=r.unit, window_start=aware(r.window_start), window_end=aware(r.window_end),
-                   count=r.count, rate=r.rate, case_ids=list(r.case_ids), raised_at=aware(r.raised_at))
+        return cls(
+            id=r.id,
+            kind=r.kind,
+            coordination_unit=r.coordination_unit,
+            region_code=r.region_code,
+            category=r.category,
+            unit=r.unit,
+            window_start=aware(r.window_start),
+            window_end=aware(r.window_end),
+            count=r.count,
+            rate=r.rate,
+            case_ids=list(r.case_ids),
+            raised_at=aware(r.raised_at),
+        )
 
 
 class ResolveBody(BaseModel):

@@ -16,7 +16,6 @@ from caseflow_common.contracts import dispatch as d
 from caseflow_common.contracts import intake as i
 from caseflow_common.events import Actor, Envelope, Payload, new_event
 from caseflow_common.testing import ManualClock, running, service_settings
-
 from escalation.bootstrap import build
 from escalation.orm import outbox, supervision_actions
 from escalation.settings import Settings
@@ -26,11 +25,25 @@ STREET = "440106001"
 PATH = ["440106001001-01", "440106001001", STREET, "440106", "440100"]
 
 
-def received(at: datetime, *, channel: str = "hotline", urgency: str = "normal", category: str = "noise",
-             region_path: list[str] | None = None) -> i.CaseReceived:
+def received(
+    at: datetime,
+    *,
+    channel: str = "hotline",
+    urgency: str = "normal",
+    category: str = "noise",
+    region_path: list[str] | None = None,
+) -> i.CaseReceived:
     path = region_path or PATH
-    return i.CaseReceived(channel=channel, external_id="X", category=category, urgency=urgency, description="d",
-                          region_code=path[0], region_path=path, received_at=at)
+    return i.CaseReceived(
+        channel=channel,
+        external_id="X",
+        category=category,
+        urgency=urgency,
+        description="d",
+        region_code=path[0],
+        region_path=path,
+        received_at=at,
+    )
 
 
 def dispatched(at: datetime, unit: str = UNIT) -> d.CaseDispatched:
@@ -40,9 +53,9 @@ def dispatched(at: datetime, unit: str = UNIT) -> d.CaseDispatched:
 async def feed(runtime: Any, case_id: str, payload: Payload, at: datetime) -> Envelope:
     """Apply one event through the same handler the consumer calls, in its own unit of work."""
     env = new_event(payload, case_id=case_id, producer="test", actor=Actor(role="system", id="test"), occurred_at=at)
-    handler = runtime.spec.handlers[env.event_type]
+    handler = runtime.spec.handlers[type(payload)]
     async with runtime.uow() as uow:
-        await handler(env, uow)
+        await handler(env, uow, runtime.context)
         await uow.commit()
     return env
 
@@ -64,8 +77,9 @@ def escalation(broker: str, topic_prefix: str) -> Callable[..., Any]:
 
     @asynccontextmanager
     async def start(url: str, clock: ManualClock, *, workers: bool = False, **overrides: Any) -> AsyncIterator[Any]:
-        settings = service_settings(Settings, broker=broker, prefix=topic_prefix, database_url=url,
-                                    scheduler_enabled=False, **overrides)
+        settings = service_settings(
+            Settings, broker=broker, prefix=topic_prefix, database_url=url, scheduler_enabled=False, **overrides
+        )
         async with running(build, settings, clock=clock, workers=workers) as svc:
             yield svc
 
@@ -74,5 +88,13 @@ def escalation(broker: str, topic_prefix: str) -> Callable[..., Any]:
 
 @pytest.fixture
 def esc() -> SimpleNamespace:
-    return SimpleNamespace(feed=feed, outbox_events=outbox_events, actions=actions, received=received,
-                           dispatched=dispatched, UNIT=UNIT, STREET=STREET, PATH=PATH)
+    return SimpleNamespace(
+        feed=feed,
+        outbox_events=outbox_events,
+        actions=actions,
+        received=received,
+        dispatched=dispatched,
+        UNIT=UNIT,
+        STREET=STREET,
+        PATH=PATH,
+    )

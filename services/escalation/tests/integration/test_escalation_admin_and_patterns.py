@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from caseflow_common.auth import Role
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.contracts import intake as i
 from caseflow_common.testing import ManualClock, auth_header
 
-UTC = timezone.utc
+UTC = UTC
 ADMIN = auth_header(Role.ADMIN)
 SUPERVISOR = auth_header(Role.SUPERVISOR)
 
@@ -35,9 +35,12 @@ async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_calend
         assert resp.json()["provisional_deadlines"] == 0
         after = _handling((await svc.client.get("/v1/cases/C-1/clocks", headers=SUPERVISOR)).json())
         assert after["provisional"] is False
-        assert datetime.fromisoformat(after["deadline"]) - datetime.fromisoformat(before["deadline"]) == timedelta(days=1)
-        bad = await svc.client.put("/v1/admin/calendar", json={"years": [{"year": 2027, "holidays": ["2028-01-01"]}]},
-                                   headers=ADMIN)
+        assert datetime.fromisoformat(after["deadline"]) - datetime.fromisoformat(before["deadline"]) == timedelta(
+            days=1
+        )
+        bad = await svc.client.put(
+            "/v1/admin/calendar", json={"years": [{"year": 2027, "holidays": ["2028-01-01"]}]}, headers=ADMIN
+        )
         assert bad.status_code == 422
         updates = await esc.outbox_events(svc.runtime, "ClocksUpdated")
         assert updates[-1].payload["clocks"][0]["provisional"] is False
@@ -57,10 +60,14 @@ async def test_a_new_policy_version_moves_running_clocks_but_not_met_ones(escala
             if p["id"] == "hotline-normal":
                 p["clocks"]["handling"]["amount"] = 5
         body = {"policies": doc["policies"], "ladder": doc["ladder"]}
-        assert (await svc.client.put("/v1/admin/policies", json=body, headers=auth_header(Role.HOTLINE))).status_code == 403
+        assert (
+            await svc.client.put("/v1/admin/policies", json=body, headers=auth_header(Role.HOTLINE))
+        ).status_code == 403
         resp = await svc.client.put("/v1/admin/policies", json=body, headers=ADMIN)
         assert resp.status_code == 200 and resp.json()["version"] == 2
-        clocks = {c["kind"]: c for c in (await svc.client.get("/v1/cases/C-1/clocks", headers=SUPERVISOR)).json()["clocks"]}
+        clocks = {
+            c["kind"]: c for c in (await svc.client.get("/v1/cases/C-1/clocks", headers=SUPERVISOR)).json()["clocks"]
+        }
         assert clocks["handling"]["policy_version"] == 2
         assert clocks["handling"]["deadline"].startswith("2026-03-09T10:00")
         assert clocks["sign_for"]["state"] == "met" and clocks["sign_for"]["policy_version"] == 1
@@ -77,7 +84,11 @@ async def test_clocks_are_shown_to_the_case_unit_and_hidden_from_other_departmen
         await esc.feed(svc.runtime, "C-1", esc.dispatched(at), at)
         own = await svc.client.get("/v1/cases/C-1/clocks", headers=auth_header(Role.DEPARTMENT, unit=esc.UNIT))
         assert own.status_code == 200 and {c["kind"] for c in own.json()["clocks"]} == {
-            "sign_for", "first_contact", "handling", "reply"}
+            "sign_for",
+            "first_contact",
+            "handling",
+            "reply",
+        }
         other = await svc.client.get("/v1/cases/C-1/clocks", headers=auth_header(Role.DEPARTMENT, unit="GZ-LW-CG"))
         assert other.status_code == 404
         assert (await svc.client.get("/v1/cases/C-1/clocks", headers=auth_header(Role.HOTLINE))).status_code == 200
@@ -132,8 +143,9 @@ async def test_repeats_and_low_satisfaction_raise_their_warnings_once(escalation
             merged = i.CaseMerged(into_case_id="C-1", category="noise", region_code=esc.PATH[0], received_at=at)
             await esc.feed(rt, f"R-{n}", merged, at)
         for n in range(4):
-            visit = i.VisitRecorded(contacted=True, satisfaction="dissatisfied", visited_at=clock.advance(hours=1),
-                                    unit=esc.UNIT)
+            visit = i.VisitRecorded(
+                contacted=True, satisfaction="dissatisfied", visited_at=clock.advance(hours=1), unit=esc.UNIT
+            )
             await esc.feed(rt, f"V-{n}", visit, clock())
         kinds = sorted(e.payload["kind"] for e in await esc.outbox_events(rt, "PatternWarningRaised"))
         assert kinds == ["low_satisfaction", "repeat"]

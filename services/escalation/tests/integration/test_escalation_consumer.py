@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
 from caseflow_common import topics
 from caseflow_common.auth import Role
 from caseflow_common.events import Actor, Envelope, new_event
-from caseflow_common.testing import topic_reader, ManualClock, auth_header, wait_for
+from caseflow_common.testing import ManualClock, auth_header, topic_reader, wait_for
 
-AT = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-async def test_a_received_and_dispatched_case_gets_clocks_and_announces_them(escalation, databases, broker,
-                                                                             topic_prefix, esc):
+async def test_a_received_and_dispatched_case_gets_clocks_and_announces_them(
+    escalation, databases, broker, topic_prefix, esc
+):
     async with escalation(await databases.new_url("consumer"), ManualClock(AT), workers=True) as svc:
         producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False)
         await producer.start()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from caseflow_common.auth import Role
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.testing import ManualClock, auth_header
-
 from escalation.domain.calendar import WorkCalendar
 from escalation.scheduler import run_scheduler_pass
 
-UTC = timezone.utc
+UTC = UTC
 MONDAY_9AM = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Guangzhou
 # Normal hotline case: handling within 10 working days -> end of Monday 16 March (18:00 local).
 HANDLING_DEADLINE = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
@@ -33,8 +32,16 @@ async def _open_case(svc, esc, case_id: str = "C-1") -> None:  # type: ignore[no
 
 
 def _handling(rows):  # type: ignore[no-untyped-def]
-    return [(r.rung, r.rectification_deadline.replace(tzinfo=UTC) if r.rectification_deadline.tzinfo is None
-             else r.rectification_deadline) for r in rows if r.clock_kind == "handling"]
+    return [
+        (
+            r.rung,
+            r.rectification_deadline.replace(tzinfo=UTC)
+            if r.rectification_deadline.tzinfo is None
+            else r.rectification_deadline,
+        )
+        for r in rows
+        if r.clock_kind == "handling"
+    ]
 
 
 async def test_a_breached_case_climbs_the_whole_ladder_with_each_rectification_deadline(escalation, databases, esc):
@@ -64,7 +71,8 @@ async def test_a_breached_case_climbs_the_whole_ladder_with_each_rectification_d
         assert len(_handling(await esc.actions(rt))) == 5, "listed supervision is the top rung"
         issued = await esc.outbox_events(rt, "SupervisionActionIssued")
         assert sorted(e.payload["rung"] for e in issued if e.payload["clock_kind"] == "handling") == sorted(
-            ["reminder", "supervise", "notify", "interview", "listed"])
+            ["reminder", "supervise", "notify", "interview", "listed"]
+        )
         assert len(await esc.outbox_events(rt, "SlaWarningIssued")) >= 1
 
 
@@ -76,18 +84,26 @@ async def test_rectifying_in_time_stops_the_climb(escalation, databases, esc):
         clock.now = _after(HANDLING_DEADLINE)
         await run_scheduler_pass(rt)
         supervise = next(r for r in await esc.actions(rt) if r.clock_kind == "handling" and r.rung == "supervise")
-        other = await svc.client.post(f"/v1/supervision/actions/{supervise.id}/resolve", json={"rectification": "x"},
-                                      headers=auth_header(Role.DEPARTMENT, unit="GZ-LW-CG"))
+        other = await svc.client.post(
+            f"/v1/supervision/actions/{supervise.id}/resolve",
+            json={"rectification": "x"},
+            headers=auth_header(Role.DEPARTMENT, unit="GZ-LW-CG"),
+        )
         assert other.status_code == 404
-        resp = await svc.client.post(f"/v1/supervision/actions/{supervise.id}/resolve",
-                                     json={"rectification": "crew sent, noise source removed"},
-                                     headers=auth_header(Role.DEPARTMENT, unit=esc.UNIT))
+        resp = await svc.client.post(
+            f"/v1/supervision/actions/{supervise.id}/resolve",
+            json={"rectification": "crew sent, noise source removed"},
+            headers=auth_header(Role.DEPARTMENT, unit=esc.UNIT),
+        )
         assert resp.status_code == 200 and resp.json()["status"] == "resolved"
         await run_scheduler_pass(rt, datetime(2026, 6, 1, tzinfo=UTC))
         assert [r.rung for r in await esc.actions(rt) if r.clock_kind == "handling"] == ["reminder", "supervise"]
         assert len(await esc.outbox_events(rt, "SupervisionActionResolved")) == 1
-        again = await svc.client.post(f"/v1/supervision/actions/{supervise.id}/resolve", json={"rectification": "y"},
-                                      headers=auth_header(Role.DEPARTMENT, unit=esc.UNIT))
+        again = await svc.client.post(
+            f"/v1/supervision/actions/{supervise.id}/resolve",
+            json={"rectification": "y"},
+            headers=auth_header(Role.DEPARTMENT, unit=esc.UNIT),
+        )
         assert again.status_code == 200 and again.json()["rectification"] == "crew sent, noise source removed"
         assert len(await esc.outbox_events(rt, "SupervisionActionResolved")) == 1
 
@@ -107,6 +123,11 @@ async def test_a_restart_in_the_middle_of_the_climb_loses_nothing_and_doubles_no
         rows = await esc.actions(svc.runtime)
         assert before <= {r.id for r in rows}
         assert [r.rung for r in rows if r.clock_kind == "handling"] == [
-            "reminder", "supervise", "notify", "interview", "listed"]
+            "reminder",
+            "supervise",
+            "notify",
+            "interview",
+            "listed",
+        ]
         issued = [e.payload["action_id"] for e in await esc.outbox_events(svc.runtime, "SupervisionActionIssued")]
         assert len(issued) == len(set(issued)) == len(rows)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from caseflow_common.testing import ManualClock
-
 from escalation.scheduler import run_scheduler_pass
 
-UTC = timezone.utc
+UTC = UTC
 MONDAY_9AM = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 

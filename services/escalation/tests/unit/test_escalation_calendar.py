@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import chinese_calendar
 import pytest
@@ -121,9 +121,7 @@ def test_naive_datetimes_are_refused():
         CAL.add_working_days(datetime(2026, 3, 2, 10), 1)
 
 
-moments = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2026, 11, 30), timezones=st.just(timezone.utc)
-)
+moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 11, 30), timezones=st.just(UTC))
 
 
 @settings(max_examples=150, deadline=None)
@@ -137,8 +135,12 @@ def test_a_working_day_deadline_never_lands_on_a_non_working_moment(start, n):
 
 
 @settings(max_examples=150, deadline=None)
-@given(a=moments, gap=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20)),
-       n=st.integers(min_value=0, max_value=15), hours=st.floats(min_value=0, max_value=80))
+@given(
+    a=moments,
+    gap=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20)),
+    n=st.integers(min_value=0, max_value=15),
+    hours=st.floats(min_value=0, max_value=80),
+)
 def test_deadlines_are_monotone_in_start_time(a, gap, n, hours):
     b = a + gap
     assert CAL.add_working_days(a, n).at <= CAL.add_working_days(b, n).at

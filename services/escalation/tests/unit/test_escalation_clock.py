@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,7 +71,7 @@ def test_a_clock_into_2027_is_provisional_until_the_year_is_published():
     assert exact.deadline == sh(2027, 1, 12, 18)
 
 
-starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 9, 30), timezones=st.just(timezone.utc))
+starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 9, 30), timezones=st.just(UTC))
 
 
 @settings(max_examples=120, deadline=None)

@@ -2,7 +2,13 @@ from datetime import datetime, timedelta
 
 from escalation.domain.calendar import SHANGHAI
 from escalation.domain.patterns import (
-    CaseSighting, Evaluation, OpenCase, PatternKind, hotspot_warnings, low_satisfaction_warnings, repeat_warnings,
+    CaseSighting,
+    Evaluation,
+    OpenCase,
+    PatternKind,
+    hotspot_warnings,
+    low_satisfaction_warnings,
+    repeat_warnings,
 )
 
 NOW = datetime(2026, 3, 20, 10, tzinfo=SHANGHAI)

@@ -10,13 +10,16 @@ def _policy(pid: str, channel: str = "hotline", category=None, urgency=None, day
     return SlaPolicy(pid, channel, {ClockKind.HANDLING: ClockSpec(days, WD)}, category=category, urgency=urgency)
 
 
-SET = PolicySet("v7", (
-    _policy("default"),
-    _policy("urgent", urgency="urgent", days=3),
-    _policy("noise", category="noise", days=5),
-    _policy("noise-urgent", category="noise", urgency="urgent", days=1),
-    _policy("grid", channel="grid"),
-))
+SET = PolicySet(
+    "v7",
+    (
+        _policy("default"),
+        _policy("urgent", urgency="urgent", days=3),
+        _policy("noise", category="noise", days=5),
+        _policy("noise-urgent", category="noise", urgency="urgent", days=1),
+        _policy("grid", channel="grid"),
+    ),
+)
 
 
 def test_an_exact_category_beats_an_urgency_tier():
@@ -44,11 +47,14 @@ def test_a_sound_set_validates_clean():
 
 
 def test_validation_names_duplicates_missing_defaults_and_bad_specs():
-    bad = PolicySet("", (
-        _policy("a", urgency="urgent"),
-        _policy("b", urgency="urgent"),
-        SlaPolicy("c", "hotline", {ClockKind.HANDLING: ClockSpec(2.5, WD, warn_at=1.5)}, category="x"),
-    ))
+    bad = PolicySet(
+        "",
+        (
+            _policy("a", urgency="urgent"),
+            _policy("b", urgency="urgent"),
+            SlaPolicy("c", "hotline", {ClockKind.HANDLING: ClockSpec(2.5, WD, warn_at=1.5)}, category="x"),
+        ),
+    )
     problems = " | ".join(bad.validate())
     assert "version" in problems
     assert "'a' and 'b'" in problems

@@ -31,8 +31,9 @@ def test_a_dispatched_grid_case_has_sign_for_and_handling_clocks_bound_to_the_un
 
 
 def test_accepting_meets_the_sign_for_clock():
-    clocks = by_kind(replay("C1", [RECEIVED, DISPATCHED, CaseFact(F.ACCEPTED, sh(2026, 3, 2, 15))], CAL,
-                            default_policy_set()))
+    clocks = by_kind(
+        replay("C1", [RECEIVED, DISPATCHED, CaseFact(F.ACCEPTED, sh(2026, 3, 2, 15))], CAL, default_policy_set())
+    )
     assert clocks[ClockKind.SIGN_FOR].state_at(sh(2026, 3, 5)) is ClockState.MET
     assert clocks[ClockKind.HANDLING].state_at(sh(2026, 3, 5)) is ClockState.RUNNING
 
@@ -41,15 +42,21 @@ def test_a_suspended_case_pauses_its_clock_and_resuming_moves_the_deadline():
     facts = [RECEIVED, DISPATCHED, CaseFact(F.SUSPENDED, sh(2026, 3, 4, 10))]
     paused = by_kind(replay("C1", facts, CAL, default_policy_set()))[ClockKind.HANDLING]
     assert paused.state_at(sh(2026, 3, 30)) is ClockState.PAUSED
-    resumed = by_kind(replay("C1", [*facts, CaseFact(F.RESUMED, sh(2026, 3, 6, 10))], CAL,
-                             default_policy_set()))[ClockKind.HANDLING]
+    resumed = by_kind(replay("C1", [*facts, CaseFact(F.RESUMED, sh(2026, 3, 6, 10))], CAL, default_policy_set()))[
+        ClockKind.HANDLING
+    ]
     assert resumed.deadline == sh(2026, 3, 18, 18)
 
 
 def test_reopening_restarts_a_new_cycle_from_zero():
     reopened_at = sh(2026, 3, 20, 11)
-    facts = [RECEIVED, DISPATCHED, CaseFact(F.ACCEPTED, sh(2026, 3, 2, 11)),
-             CaseFact(F.CLOSED, sh(2026, 3, 12)), CaseFact(F.REOPENED, reopened_at)]
+    facts = [
+        RECEIVED,
+        DISPATCHED,
+        CaseFact(F.ACCEPTED, sh(2026, 3, 2, 11)),
+        CaseFact(F.CLOSED, sh(2026, 3, 12)),
+        CaseFact(F.REOPENED, reopened_at),
+    ]
     clocks = replay("C1", facts, CAL, default_policy_set())
     assert all(c.state_at(reopened_at) is ClockState.MET for c in clocks if c.cycle == 1)
     handling = by_kind(current_clocks(clocks), cycle=2)[ClockKind.HANDLING]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +15,7 @@ from escalation.domain.timer import TICK, next_due_at
 
 CAL = WorkCalendar()
 SPEC = default_policy_set().select_or_raise("hotline", None, "normal").clocks[ClockKind.HANDLING]
-START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def _clock(offset_minutes: int) -> Clock:

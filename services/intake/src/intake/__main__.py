@@ -1,7 +1,6 @@
 """`python -m intake [serve|migrate]`."""
 
 from caseflow_common.cli import main as _main
-
 from intake.bootstrap import build
 from intake.settings import Settings
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from fastapi import FastAPI
 
@@ -34,12 +34,20 @@ def build_context(settings: Settings) -> IntakeContext:
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[ServiceRuntime, FastAPI]:
     """The intake runtime (consuming dispatch and escalation for the status projection) and its app."""
-    spec = ServiceSpec(name="intake", metadata=metadata, migrations=Path(__file__).parent / "migrations",
-                       own_topic=topics.INTAKE, consumes=[topics.DISPATCH, topics.ESCALATION],
-                       handlers=projection.handler_map(), uow_class=IntakeUnitOfWork)
-    runtime = ServiceRuntime(spec, settings, clock)
-    runtime.state["ctx"] = build_context(settings)
-    app = create_app(runtime, title="caseflow intake",
-                     description="Hotline and grid reports, case status for hotline systems, return visits, Open311.",
-                     routers=[api.router, api.cases_router, open311_api.router])
+    spec = ServiceSpec(
+        name="intake",
+        metadata=metadata,
+        migrations=Path(__file__).parent / "migrations",
+        own_topic=topics.INTAKE,
+        consumes=[topics.DISPATCH, topics.ESCALATION],
+        handlers=projection.HANDLERS,
+        uow_class=IntakeUnitOfWork,
+    )
+    runtime = ServiceRuntime(spec, settings, build_context(settings), clock)
+    app = create_app(
+        runtime,
+        title="caseflow intake",
+        description="Hotline and grid reports, case status for hotline systems, return visits, Open311.",
+        routers=[api.router, api.cases_router, open311_api.router],
+    )
     return runtime, app

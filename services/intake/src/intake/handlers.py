@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 
 from caseflow_common.contracts.intake import CaseMerged, CaseReceived, MaskedRequester
+from caseflow_common.db import as_utc
 from caseflow_common.directory import region_path
 from caseflow_common.errors import ApiError
 from caseflow_common.events import Actor, new_event
@@ -21,7 +22,6 @@ from intake.domain.regions import GRID_LEVEL, region_level, resolve_region
 from intake.domain.repeats import CaseSpot, find_repeat
 from intake.domain.reports import GridReportIn, HotlineReportIn, Report, fingerprint, occurred_at
 from intake.domain.status import CaseStatus
-from caseflow_common.db import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,9 @@ async def _existing(uow: IntakeUnitOfWork, channel: str, external_id: str, fp: s
     return Received(prior.case_id, False, as_utc(prior.received_at), prior.merged_into)
 
 
-async def receive_report(uow: IntakeUnitOfWork, report: Report, *, channel: str, ctx: IntakeContext,
-                         actor: Actor) -> Received:
+async def receive_report(
+    uow: IntakeUnitOfWork, report: Report, *, channel: str, ctx: IntakeContext, actor: Actor
+) -> Received:
     """Store a valid report as a case and emit CaseReceived (and CaseMerged for a repeat); idempotent by external_id."""
     fp = fingerprint(report)
     prior = await _existing(uow, channel, report.external_id, fp)
@@ -82,19 +83,29 @@ async def receive_report(uow: IntakeUnitOfWork, report: Report, *, channel: str,
     metrics.CASES_RECEIVED.labels(channel).inc()
     if received.merged_into is not None:
         metrics.CASES_MERGED.inc()
-    log.info("case received", extra={"case_id": received.case_id, "channel": channel, "category": report.category,
-                                     "merged_into": received.merged_into})
+    log.info(
+        "case received",
+        extra={
+            "case_id": received.case_id,
+            "channel": channel,
+            "category": report.category,
+            "merged_into": received.merged_into,
+        },
+    )
     return received
 
 
-async def _store(uow: IntakeUnitOfWork, report: Report, *, channel: str, fp: str, ctx: IntakeContext,
-                 actor: Actor) -> Received:
+async def _store(
+    uow: IntakeUnitOfWork, report: Report, *, channel: str, fp: str, ctx: IntakeContext, actor: Actor
+) -> Received:
     """Number the case, link it to an open case it repeats, write it with its events, commit."""
     now = uow.clock()
     category = ctx.categories[report.category]
     region_code = report_region_code(report, ctx.regions)
     if region_code is None:  # validated before; a guard, not a path
-        raise ApiError(422, "invalid_request", "invalid fields: location", [{"field": "location", "message": "no region"}])
+        raise ApiError(
+            422, "invalid_request", "invalid fields: location", [{"field": "location", "message": "no region"}]
+        )
     received_at = occurred_at(report).astimezone(UTC)
     grid_code = _grid_of(report, region_code, ctx)
     # The first write takes SQLite's write lock at once, so the reads below see every committed case; on PostgreSQL
@@ -103,11 +114,19 @@ async def _store(uow: IntakeUnitOfWork, report: Report, *, channel: str, fp: str
     await uow.repo.lock_place(category.code, grid_code or region_code)
     case_id = case_number_for(ctx.case_number_prefix, now, seq)
     loc = report.location
-    rows = await uow.repo.repeat_candidates(category=category.code, grid_code=grid_code, lat=loc.lat, lon=loc.lon,
-                                            max_distance_m=ctx.repeat_distance_m, exclude=case_id)
-    repeat = find_repeat(CaseSpot(case_id, category.code, received_at, grid_code, loc.lat, loc.lon),
-                         [CaseSpot(r.case_id, r.category, as_utc(r.received_at), r.grid_code, r.lat, r.lon, r.status)
-                          for r in rows], ctx.repeat_distance_m)
+    rows = await uow.repo.repeat_candidates(
+        category=category.code,
+        grid_code=grid_code,
+        lat=loc.lat,
+        lon=loc.lon,
+        max_distance_m=ctx.repeat_distance_m,
+        exclude=case_id,
+    )
+    repeat = find_repeat(
+        CaseSpot(case_id, category.code, received_at, grid_code, loc.lat, loc.lon),
+        [CaseSpot(r.case_id, r.category, as_utc(r.received_at), r.grid_code, r.lat, r.lon, r.status) for r in rows],
+        ctx.repeat_distance_m,
+    )
     merged_into = repeat.case_id if repeat is not None else None
 
     requester = getattr(report, "requester", None)
@@ -115,12 +134,31 @@ async def _store(uow: IntakeUnitOfWork, report: Report, *, channel: str, fp: str
     withheld = identity_withheld(anonymous, category)
     urgency = effective_urgency(report.urgency, category)
     reporter_id = report.reporter_id if isinstance(report, GridReportIn) else None
-    await uow.repo.add_case(dict(
-        case_id=case_id, channel=channel, external_id=report.external_id, fingerprint=fp, kind=str(report.kind),
-        category=category.code, urgency=str(urgency), description=report.description, region_code=region_code,
-        grid_code=grid_code, address=loc.address, lat=loc.lat, lon=loc.lon, reporter_id=reporter_id,
-        withheld=withheld, received_at=received_at, created_at=now, merged_into=merged_into,
-    ), _stored_requester(report, ctx), status=CaseStatus.MERGED if merged_into else CaseStatus.RECEIVED, at=now)
+    await uow.repo.add_case(
+        dict(
+            case_id=case_id,
+            channel=channel,
+            external_id=report.external_id,
+            fingerprint=fp,
+            kind=str(report.kind),
+            category=category.code,
+            urgency=str(urgency),
+            description=report.description,
+            region_code=region_code,
+            grid_code=grid_code,
+            address=loc.address,
+            lat=loc.lat,
+            lon=loc.lon,
+            reporter_id=reporter_id,
+            withheld=withheld,
+            received_at=received_at,
+            created_at=now,
+            merged_into=merged_into,
+        ),
+        _stored_requester(report, ctx),
+        status=CaseStatus.MERGED if merged_into else CaseStatus.RECEIVED,
+        at=now,
+    )
     await uow.repo.add_step(case_id, event_type="CaseReceived", at=now, unit=None, note=None, cycle=1)
 
     path = region_path(dict(ctx.regions), region_code)
@@ -128,18 +166,52 @@ async def _store(uow: IntakeUnitOfWork, report: Report, *, channel: str, fp: str
     if requester is not None:
         view = requester_masked(name=requester.name, phone=requester.phone, withheld=withheld)
         masked = MaskedRequester(**view.as_dict()) if view is not None else None
-    uow.emit(new_event(CaseReceived(
-        channel=channel, external_id=report.external_id, kind=str(report.kind), category=category.code,
-        category_name=category.name, urgency=str(urgency), description=report.description, region_code=region_code,
-        region_path=path, address=loc.address, lat=loc.lat, lon=loc.lon, received_at=received_at,
-        anonymous=anonymous, whistleblower=category.whistleblower, requester=masked, reporter_id=reporter_id,
-        repeat_of=merged_into,
-    ), case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+    uow.emit(
+        new_event(
+            CaseReceived(
+                channel=channel,
+                external_id=report.external_id,
+                kind=str(report.kind),
+                category=category.code,
+                category_name=category.name,
+                urgency=str(urgency),
+                description=report.description,
+                region_code=region_code,
+                region_path=path,
+                address=loc.address,
+                lat=loc.lat,
+                lon=loc.lon,
+                received_at=received_at,
+                anonymous=anonymous,
+                whistleblower=category.whistleblower,
+                requester=masked,
+                reporter_id=reporter_id,
+                repeat_of=merged_into,
+            ),
+            case_id=case_id,
+            producer="intake",
+            actor=actor,
+            occurred_at=now,
+        )
+    )
     if merged_into is not None:
         await uow.repo.add_step(case_id, event_type="CaseMerged", at=now, unit=None, note=merged_into, cycle=1)
-        uow.emit(new_event(CaseMerged(into_case_id=merged_into, category=category.code, region_code=region_code,
-                                      region_path=path, received_at=received_at, channel=channel),
-                           case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+        uow.emit(
+            new_event(
+                CaseMerged(
+                    into_case_id=merged_into,
+                    category=category.code,
+                    region_code=region_code,
+                    region_path=path,
+                    received_at=received_at,
+                    channel=channel,
+                ),
+                case_id=case_id,
+                producer="intake",
+                actor=actor,
+                occurred_at=now,
+            )
+        )
     await uow.commit()
     return Received(case_id, True, received_at, merged_into)
 
@@ -150,6 +222,9 @@ def _stored_requester(report: Report, ctx: IntakeContext) -> dict | None:
         return None  # a grid member reports on patrol; there is no citizen requester
     req = report.requester
     phone = req.phone
-    return dict(name_encrypted=ctx.vault.seal(req.name) if req.name else None, anonymous=req.anonymous,
-                phone_encrypted=ctx.vault.encrypt(phone) if phone else None,
-                phone_hash=ctx.vault.phone_hash(phone) if phone else None)
+    return dict(
+        name_encrypted=ctx.vault.seal(req.name) if req.name else None,
+        anonymous=req.anonymous,
+        phone_encrypted=ctx.vault.encrypt(phone) if phone else None,
+        phone_hash=ctx.vault.phone_hash(phone) if phone else None,
+    )

@@ -6,6 +6,7 @@ from prometheus_client import Counter
 
 CASES_RECEIVED = Counter("caseflow_cases_received_total", "Reports that became cases, by channel", ["channel"])
 REPORTS_REJECTED = Counter(
-    "caseflow_reports_rejected_total", "Reports refused, by reason (invalid, malformed, conflict)", ["reason"])
+    "caseflow_reports_rejected_total", "Reports refused, by reason (invalid, malformed, conflict)", ["reason"]
+)
 CASES_MERGED = Counter("caseflow_cases_merged_total", "Repeat requests linked to an open case (并单)")
 VISITS = Counter("caseflow_visits_total", "Return visits recorded, by satisfaction", ["satisfaction"])

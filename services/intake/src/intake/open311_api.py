@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
@@ -16,7 +16,7 @@ from caseflow_common.errors import ApiError
 from caseflow_common.events import Actor
 from intake import handlers
 from intake.api import Runtime, context
-from intake.context import IntakeContext, IntakeUnitOfWork
+from intake.context import IntakeContext
 from intake.domain.catalogue_rules import validate_report
 from intake.domain.open311 import open311_status, service_definition, service_from_category, status_notes
 from intake.domain.reports import HotlineReportIn
@@ -29,9 +29,11 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Ro
 # GeoReport v2: without dates a listing covers the last 90 days, and at most 1000 requests.
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
-OPEN311_ERRORS = {400: {"description": "[{code, description}] naming each invalid field"},
-                  403: {"description": "[{code, description}] unknown api_key"},
-                  404: {"description": "[{code, description}] not found"}}
+OPEN311_ERRORS = {
+    400: {"description": "[{code, description}] naming each invalid field"},
+    403: {"description": "[{code, description}] unknown api_key"},
+    404: {"description": "[{code, description}] not found"},
+}
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -105,31 +107,51 @@ async def post_request(
     now = runtime.clock()
     name = (first_name + last_name).strip() or None
     try:
-        report = HotlineReportIn.model_validate({
-            # Open311 has no idempotency key of its own; each POST is a new request.
-            "external_id": f"o311-{uuid.uuid4().hex}", "received_at": now, "kind": "request",
-            "category": service_code, "description": description,
-            "location": {"region_code": address_id or None, "address": address_string, "lat": lat, "lon": long},
-            "requester": {"name": name, "phone": phone, "anonymous": not phone},
-        })
+        report = HotlineReportIn.model_validate(
+            {
+                # Open311 has no idempotency key of its own; each POST is a new request.
+                "external_id": f"o311-{uuid.uuid4().hex}",
+                "received_at": now,
+                "kind": "request",
+                "category": service_code,
+                "description": description,
+                "location": {"region_code": address_id or None, "address": address_string, "lat": lat, "lon": long},
+                "requester": {"name": name, "phone": phone, "anonymous": not phone},
+            }
+        )
     except ValidationError as exc:
-        raise ApiError(400, "invalid_request", "invalid fields", [
-            {"field": _open311_field(e["loc"]), "message": e["msg"]} for e in exc.errors()]) from None
+        raise ApiError(
+            400,
+            "invalid_request",
+            "invalid fields",
+            [{"field": _open311_field(e["loc"]), "message": e["msg"]} for e in exc.errors()],
+        ) from None
     errors = validate_report(report, ctx.categories, ctx.regions, reportable_levels=ctx.reportable_levels)
     if errors:
-        raise ApiError(400, "invalid_request", "invalid fields",
-                       [{"field": _open311_field(e.loc), "message": e.message} for e in errors])
+        raise ApiError(
+            400,
+            "invalid_request",
+            "invalid fields",
+            [{"field": _open311_field(e.loc), "message": e.message} for e in errors],
+        )
     async with runtime.uow() as uow:
-        assert isinstance(uow, IntakeUnitOfWork)
-        result = await handlers.receive_report(uow, report, channel="open311", ctx=ctx,
-                                               actor=Actor(role="hotline", id=f"open311:{subject}"))
-    return JSONResponse([{"service_request_id": result.case_id, "service_notice": "", "account_id": None}],
-                        status_code=201)
+        result = await handlers.receive_report(
+            uow, report, channel="open311", ctx=ctx, actor=Actor(role="hotline", id=f"open311:{subject}")
+        )
+    return JSONResponse(
+        [{"service_request_id": result.case_id, "service_notice": "", "account_id": None}], status_code=201
+    )
 
 
-_FIELD_NAMES = {"category": "service_code", "location.lon": "long", "location.region_code": "address_id",
-                "location.address": "address_string", "location": "lat", "requester.phone": "phone",
-                "requester.name": "first_name"}
+_FIELD_NAMES = {
+    "category": "service_code",
+    "location.lon": "long",
+    "location.region_code": "address_id",
+    "location.address": "address_string",
+    "location": "lat",
+    "requester.phone": "phone",
+    "requester.name": "first_name",
+}
 
 
 def _open311_field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -158,9 +180,9 @@ async def list_requests(
         statuses = [s.value for s in CaseStatus if open311_status(s).value in wanted]
     ctx = context(runtime)
     async with runtime.uow() as uow:
-        assert isinstance(uow, IntakeUnitOfWork)
-        rows = await uow.repo.public_cases(ids=ids, service_codes=_split(service_code), start=start, end=end,
-                                           statuses=statuses, limit=MAX_RESULTS)
+        rows = await uow.repo.public_cases(
+            ids=ids, service_codes=_split(service_code), start=start, end=end, statuses=statuses, limit=MAX_RESULTS
+        )
     return [_request_out(r, ctx) for r in rows]
 
 
@@ -168,9 +190,9 @@ async def list_requests(
 async def get_request(service_request_id: str, runtime: Runtime) -> list[dict[str, Any]]:
     """One request (as a one-element array, per GeoReport v2)."""
     async with runtime.uow() as uow:
-        assert isinstance(uow, IntakeUnitOfWork)
-        rows = await uow.repo.public_cases(ids=[service_request_id], service_codes=None, start=None, end=None,
-                                           statuses=None, limit=1)
+        rows = await uow.repo.public_cases(
+            ids=[service_request_id], service_codes=None, start=None, end=None, statuses=None, limit=1
+        )
     if not rows:
         raise ApiError(404, "not_found", f"service request '{service_request_id}' not found")
     return [_request_out(rows[0], context(runtime))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text, UniqueConstraint)
+from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
 from caseflow_common.db import new_metadata
 from caseflow_common.messaging.tables import messaging_tables
@@ -11,7 +11,8 @@ metadata = new_metadata()
 outbox, processed_events, leases = messaging_tables(metadata)
 
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("case_id", String(40), primary_key=True),
     Column("channel", String(20), nullable=False),
     Column("external_id", String(64), nullable=False),
@@ -38,7 +39,8 @@ cases = Table(
 
 # Personal data lives here only: name and phone encrypted, plus a keyed hash to find a caller's cases (GZ Art. 15).
 requesters = Table(
-    "requesters", metadata,
+    "requesters",
+    metadata,
     Column("case_id", String(40), primary_key=True),
     Column("name_encrypted", String(600), nullable=True),
     Column("phone_encrypted", String(400), nullable=True),
@@ -48,14 +50,16 @@ requesters = Table(
 )
 
 counters = Table(
-    "counters", metadata,
+    "counters",
+    metadata,
     Column("name", String(40), primary_key=True),
     Column("value", Integer, nullable=False),
 )
 
 # The read model for hotline systems, fed by dispatch and escalation events; no personal data.
 case_status = Table(
-    "case_status", metadata,
+    "case_status",
+    metadata,
     Column("case_id", String(40), primary_key=True),
     Column("status", String(20), nullable=False),
     Column("unit", String(60), nullable=True),
@@ -68,7 +72,8 @@ case_status = Table(
 )
 
 case_steps = Table(
-    "case_steps", metadata,
+    "case_steps",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(40), nullable=False),
     Column("event_type", String(40), nullable=False),
@@ -80,7 +85,8 @@ case_steps = Table(
 )
 
 visits = Table(
-    "visits", metadata,
+    "visits",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(40), nullable=False),
     Column("cycle", Integer, nullable=False),

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Iterable
 
 import orjson
 
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.contracts.escalation import ClocksUpdated
-from caseflow_common.events import Envelope, Payload
-from caseflow_common.messaging.consumer import Handler
-from caseflow_common.uow import UnitOfWork
-from intake.context import IntakeUnitOfWork
-from intake.domain.status import CaseStatus
 from caseflow_common.db import as_utc
+from caseflow_common.events import Envelope, Payload, payload_model
+from caseflow_common.messaging.consumer import Handler
+from intake.context import IntakeContext, IntakeUnitOfWork
+from intake.domain.status import CaseStatus
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +72,14 @@ def _unit_after(event: Payload, current: str | None) -> tuple[str | None, bool]:
     return current, False
 
 
-async def on_dispatch_event(env: Envelope, uow: UnitOfWork) -> None:
+def known_models(event_types: Iterable[str]) -> list[type[Payload]]:
+    """The registered v1 payload models of these event types."""
+    models = [payload_model(t, 1) for t in event_types]
+    return [m for m in models if m is not None]
+
+
+async def on_dispatch_event(env: Envelope, uow: IntakeUnitOfWork, ctx: IntakeContext) -> None:
     """Move the case's status, unit and steps along with what dispatch reports."""
-    assert isinstance(uow, IntakeUnitOfWork)
     event = env.typed()
     row = await uow.repo.status_row(env.case_id, for_update=True)
     if row is None:
@@ -95,35 +99,44 @@ async def on_dispatch_event(env: Envelope, uow: UnitOfWork) -> None:
         values["status"] = status
     at, note = getattr(event, "at", env.occurred_at), _note(event)
     await uow.repo.set_status(env.case_id, **values)
-    await uow.repo.add_step(env.case_id, event_type=env.event_type, at=at, unit=getattr(event, "unit", None),
-                            note=note, cycle=cycle)
+    await uow.repo.add_step(
+        env.case_id, event_type=env.event_type, at=at, unit=getattr(event, "unit", None), note=note, cycle=cycle
+    )
     if env.event_type in FOLLOWED and status is not None:
         for follower in await uow.repo.followers(env.case_id):
             frow = await uow.repo.status_row(follower, for_update=True)
             if frow is None or CaseStatus(frow.status) not in _WAITING:
                 continue
             await uow.repo.set_status(follower, status=status, unit=unit, updated_at=env.occurred_at)
-            await uow.repo.add_step(follower, event_type=env.event_type, at=at, unit=getattr(event, "unit", None),
-                                    note=note, cycle=frow.cycle)
+            await uow.repo.add_step(
+                follower,
+                event_type=env.event_type,
+                at=at,
+                unit=getattr(event, "unit", None),
+                note=note,
+                cycle=frow.cycle,
+            )
 
 
-async def on_clocks_updated(env: Envelope, uow: UnitOfWork) -> None:
+async def on_clocks_updated(env: Envelope, uow: IntakeUnitOfWork, ctx: IntakeContext) -> None:
     """Keep the case's deadlines as escalation last computed them (older updates are ignored)."""
-    assert isinstance(uow, IntakeUnitOfWork)
-    event = env.typed()
-    assert isinstance(event, ClocksUpdated)
+    event = env.payload_as(ClocksUpdated)
     row = await uow.repo.status_row(env.case_id, for_update=True)
     if row is None:
         return
     if row.clocks_at is not None and as_utc(row.clocks_at) > env.occurred_at:
         return
     clocks = [c.model_dump(mode="json") for c in event.clocks]
-    await uow.repo.set_status(env.case_id, clocks=orjson.dumps(clocks).decode(), clocks_at=env.occurred_at,
-                              updated_at=max(as_utc(row.updated_at), env.occurred_at))
+    await uow.repo.set_status(
+        env.case_id,
+        clocks=orjson.dumps(clocks).decode(),
+        clocks_at=env.occurred_at,
+        updated_at=max(as_utc(row.updated_at), env.occurred_at),
+    )
 
 
-def handler_map() -> dict[str, Handler]:
-    """The events intake consumes, by type."""
-    handlers: dict[str, Callable] = {name: on_dispatch_event for name in STATUS_AFTER}
-    handlers["ClocksUpdated"] = on_clocks_updated
-    return handlers
+# The events intake consumes, by type.
+HANDLERS: dict[type[Payload], Handler[IntakeUnitOfWork, IntakeContext]] = {
+    **{model: on_dispatch_event for model in known_models(STATUS_AFTER)},
+    ClocksUpdated: on_clocks_updated,
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, func, or_, select, text, update
@@ -64,20 +64,31 @@ class IntakeRepository:
     async def by_external_id(self, channel: str, external_id: str) -> Row | None:
         """The case a channel already created for an external id, if any."""
         stmt = select(cases.c.case_id, cases.c.fingerprint, cases.c.received_at, cases.c.merged_into).where(
-            cases.c.channel == channel, cases.c.external_id == external_id)
+            cases.c.channel == channel, cases.c.external_id == external_id
+        )
         return (await self.session.execute(stmt)).first()
 
-    async def add_case(self, case: dict[str, Any], requester: dict[str, Any] | None, *, status: str,
-                       at: datetime) -> None:
+    async def add_case(
+        self, case: dict[str, Any], requester: dict[str, Any] | None, *, status: str, at: datetime
+    ) -> None:
         """Insert a case, its requester (apart) and its projection row."""
         await self.session.execute(cases.insert().values(**case))
         if requester is not None:
             await self.session.execute(requesters.insert().values(case_id=case["case_id"], **requester))
-        await self.session.execute(case_status.insert().values(
-            case_id=case["case_id"], status=status, cycle=1, clocks="[]", updated_at=at))
+        await self.session.execute(
+            case_status.insert().values(case_id=case["case_id"], status=status, cycle=1, clocks="[]", updated_at=at)
+        )
 
-    async def repeat_candidates(self, *, category: str, grid_code: str | None, lat: float | None,
-                                lon: float | None, max_distance_m: float, exclude: str) -> Sequence[Row]:
+    async def repeat_candidates(
+        self,
+        *,
+        category: str,
+        grid_code: str | None,
+        lat: float | None,
+        lon: float | None,
+        max_distance_m: float,
+        exclude: str,
+    ) -> Sequence[Row]:
         """Open cases of the category in the same grid or within a box around the point (exact check is the domain's)."""
         place = []
         if grid_code is not None:
@@ -88,19 +99,44 @@ class IntakeRepository:
             place.append(and_(cases.c.lat.between(lat - d, lat + d), cases.c.lon.between(lon - 2 * d, lon + 2 * d)))
         if not place:
             return []
-        stmt = (select(cases.c.case_id, cases.c.category, cases.c.received_at, cases.c.grid_code, cases.c.lat,
-                       cases.c.lon, case_status.c.status)
-                .join(case_status, case_status.c.case_id == cases.c.case_id)
-                .where(cases.c.category == category, cases.c.case_id != exclude,
-                       case_status.c.status.not_in([str(s) for s in NOT_OPEN]), or_(*place))
-                .order_by(cases.c.received_at).limit(50))
+        stmt = (
+            select(
+                cases.c.case_id,
+                cases.c.category,
+                cases.c.received_at,
+                cases.c.grid_code,
+                cases.c.lat,
+                cases.c.lon,
+                case_status.c.status,
+            )
+            .join(case_status, case_status.c.case_id == cases.c.case_id)
+            .where(
+                cases.c.category == category,
+                cases.c.case_id != exclude,
+                case_status.c.status.not_in([str(s) for s in NOT_OPEN]),
+                or_(*place),
+            )
+            .order_by(cases.c.received_at)
+            .limit(50)
+        )
         return (await self.session.execute(stmt)).all()
 
     async def case(self, case_id: str) -> Row | None:
         """A case joined with its projection row."""
-        stmt = select(cases, case_status.c.status, case_status.c.unit, case_status.c.unit_name, case_status.c.cycle,
-                      case_status.c.clocks, case_status.c.clocks_at, case_status.c.updated_at).join(
-            case_status, case_status.c.case_id == cases.c.case_id).where(cases.c.case_id == case_id)
+        stmt = (
+            select(
+                cases,
+                case_status.c.status,
+                case_status.c.unit,
+                case_status.c.unit_name,
+                case_status.c.cycle,
+                case_status.c.clocks,
+                case_status.c.clocks_at,
+                case_status.c.updated_at,
+            )
+            .join(case_status, case_status.c.case_id == cases.c.case_id)
+            .where(cases.c.case_id == case_id)
+        )
         return (await self.session.execute(stmt)).first()
 
     async def status_row(self, case_id: str, *, for_update: bool = False) -> Row | None:
@@ -114,15 +150,22 @@ class IntakeRepository:
 
     async def followers(self, case_id: str) -> list[str]:
         """Cases merged into this one that still wait on it."""
-        stmt = select(cases.c.case_id).join(case_status, case_status.c.case_id == cases.c.case_id).where(
-            cases.c.merged_into == case_id, case_status.c.status == "merged")
+        stmt = (
+            select(cases.c.case_id)
+            .join(case_status, case_status.c.case_id == cases.c.case_id)
+            .where(cases.c.merged_into == case_id, case_status.c.status == "merged")
+        )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def add_step(self, case_id: str, *, event_type: str, at: datetime, unit: str | None, note: str | None,
-                       cycle: int) -> None:
+    async def add_step(
+        self, case_id: str, *, event_type: str, at: datetime, unit: str | None, note: str | None, cycle: int
+    ) -> None:
         """Append one step to a case's history."""
-        await self.session.execute(case_steps.insert().values(
-            case_id=case_id, event_type=event_type, at=at.astimezone(timezone.utc), unit=unit, note=note, cycle=cycle))
+        await self.session.execute(
+            case_steps.insert().values(
+                case_id=case_id, event_type=event_type, at=at.astimezone(UTC), unit=unit, note=note, cycle=cycle
+            )
+        )
 
     async def steps(self, case_id: str) -> Sequence[Row]:
         """A case's steps in the order they happened."""
@@ -133,27 +176,56 @@ class IntakeRepository:
         """The stored requester of a case (phone still encrypted)."""
         return (await self.session.execute(select(requesters).where(requesters.c.case_id == case_id))).first()
 
-    async def add_visit(self, case_id: str, *, cycle: int, contacted: bool, satisfaction: str | None, comment: str,
-                        at: datetime) -> None:
+    async def add_visit(
+        self, case_id: str, *, cycle: int, contacted: bool, satisfaction: str | None, comment: str, at: datetime
+    ) -> None:
         """Record a return visit of one cycle (unique per case and cycle)."""
-        await self.session.execute(visits.insert().values(
-            case_id=case_id, cycle=cycle, contacted=contacted, satisfaction=satisfaction, comment=comment,
-            visited_at=at))
+        await self.session.execute(
+            visits.insert().values(
+                case_id=case_id,
+                cycle=cycle,
+                contacted=contacted,
+                satisfaction=satisfaction,
+                comment=comment,
+                visited_at=at,
+            )
+        )
 
     async def has_visit(self, case_id: str, cycle: int) -> bool:
         """True when the cycle's return visit is already recorded."""
         stmt = select(visits.c.id).where(visits.c.case_id == case_id, visits.c.cycle == cycle)
         return (await self.session.execute(stmt)).first() is not None
 
-    async def public_cases(self, *, ids: list[str] | None, service_codes: list[str] | None,
-                           start: datetime | None, end: datetime | None, statuses: list[str] | None,
-                           limit: int) -> Sequence[Row]:
+    async def public_cases(
+        self,
+        *,
+        ids: list[str] | None,
+        service_codes: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        statuses: list[str] | None,
+        limit: int,
+    ) -> Sequence[Row]:
         """Cases for the public Open311 listing: never a withheld-identity case, never a requester column."""
-        stmt = (select(cases.c.case_id, cases.c.category, cases.c.description, cases.c.address, cases.c.region_code,
-                       cases.c.lat, cases.c.lon, cases.c.received_at, case_status.c.status, case_status.c.unit,
-                       case_status.c.unit_name, case_status.c.clocks, case_status.c.updated_at)
-                .join(case_status, case_status.c.case_id == cases.c.case_id)
-                .where(cases.c.withheld.is_(False)))
+        stmt = (
+            select(
+                cases.c.case_id,
+                cases.c.category,
+                cases.c.description,
+                cases.c.address,
+                cases.c.region_code,
+                cases.c.lat,
+                cases.c.lon,
+                cases.c.received_at,
+                case_status.c.status,
+                case_status.c.unit,
+                case_status.c.unit_name,
+                case_status.c.clocks,
+                case_status.c.updated_at,
+            )
+            .join(case_status, case_status.c.case_id == cases.c.case_id)
+            .where(cases.c.withheld.is_(False))
+        )
         if ids:
             stmt = stmt.where(cases.c.case_id.in_(ids))
         if service_codes:

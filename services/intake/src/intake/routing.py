@@ -23,7 +23,9 @@ def _details(exc: RequestValidationError) -> list[dict[str, str]]:
     out = []
     for e in exc.errors():
         loc = [str(p) for p in e.get("loc", ()) if p != "body"]
-        out.append({"field": ".".join(loc) or "body", "message": str(e.get("msg", "invalid")), "type": e.get("type", "")})
+        out.append(
+            {"field": ".".join(loc) or "body", "message": str(e.get("msg", "invalid")), "type": e.get("type", "")}
+        )
     return out
 
 
@@ -42,22 +44,30 @@ async def _catalogue_details(request: Request, named: set[str]) -> list[dict[str
         return []
     if not isinstance(body, dict):
         return []
-    ctx: IntakeContext = request.app.state.runtime.state["ctx"]
+    ctx: IntakeContext = request.app.state.runtime.context
     location = body.get("location") if isinstance(body.get("location"), dict) else {}
-    checks = (("category", body.get("category"), ctx.categories, "category"),
-              ("grid_code", body.get("grid_code"), ctx.regions, "grid code"),
-              ("location.region_code", location.get("region_code"), ctx.regions, "region code"))
-    return [{"field": field, "message": f"unknown {what} '{value}'", "type": "unknown"}
-            for field, value, known, what in checks
-            if isinstance(value, str) and value.strip() and value.strip() not in known and field not in named]
+    checks = (
+        ("category", body.get("category"), ctx.categories, "category"),
+        ("grid_code", body.get("grid_code"), ctx.regions, "grid code"),
+        ("location.region_code", location.get("region_code"), ctx.regions, "region code"),
+    )
+    return [
+        {"field": field, "message": f"unknown {what} '{value}'", "type": "unknown"}
+        for field, value, known, what in checks
+        if isinstance(value, str) and value.strip() and value.strip() not in known and field not in named
+    ]
 
 
 def invalid_body(reason: str | None, details: list[dict[str, str]]) -> ApiError:
     """The 422 of a body that is not JSON (with the parser's reason) or has invalid fields (each named)."""
     if reason is not None:
         metrics.REPORTS_REJECTED.labels("malformed").inc()
-        return ApiError(422, "malformed_json", f"body is not valid JSON: {reason}",
-                        [{"field": "body", "message": reason, "type": "json_invalid"}])
+        return ApiError(
+            422,
+            "malformed_json",
+            f"body is not valid JSON: {reason}",
+            [{"field": "body", "message": reason, "type": "json_invalid"}],
+        )
     metrics.REPORTS_REJECTED.labels("invalid").inc()
     fields = ", ".join(sorted({d["field"] for d in details}))
     return ApiError(422, "invalid_request", f"invalid fields: {fields}", details)
@@ -100,8 +110,11 @@ class ReportRoute(ExplainedRoute):
 
 
 def _open311_errors(status: int, message: str, details: list[Any]) -> JSONResponse:
-    errors = [{"code": status, "description": f"{d['field']}: {d['message']}"}
-              for d in details if isinstance(d, dict) and "field" in d]
+    errors = [
+        {"code": status, "description": f"{d['field']}: {d['message']}"}
+        for d in details
+        if isinstance(d, dict) and "field" in d
+    ]
     return JSONResponse(errors or open311_error(status, message), status_code=status)
 
 

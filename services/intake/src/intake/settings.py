@@ -22,18 +22,21 @@ class Settings(CommonSettings):
     database_url: str = "sqlite+aiosqlite:///./var/intake.db"
     case_number_prefix: str = Field(default="GZ", pattern=r"^[A-Z]{1,8}$", description="GZ-20261121-000123")
     phone_encryption_keys: list[str] = Field(
-        default_factory=list, description="Fernet keys for phones at rest, newest first (older ones only decrypt)")
+        default_factory=list, description="Fernet keys for phones at rest, newest first (older ones only decrypt)"
+    )
     phone_hash_key: str = Field(default="", description="HMAC key for matching phones without decrypting them")
     open311_api_keys: dict[str, str] = Field(
-        default_factory=dict, description="Open311 api_key -> principal subject allowed to POST requests")
+        default_factory=dict, description="Open311 api_key -> principal subject allowed to POST requests"
+    )
     repeat_distance_m: float = Field(default=100.0, ge=0, description="两次诉求 this close count as the same place")
     identity_withheld_view_roles: list[str] = Field(
         default_factory=lambda: ["hotline"],
-        description="roles that see an anonymous / whistleblower requester (the hotline took the call)")
+        description="roles that see an anonymous / whistleblower requester (the hotline took the call)",
+    )
     open311_expected_clock: str = Field(default="handling", description="clock kind behind expected_datetime")
 
     @model_validator(mode="after")
-    def _no_dev_keys_outside_dev(self) -> "Settings":
+    def _no_dev_keys_outside_dev(self) -> Settings:
         # ARCHITECTURE.md rule 9 for intake's own secrets (GZ Art. 15: personal information kept safe).
         if self.env == "dev":
             self.phone_encryption_keys = self.phone_encryption_keys or [DEV_PHONE_KEY]

@@ -105,18 +105,36 @@ def case_view(case: Row, steps: list[Row], requester: Row | None, role: str, ctx
     """The hotline's view of a case; the phone is decrypted for this view only."""
     who = None
     if requester is not None:
-        view = requester_view(role, name=_open(ctx, requester.name_encrypted),
-                              phone=_open(ctx, requester.phone_encrypted), withheld=case.withheld,
-                              withheld_view_roles=ctx.withheld_view_roles)
+        view = requester_view(
+            role,
+            name=_open(ctx, requester.name_encrypted),
+            phone=_open(ctx, requester.phone_encrypted),
+            withheld=case.withheld,
+            withheld_view_roles=ctx.withheld_view_roles,
+        )
         if view is not None:
             who = RequesterOut(name=view.name, phone=view.phone, anonymous=requester.anonymous)
     category = ctx.categories.get(case.category)
     return CaseView(
-        case_id=case.case_id, status=case.status, channel=case.channel, kind=case.kind, category=case.category,
-        category_name=category.name if category else "", urgency=case.urgency, description=case.description,
-        region_code=case.region_code, address=case.address, lat=case.lat, lon=case.lon,
-        received_at=utc(case.received_at), unit=case.unit, unit_name=case.unit_name, cycle=case.cycle,
-        merged_into=case.merged_into, deadlines=[ClockOut.model_validate(c) for c in clocks_of(case.clocks)],
+        case_id=case.case_id,
+        status=case.status,
+        channel=case.channel,
+        kind=case.kind,
+        category=case.category,
+        category_name=category.name if category else "",
+        urgency=case.urgency,
+        description=case.description,
+        region_code=case.region_code,
+        address=case.address,
+        lat=case.lat,
+        lon=case.lon,
+        received_at=utc(case.received_at),
+        unit=case.unit,
+        unit_name=case.unit_name,
+        cycle=case.cycle,
+        merged_into=case.merged_into,
+        deadlines=[ClockOut.model_validate(c) for c in clocks_of(case.clocks)],
         last_update=utc(case.updated_at),
         steps=[StepOut(event_type=s.event_type, at=utc(s.at), unit=s.unit, note=s.note, cycle=s.cycle) for s in steps],
-        requester=who)
+        requester=who,
+    )

@@ -35,8 +35,12 @@ def _already_visited(cycle: int) -> ApiError:
 async def record_visit(uow: IntakeUnitOfWork, case_id: str, visit: VisitIn, *, actor: Actor) -> VisitOutcome:
     """Record the visit of the case's current cycle; emit VisitRecorded, and CaseReopened when dissatisfied."""
     if visit.satisfaction is not None and not visit.contacted:
-        raise ApiError(422, "invalid_request", "invalid fields: satisfaction",
-                       [{"field": "satisfaction", "message": "an evaluation needs a requester who was reached"}])
+        raise ApiError(
+            422,
+            "invalid_request",
+            "invalid fields: satisfaction",
+            [{"field": "satisfaction", "message": "an evaluation needs a requester who was reached"}],
+        )
     row = await uow.repo.status_row(case_id, for_update=True)
     if row is None:
         raise not_found("case")
@@ -47,20 +51,42 @@ async def record_visit(uow: IntakeUnitOfWork, case_id: str, visit: VisitIn, *, a
         raise _already_visited(row.cycle)
     now = uow.clock()
     satisfaction = str(visit.satisfaction) if visit.satisfaction is not None else None
-    await uow.repo.add_visit(case_id, cycle=row.cycle, contacted=visit.contacted, satisfaction=satisfaction,
-                             comment=visit.comment, at=now)
-    await uow.repo.add_step(case_id, event_type="VisitRecorded", at=now, unit=row.unit, note=satisfaction,
-                            cycle=row.cycle)
-    uow.emit(new_event(VisitRecorded(contacted=visit.contacted, satisfaction=satisfaction, comment=visit.comment,
-                                     visited_at=now, cycle=row.cycle, unit=row.unit),
-                       case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+    await uow.repo.add_visit(
+        case_id, cycle=row.cycle, contacted=visit.contacted, satisfaction=satisfaction, comment=visit.comment, at=now
+    )
+    await uow.repo.add_step(
+        case_id, event_type="VisitRecorded", at=now, unit=row.unit, note=satisfaction, cycle=row.cycle
+    )
+    uow.emit(
+        new_event(
+            VisitRecorded(
+                contacted=visit.contacted,
+                satisfaction=satisfaction,
+                comment=visit.comment,
+                visited_at=now,
+                cycle=row.cycle,
+                unit=row.unit,
+            ),
+            case_id=case_id,
+            producer="intake",
+            actor=actor,
+            occurred_at=now,
+        )
+    )
     reopened, cycle, status = reopens(visit), row.cycle, row.status
     if reopened:
         # A dissatisfied evaluation sends the case back for another handling cycle.
         cycle, status = row.cycle + 1, CaseStatus.REOPENED
         await uow.repo.add_step(case_id, event_type="CaseReopened", at=now, unit=row.unit, note=None, cycle=cycle)
-        uow.emit(new_event(CaseReopened(reason="dissatisfied evaluation", cycle=cycle, unit=row.unit),
-                           case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+        uow.emit(
+            new_event(
+                CaseReopened(reason="dissatisfied evaluation", cycle=cycle, unit=row.unit),
+                case_id=case_id,
+                producer="intake",
+                actor=actor,
+                occurred_at=now,
+            )
+        )
     await uow.repo.set_status(case_id, status=status, cycle=cycle, updated_at=now)
     try:
         await uow.commit()

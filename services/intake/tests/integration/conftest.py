@@ -11,7 +11,7 @@ import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
 from caseflow_common.events import Actor, Envelope, Payload, new_event
-from caseflow_common.testing import topic_reader, ManualClock, RunningService, running, service_settings, wait_for
+from caseflow_common.testing import ManualClock, RunningService, running, service_settings, topic_reader, wait_for
 from intake.bootstrap import build
 from intake.settings import Settings
 
@@ -58,8 +58,9 @@ def clock() -> ManualClock:
 @pytest_asyncio.fixture
 async def intake(broker: str, topic_prefix: str, databases, clock: ManualClock) -> AsyncIterator[RunningService]:
     """intake on SQLite and PostgreSQL, with its relay and consumer running."""
-    settings = service_settings(Settings, broker=broker, prefix=topic_prefix,
-                                database_url=await databases.new_url("intake"))
+    settings = service_settings(
+        Settings, broker=broker, prefix=topic_prefix, database_url=await databases.new_url("intake")
+    )
     async with running(build, settings, clock=clock) as svc:
         yield svc
 

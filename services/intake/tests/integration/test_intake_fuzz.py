@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from caseflow_common.auth import Role
@@ -15,10 +16,11 @@ from intake.settings import DEV_OPEN311_KEY, Settings
 HEADERS = {**auth_header(Role.HOTLINE)}
 GRID_HEADERS = {**auth_header(Role.GRID)}
 CODES = st.sampled_from(["urban.garbage", "clue.fraud", "440103001001-01", "440103", "440100", "", "x" * 70])
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-                    | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-                    max_leaves=8)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 def from_schema(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
@@ -34,8 +36,10 @@ def from_schema(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) ->
         props = schema.get("properties", {})
         fields = {k: from_schema(v, defs, depth + 1) for k, v in props.items()}
         required = set(schema.get("required", []))
-        return st.fixed_dictionaries({k: v for k, v in fields.items() if k in required},
-                                     optional={k: v for k, v in fields.items() if k not in required})
+        return st.fixed_dictionaries(
+            {k: v for k, v in fields.items() if k in required},
+            optional={k: v for k, v in fields.items() if k not in required},
+        )
     if kind == "string":
         if schema.get("format") == "date-time":
             return st.datetimes().map(lambda d: d.isoformat()) | st.sampled_from(["2026-11-20T09:30:00+08:00"])
@@ -52,8 +56,9 @@ def from_schema(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) ->
 
 
 def test_no_generated_request_gets_a_server_error(broker, tmp_path):
-    settings_ = service_settings(Settings, broker=broker, prefix="fuzz.", database_url=f"sqlite+aiosqlite:///{tmp_path}/f.db",
-                                 run_workers=False)
+    settings_ = service_settings(
+        Settings, broker=broker, prefix="fuzz.", database_url=f"sqlite+aiosqlite:///{tmp_path}/f.db", run_workers=False
+    )
     _, app = build(settings_)
     with TestClient(app, raise_server_exceptions=False) as client:
         spec = client.get("/openapi.json").json()
@@ -61,14 +66,28 @@ def test_no_generated_request_gets_a_server_error(broker, tmp_path):
         hotline = from_schema(defs["HotlineReportIn"], defs)
         grid = from_schema(defs["GridReportIn"], defs)
         visit = from_schema(defs["VisitIn"], defs)
-        form = st.fixed_dictionaries({}, optional={
-            "api_key": st.sampled_from([DEV_OPEN311_KEY, "x"]), "service_code": CODES, "description": st.text(max_size=30),
-            "lat": st.sampled_from(["23.121", "x", "91"]), "long": st.sampled_from(["113.238", "-181", ""]),
-            "address_id": CODES, "phone": st.sampled_from(["13800138000", "123", ""]), "first_name": st.text(max_size=30)})
-        query = st.fixed_dictionaries({}, optional={
-            "status": st.sampled_from(["open", "closed", "open,closed", "x"]), "service_code": CODES,
-            "start_date": st.sampled_from(["2026-01-01T00:00:00Z", "yesterday", "2026-01-01"]),
-            "service_request_id": st.text(max_size=20)})
+        form = st.fixed_dictionaries(
+            {},
+            optional={
+                "api_key": st.sampled_from([DEV_OPEN311_KEY, "x"]),
+                "service_code": CODES,
+                "description": st.text(max_size=30),
+                "lat": st.sampled_from(["23.121", "x", "91"]),
+                "long": st.sampled_from(["113.238", "-181", ""]),
+                "address_id": CODES,
+                "phone": st.sampled_from(["13800138000", "123", ""]),
+                "first_name": st.text(max_size=30),
+            },
+        )
+        query = st.fixed_dictionaries(
+            {},
+            optional={
+                "status": st.sampled_from(["open", "closed", "open,closed", "x"]),
+                "service_code": CODES,
+                "start_date": st.sampled_from(["2026-01-01T00:00:00Z", "yesterday", "2026-01-01"]),
+                "service_request_id": st.text(max_size=20),
+            },
+        )
         calls = st.one_of(
             st.tuples(st.just("POST /v1/hotline/reports"), hotline | JSON),
             st.tuples(st.just("POST /v1/grid/reports"), grid | JSON),

@@ -17,10 +17,16 @@ PHONE = "13912345678"
 async def test_a_repeat_report_at_the_same_place_is_linked_to_the_open_case(intake, make_hotline, intake_topic):
     first = (await intake.client.post("/v1/hotline/reports", json=make_hotline(), headers=HOTLINE)).json()
     # Same category, coordinates ~30 m away in the same grid: a repeat (重复诉求).
-    repeat = await intake.client.post("/v1/hotline/reports", headers=HOTLINE, json=make_hotline(
-        location={"lat": 23.1212, "lon": 113.2382}, requester={"name": "王五", "phone": "13700001111"}))
-    other = await intake.client.post("/v1/hotline/reports", json=make_hotline(category="traffic.order"),
-                                     headers=HOTLINE)
+    repeat = await intake.client.post(
+        "/v1/hotline/reports",
+        headers=HOTLINE,
+        json=make_hotline(
+            location={"lat": 23.1212, "lon": 113.2382}, requester={"name": "王五", "phone": "13700001111"}
+        ),
+    )
+    other = await intake.client.post(
+        "/v1/hotline/reports", json=make_hotline(category="traffic.order"), headers=HOTLINE
+    )
     assert repeat.status_code == 201
     assert repeat.json()["merged_into"] == first["case_id"] and repeat.json()["status"] == "merged"
     assert repeat.json()["case_id"] != first["case_id"]
@@ -36,15 +42,27 @@ async def test_a_repeat_report_at_the_same_place_is_linked_to_the_open_case(inta
 
 async def test_the_phone_number_appears_in_no_event_log_or_public_view(intake, make_hotline, intake_topic, caplog):
     caplog.set_level(logging.DEBUG)
-    named = await intake.client.post("/v1/hotline/reports", headers=HOTLINE, json=make_hotline(
-        requester={"name": "张三丰", "phone": f"+86 {PHONE[:3]} {PHONE[3:7]} {PHONE[7:]}"}))
-    anonymous = await intake.client.post("/v1/hotline/reports", headers=HOTLINE, json=make_hotline(
-        category="traffic.order", requester={"anonymous": True, "phone": PHONE}))
-    whistle = await intake.client.post("/v1/hotline/reports", headers=HOTLINE, json=make_hotline(
-        category="clue.gang_crime", description="某场所疑似涉黑涉恶", requester={"name": "李四", "phone": PHONE}))
+    named = await intake.client.post(
+        "/v1/hotline/reports",
+        headers=HOTLINE,
+        json=make_hotline(requester={"name": "张三丰", "phone": f"+86 {PHONE[:3]} {PHONE[3:7]} {PHONE[7:]}"}),
+    )
+    anonymous = await intake.client.post(
+        "/v1/hotline/reports",
+        headers=HOTLINE,
+        json=make_hotline(category="traffic.order", requester={"anonymous": True, "phone": PHONE}),
+    )
+    whistle = await intake.client.post(
+        "/v1/hotline/reports",
+        headers=HOTLINE,
+        json=make_hotline(
+            category="clue.gang_crime", description="某场所疑似涉黑涉恶", requester={"name": "李四", "phone": PHONE}
+        ),
+    )
     ids = [r.json()["case_id"] for r in (named, anonymous, whistle)]
     events = await intake_topic.read_until(
-        lambda es: {e.case_id for e in es if e.event_type == "CaseReceived"} >= set(ids))
+        lambda es: {e.case_id for e in es if e.event_type == "CaseReceived"} >= set(ids)
+    )
     assert all(PHONE not in raw.decode() for raw in intake_topic.raw)
     by_case = {e.case_id: e.payload for e in events if e.event_type == "CaseReceived"}
     assert by_case[ids[0]]["requester"] == {"name": "张**", "phone": "139****5678"}

@@ -31,14 +31,20 @@ async def test_a_hotline_report_becomes_a_case_with_a_number_read_over_the_phone
     assert r.status_code == 201, r.text
     assert re.fullmatch(r"GZ-20261120-\d{6}", r.json()["case_id"])
     assert r.json()["status"] == "received"
-    second = await intake.client.post("/v1/hotline/reports", json=make_hotline(category="traffic.order"),
-                                      headers=HOTLINE)
+    second = await intake.client.post(
+        "/v1/hotline/reports", json=make_hotline(category="traffic.order"), headers=HOTLINE
+    )
     assert int(second.json()["case_id"][-6:]) == int(r.json()["case_id"][-6:]) + 1
 
 
 async def test_every_invalid_field_is_named_in_one_422(intake, make_hotline):
-    body = make_hotline(category="no.such", received_at="2026-11-20T09:30:00", description="   ",
-                        location={"region_code": "999999"}, requester={"name": "张三", "phone": "12345"})
+    body = make_hotline(
+        category="no.such",
+        received_at="2026-11-20T09:30:00",
+        description="   ",
+        location={"region_code": "999999"},
+        requester={"name": "张三", "phone": "12345"},
+    )
     r = await intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE)
     assert r.status_code == 422
     fields = _fields(r)
@@ -79,13 +85,15 @@ async def test_grid_reports_check_the_grid_code_and_the_channel(intake, make_gri
 
 
 async def test_malformed_json_and_oversized_bodies_are_refused_and_nothing_is_written(intake, make_hotline):
-    r = await intake.client.post("/v1/hotline/reports", content=b'{"external_id": ', headers={
-        **HOTLINE, "content-type": "application/json"})
+    r = await intake.client.post(
+        "/v1/hotline/reports", content=b'{"external_id": ', headers={**HOTLINE, "content-type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "malformed_json"
     assert r.json()["error"]["message"].startswith("body is not valid JSON")
     big = make_hotline(description="x" * 3000, padding="y" * 70_000)
-    r = await intake.client.post("/v1/hotline/reports", content=orjson.dumps(big), headers={
-        **HOTLINE, "content-type": "application/json"})
+    r = await intake.client.post(
+        "/v1/hotline/reports", content=orjson.dumps(big), headers={**HOTLINE, "content-type": "application/json"}
+    )
     assert r.status_code == 413
     assert await _count(intake, cases) == 0 and await _count(intake, outbox) == 0
 
@@ -110,15 +118,17 @@ async def test_two_identical_reports_at_once_create_one_case(intake, make_hotlin
         body = make_hotline()
         a, b = await asyncio.gather(
             intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE),
-            intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE))
+            intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE),
+        )
         assert sorted([a.status_code, b.status_code]) == [200, 201], (a.text, b.text)
         assert a.json()["case_id"] == b.json()["case_id"]
     assert await _count(intake, cases) == 3
 
 
 async def test_coordinates_inside_a_directory_grid_stand_in_for_the_region(intake, make_hotline, intake_topic):
-    r = await intake.client.post("/v1/hotline/reports", headers=HOTLINE,
-                                 json=make_hotline(location={"lat": 23.121, "lon": 113.238}))
+    r = await intake.client.post(
+        "/v1/hotline/reports", headers=HOTLINE, json=make_hotline(location={"lat": 23.121, "lon": 113.238})
+    )
     assert r.status_code == 201, r.text
     events = await intake_topic.read_until(lambda es: any(e.event_type == "CaseReceived" for e in es))
     received = next(e for e in events if e.event_type == "CaseReceived")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from caseflow_common import topics
 from caseflow_common.auth import Role
 from caseflow_common.contracts import dispatch as d
-from caseflow_common.contracts.escalation import ClockView, ClocksUpdated
+from caseflow_common.contracts.escalation import ClocksUpdated, ClockView
 from caseflow_common.testing import auth_header, wait_for
 
 HOTLINE = auth_header(Role.HOTLINE)
@@ -16,7 +16,8 @@ DEADLINE = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 async def test_the_status_follows_a_case_through_dispatch_reply_close_and_a_dissatisfied_visit(
-        intake, make_hotline, feeder, intake_topic, clock):
+    intake, make_hotline, feeder, intake_topic, clock
+):
     case_id = (await intake.client.post("/v1/hotline/reports", json=make_hotline(), headers=HOTLINE)).json()["case_id"]
 
     async def status_is(expected: str):  # type: ignore[no-untyped-def]
@@ -25,8 +26,12 @@ async def test_the_status_follows_a_case_through_dispatch_reply_close_and_a_diss
 
     at = clock()
     await feeder.send(topics.DISPATCH, case_id, d.CaseDispatched(unit=UNIT, unit_name="荔湾区城管局", at=at))
-    await feeder.send(topics.ESCALATION, case_id, ClocksUpdated(clocks=[
-        ClockView(kind="handling", deadline=DEADLINE, state="running", unit=UNIT)]), producer="escalation")
+    await feeder.send(
+        topics.ESCALATION,
+        case_id,
+        ClocksUpdated(clocks=[ClockView(kind="handling", deadline=DEADLINE, state="running", unit=UNIT)]),
+        producer="escalation",
+    )
     view = await wait_for(lambda: status_is("dispatched"))
     assert view["unit"] == UNIT and view["unit_name"] == "荔湾区城管局"
     await wait_for(lambda: _has_deadline(intake, case_id))
@@ -36,21 +41,26 @@ async def test_the_status_follows_a_case_through_dispatch_reply_close_and_a_diss
     assert refused.status_code == 409 and "needs a closed case" in refused.json()["error"]["message"]
 
     await feeder.send(topics.DISPATCH, case_id, d.CaseAccepted(unit=UNIT, at=clock.advance(hours=1)))
-    await feeder.send(topics.DISPATCH, case_id, d.CaseReplied(unit=UNIT, at=clock.advance(hours=2),
-                                                              content="已清运", resolved=True))
+    await feeder.send(
+        topics.DISPATCH, case_id, d.CaseReplied(unit=UNIT, at=clock.advance(hours=2), content="已清运", resolved=True)
+    )
     await wait_for(lambda: status_is("replied"))
     await feeder.send(topics.DISPATCH, case_id, d.CaseClosed(unit=UNIT, at=clock.advance(hours=1), resolved=True))
     view = await wait_for(lambda: status_is("closed"))
     assert [s["event_type"] for s in view["steps"]] == [
-        "CaseReceived", "CaseDispatched", "CaseAccepted", "CaseReplied", "CaseClosed"]
+        "CaseReceived",
+        "CaseDispatched",
+        "CaseAccepted",
+        "CaseReplied",
+        "CaseClosed",
+    ]
     assert view["steps"][3]["note"] == "已清运"
     assert view["deadlines"][0]["deadline"].startswith("2026-11-27T09:30")
 
     clock.advance(days=1)
     dissatisfied = {"contacted": True, "satisfaction": "dissatisfied", "comment": "垃圾又堆起来了"}
     r = await intake.client.post(f"/v1/cases/{case_id}/visits", json=dissatisfied, headers=HOTLINE)
-    assert r.status_code == 201 and r.json() == {"case_id": case_id, "cycle": 1, "reopened": True,
-                                                  "status": "reopened"}
+    assert r.status_code == 201 and r.json() == {"case_id": case_id, "cycle": 1, "reopened": True, "status": "reopened"}
     view = await status_is("reopened")
     assert view and view["cycle"] == 2
     events = await intake_topic.read_until(lambda es: any(e.event_type == "CaseReopened" for e in es))

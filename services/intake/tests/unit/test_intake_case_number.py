@@ -50,7 +50,8 @@ def test_case_numbers_parse_back_to_their_parts() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "GZ-2026112-000123", "GZ-20261321-000123", "gz-20261121-000123", "GZ-20261121-123", "GZ-20261121-000000"]
+    "text",
+    ["", "GZ-2026112-000123", "GZ-20261321-000123", "gz-20261121-000123", "GZ-20261121-123", "GZ-20261121-000000"],
 )
 def test_text_that_is_not_a_case_number_does_not_parse(text: str) -> None:
     assert parse_case_number(text) is None

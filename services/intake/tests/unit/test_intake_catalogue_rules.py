@@ -119,7 +119,11 @@ def test_a_grid_code_that_is_not_a_grid_is_refused() -> None:
 def test_every_invalid_field_is_reported_together() -> None:
     errors = validate_report(hotline(category="no.such", location={"region_code": "X1"}), CATEGORIES, REGIONS)
     assert {e.loc for e in errors} == {("category",), ("location", "region_code")}
-    assert errors[0].as_detail() == {"loc": ["category"], "msg": "unknown category 'no.such'", "type": "unknown_category"}
+    assert errors[0].as_detail() == {
+        "loc": ["category"],
+        "msg": "unknown category 'no.such'",
+        "type": "unknown_category",
+    }
 
 
 def test_the_reportable_levels_are_configuration() -> None:

@@ -21,7 +21,15 @@ def test_phones_keep_only_head_and_tail(phone: str, masked: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "masked"),
-    [("张三", "张*"), ("张三丰", "张**"), ("欧阳娜娜", "欧阳**"), ("司马光", "司马*"), ("欧阳", "欧*"), ("王", "*"), ("Li Ming", "L* ****")],
+    [
+        ("张三", "张*"),
+        ("张三丰", "张**"),
+        ("欧阳娜娜", "欧阳**"),
+        ("司马光", "司马*"),
+        ("欧阳", "欧*"),
+        ("王", "*"),
+        ("Li Ming", "L* ****"),
+    ],
 )
 def test_names_keep_only_the_surname(name: str, masked: str) -> None:
     assert mask_name(name) == masked

@@ -20,7 +20,12 @@ CATEGORY = {
     "keywords": ["垃圾", "清运"],
     "fields": [
         {"code": "bins", "name": "垃圾桶数量", "datatype": "number", "required": True},
-        {"code": "kind", "name": "垃圾类型", "datatype": "singlevaluelist", "values": ["生活", {"key": "c", "name": "建筑"}]},
+        {
+            "code": "kind",
+            "name": "垃圾类型",
+            "datatype": "singlevaluelist",
+            "values": ["生活", {"key": "c", "name": "建筑"}],
+        },
     ],
 }
 
@@ -37,7 +42,7 @@ def test_a_closed_case_is_closed_in_open311() -> None:
 def test_status_notes_keep_the_detail_that_open_and_closed_lose() -> None:
     assert "Dispatched" in status_notes("dispatched")
     assert "Being handled" in status_notes("in_progress")
-    assert status_notes("dispatched", "天河区城管局") .endswith("天河区城管局")
+    assert status_notes("dispatched", "天河区城管局").endswith("天河区城管局")
     assert {status_notes(s) for s in CaseStatus}.__len__() == len(CaseStatus)
 
 

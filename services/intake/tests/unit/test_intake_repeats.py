@@ -68,9 +68,7 @@ def test_haversine_knows_a_degree_of_latitude() -> None:
     assert abs(haversine_m(23.0, 113.0, 24.0, 113.0) - 111_195) < 50
 
 
-@given(
-    st.floats(-80, 80), st.floats(-179, 179), st.floats(-80, 80), st.floats(-179, 179)
-)
+@given(st.floats(-80, 80), st.floats(-179, 179), st.floats(-80, 80), st.floats(-179, 179))
 def test_distance_is_symmetric_and_never_negative(lat1: float, lon1: float, lat2: float, lon2: float) -> None:
     d = haversine_m(lat1, lon1, lat2, lon2)
     assert d >= 0

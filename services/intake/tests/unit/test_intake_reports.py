@@ -181,7 +181,9 @@ def test_any_changed_field_changes_the_fingerprint(overrides: dict[str, Any]) ->
 
 def test_grid_fingerprints_follow_the_body() -> None:
     base = GridReportIn.model_validate(grid_body())
-    same = GridReportIn.model_validate(grid_body(observed_at=datetime(2026, 11, 21, 9, 30, tzinfo=timezone(timedelta(hours=8)))))
+    same = GridReportIn.model_validate(
+        grid_body(observed_at=datetime(2026, 11, 21, 9, 30, tzinfo=timezone(timedelta(hours=8))))
+    )
     other = GridReportIn.model_validate(grid_body(reporter_id="GM-0043"))
     assert fingerprint(base) == fingerprint(same)
     assert fingerprint(base) != fingerprint(other)

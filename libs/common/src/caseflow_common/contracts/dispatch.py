@@ -37,7 +37,9 @@ class CaseDispatched(_RoutedEvent):
     role: Literal["sole", "lead", "assisting"] = "sole"
     rule_id: str | None = None
     reason: str | None = Field(
-        default=None, description="why: rule, suspected_crime, redispatch (after a return), transfer, coordinated, reopened")
+        default=None,
+        description="why: rule, suspected_crime, redispatch (after a return), transfer, coordinated, reopened",
+    )
 
 
 @register

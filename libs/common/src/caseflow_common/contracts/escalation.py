@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from enum import StrEnum
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-from caseflow_common.events import Payload, register
+from caseflow_common.events import Payload, register, tolerant
 
-Rung = Literal["reminder", "supervise", "notify", "interview", "listed"]
+
+class Rung(StrEnum):
+    """Rungs of the supervision ladder, lowest first (GZ Art. 48; SZ Art. 56). The one definition."""
+
+    REMINDER = "reminder"  # 催办
+    SUPERVISE = "supervise"  # 督办
+    NOTIFY = "notify"  # 通报
+    INTERVIEW = "interview"  # 约谈
+    LISTED = "listed"  # 挂牌督办
+    OTHER = "other"  # a rung a newer producer added, as an older consumer reads it
+
+    @classmethod
+    def ladder(cls) -> tuple[Rung, ...]:
+        """The rungs escalation issues, lowest first (``OTHER`` is only ever read, never issued)."""
+        return tuple(r for r in cls if r is not cls.OTHER)
+
+
+class PatternKind(StrEnum):
+    """Pattern triggers (SZ Art. 21; GZ Art. 48(3))."""
+
+    REPEAT = "repeat"
+    HOTSPOT = "hotspot"
+    LOW_SATISFACTION = "low_satisfaction"
+    OTHER = "other"
+
+
+RungField = Annotated[Rung, BeforeValidator(tolerant(Rung, Rung.OTHER))]
+PatternKindField = Annotated[PatternKind, BeforeValidator(tolerant(PatternKind, PatternKind.OTHER))]
 
 
 class ClockView(Payload):
@@ -50,7 +78,7 @@ class SupervisionActionIssued(Payload):
 
     event_type = "SupervisionActionIssued"
     action_id: str
-    rung: Rung
+    rung: RungField
     unit: str | None
     case_ids: list[str] = Field(default_factory=list)
     clock_kind: str | None = None
@@ -65,7 +93,7 @@ class SupervisionActionIssued(Payload):
 class SupervisionActionResolved(Payload):
     event_type = "SupervisionActionResolved"
     action_id: str
-    rung: Rung
+    rung: RungField
     unit: str | None
     rectification: str = ""
     resolved_at: datetime | None = None
@@ -77,7 +105,7 @@ class PatternWarningRaised(Payload):
 
     event_type = "PatternWarningRaised"
     warning_id: str
-    kind: Literal["repeat", "hotspot", "low_satisfaction"]
+    kind: PatternKindField
     coordination_unit: str | None = None
     region_code: str | None = None
     category: str | None = None

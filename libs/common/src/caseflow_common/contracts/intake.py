@@ -3,15 +3,45 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-from caseflow_common.events import Payload, register
+from caseflow_common.events import Payload, register, tolerant
 
-Channel = Literal["hotline", "grid", "open311"]
-Urgency = Literal["emergency", "urgent", "normal", "inquiry"]
-Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+
+class Channel(StrEnum):
+    """Where a case came from; with external_id it forms intake's idempotency key. The one definition."""
+
+    HOTLINE = "hotline"  # 12345 热线
+    GRID = "grid"  # 网格化管理 patrol findings
+    OPEN311 = "open311"  # GeoReport v2 façade
+    OTHER = "other"  # a channel a newer producer added, as an older consumer reads it
+
+
+class Urgency(StrEnum):
+    """Urgency tier of a case; selects the SLA policy (DOMAIN.md, Deadlines)."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    NORMAL = "normal"
+    INQUIRY = "inquiry"
+
+
+class Satisfaction(StrEnum):
+    """The requester's evaluation (评价). Read strictly: an evaluation nobody can read is counted as nothing."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+
+
+# Closed lists as consumers read them: an unknown value does not dead-letter the event.
+ChannelField = Annotated[Channel, BeforeValidator(tolerant(Channel, Channel.OTHER))]
+UrgencyField = Annotated[
+    Urgency, BeforeValidator(tolerant(Urgency, Urgency.NORMAL))
+]  # an unknown tier is handled on the normal deadlines
 
 
 class MaskedRequester(Payload):
@@ -26,15 +56,17 @@ class CaseReceived(Payload):
     """受理: a hotline or grid report became a case."""
 
     event_type = "CaseReceived"
-    channel: Channel
+    channel: ChannelField
     external_id: str
     kind: str = Field(default="request", description="complaint/request/report/inquiry/suggestion; grid: report")
     category: str
     category_name: str = ""
-    urgency: Urgency
+    urgency: UrgencyField
     description: str
     region_code: str
-    region_path: list[str] = Field(default_factory=list, description="region codes from the case's region up to the city")
+    region_path: list[str] = Field(
+        default_factory=list, description="region codes from the case's region up to the city"
+    )
     address: str = ""
     lat: float | None = None
     lon: float | None = None
@@ -44,7 +76,8 @@ class CaseReceived(Payload):
     requester: MaskedRequester | None = Field(default=None, description="masked; null when identity is withheld")
     reporter_id: str | None = Field(default=None, description="grid member id for grid reports")
     repeat_of: str | None = Field(
-        default=None, description="the open case this repeat request joins (并单); a CaseMerged follows")
+        default=None, description="the open case this repeat request joins (并单); a CaseMerged follows"
+    )
 
 
 @register
@@ -57,7 +90,7 @@ class CaseMerged(Payload):
     region_code: str
     region_path: list[str] = Field(default_factory=list)
     received_at: datetime
-    channel: Channel = "hotline"
+    channel: ChannelField = Channel.HOTLINE
 
 
 @register

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -26,10 +27,16 @@ from caseflow_common.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+UowT = TypeVar("UowT", bound=UnitOfWork)
+CtxT = TypeVar("CtxT")
+
+# A reaction to one event: the envelope (``env.payload_as(Model)`` gives the typed payload), the service's unit of
+# work, and the service's context. Services list theirs as ``HANDLERS = {CaseReceived: on_case_received, ...}``.
+Handler = Callable[[Envelope, UowT, CtxT], Awaitable[None]]
+Record = tuple[str, int, int, bytes | None, bytes | None]
 
 
-def _records(messages) -> list[tuple[str, int, int, bytes | None, bytes | None]]:  # type: ignore[no-untyped-def]
+def _records(messages: Iterable[Any]) -> list[Record]:
     return [(m.topic, m.partition, m.offset, m.key, m.value) for m in messages]
 
 
@@ -38,24 +45,39 @@ class PermanentError(Exception):
 
 
 class _Listener(ConsumerRebalanceListener):
-    def __init__(self, owner: "EventConsumer") -> None:
+    def __init__(self, owner: EventConsumer[Any, Any]) -> None:
         self.owner = owner
 
-    async def on_partitions_revoked(self, revoked) -> None:  # type: ignore[no-untyped-def]
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self.owner._lock:  # let the batch in hand finish, then hand its offsets over
             await self.owner._commit_offsets()
 
-    async def on_partitions_assigned(self, assigned) -> None:  # type: ignore[no-untyped-def]
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in assigned)})
 
 
-class EventConsumer:
-    def __init__(self, *, service: str, topics: list[str], group_id: str, bootstrap: str,
-                 handlers: dict[str, Handler], uow_factory: Callable[[], UnitOfWork], producer: AIOKafkaProducer,
-                 dlq_topic: str, clock: Callable[[], datetime], batch: int = 200, retries: int = 3,
-                 session_timeout_ms: int = 2000, rebalance_timeout_ms: int = 2000) -> None:
+class EventConsumer(Generic[UowT, CtxT]):
+    def __init__(
+        self,
+        *,
+        service: str,
+        topics: list[str],
+        group_id: str,
+        bootstrap: str,
+        handlers: Mapping[str, Handler[UowT, CtxT]],
+        uow_factory: Callable[[], UowT],
+        context: CtxT,
+        producer: AIOKafkaProducer,
+        dlq_topic: str,
+        clock: Callable[[], datetime],
+        batch: int = 200,
+        retries: int = 3,
+        session_timeout_ms: int = 2000,
+        rebalance_timeout_ms: int = 2000,
+    ) -> None:
         self.service, self.topics, self.group_id, self.bootstrap = service, topics, group_id, bootstrap
         self.handlers, self.uow_factory, self.producer, self.dlq_topic = handlers, uow_factory, producer, dlq_topic
+        self.context = context
         self.clock, self.batch, self.retries = clock, batch, retries
         # Tansu holds a JoinGroup for the whole rebalance timeout; a short one keeps start-up and rebalances quick.
         self.session_timeout_ms, self.rebalance_timeout_ms = session_timeout_ms, rebalance_timeout_ms
@@ -66,9 +88,15 @@ class EventConsumer:
 
     async def start(self) -> None:
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=self.group_id, client_id=self.consumer_name,
-            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=self.batch,
-            session_timeout_ms=self.session_timeout_ms, heartbeat_interval_ms=max(100, self.session_timeout_ms // 5), max_poll_interval_ms=300000,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            client_id=self.consumer_name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.batch,
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=max(100, self.session_timeout_ms // 5),
+            max_poll_interval_ms=300000,
             rebalance_timeout_ms=self.rebalance_timeout_ms,
         )
         self.consumer.subscribe(self.topics, listener=_Listener(self))
@@ -82,7 +110,8 @@ class EventConsumer:
             self.consumer = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        assert self.consumer is not None, "start() first"
+        if self.consumer is None:
+            raise RuntimeError("start() first")
         while not stop.is_set():
             try:
                 batches = await self.consumer.getmany(timeout_ms=200, max_records=self.batch)
@@ -110,8 +139,9 @@ class EventConsumer:
             # last committed offset and the event_id check makes the repeat harmless.
             log.warning("offset commit failed after rebalance; messages will be redelivered", extra={"error": str(exc)})
 
-    def _measure_lag(self, tps) -> None:  # type: ignore[no-untyped-def]
-        assert self.consumer is not None
+    def _measure_lag(self, tps: Iterable[TopicPartition]) -> None:
+        if self.consumer is None:
+            return
         for tp in tps:
             try:
                 high = self.consumer.highwater(tp)
@@ -119,13 +149,13 @@ class EventConsumer:
                 if high is not None:
                     position = pos if pos is not None else high
                     metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - position))
-            except Exception:  # noqa: BLE001 - metrics never break consumption
+            except Exception:
                 pass
 
-    async def process_batch(self, records: list[tuple[str, int, int, bytes | None, bytes | None]]) -> None:
+    async def process_batch(self, records: list[Record]) -> None:
         """Apply a partition's batch in one transaction; if anything in it fails, apply it message by message,
         so one poison message costs its own retries and dead letter, never its neighbours' effects."""
-        parsed: list[tuple[tuple, Envelope]] = []
+        parsed: list[tuple[Record, Envelope]] = []
         for rec in records:
             try:
                 parsed.append((rec, Envelope.from_bytes(rec[4] or b"")))
@@ -135,7 +165,7 @@ class EventConsumer:
             return
         try:
             outcomes = await self._apply_together([env for _, env in parsed])
-        except Exception as exc:  # noqa: BLE001 - isolate the culprit below
+        except Exception as exc:
             log.info("batch apply failed; applying one by one", extra={"error": f"{type(exc).__name__}: {exc}"})
             for rec, _ in parsed:
                 await self.process(*rec)
@@ -158,7 +188,8 @@ class EventConsumer:
                     continue
                 case_token, corr_token = case_id_var.set(env.case_id), correlation_id_var.set(env.correlation_id)
                 try:
-                    await handler(env, uow)
+                    env.typed()  # validated against its registered contract before anything acts on it
+                    await handler(env, uow, self.context)
                 finally:
                     case_id_var.reset(case_token)
                     correlation_id_var.reset(corr_token)
@@ -192,26 +223,27 @@ class EventConsumer:
         metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, outcome).inc()
         return outcome
 
-    async def _apply_with_retries(self, env: Envelope, handler: Handler) -> str:
+    async def _apply_with_retries(self, env: Envelope, handler: Handler[UowT, CtxT]) -> str:
         attempt = 0
         while True:
             try:
                 return await self._apply(env, handler)
             except (PermanentError, UnknownEvent, ValidationError, ValueError):
                 raise
-            except Exception as exc:  # noqa: BLE001 - transient (DB busy, broker hiccup): retry, then DLQ
+            except Exception as exc:
                 attempt += 1
                 if attempt > self.retries:
                     raise PermanentError(f"failed {attempt} times: {type(exc).__name__}: {exc}") from exc
                 log.warning("handler failed; retrying", extra={"attempt": attempt, "error": str(exc)})
-                await asyncio.sleep(0.05 * 2 ** attempt)
+                await asyncio.sleep(0.05 * 2**attempt)
 
-    async def _apply(self, env: Envelope, handler: Handler) -> str:
+    async def _apply(self, env: Envelope, handler: Handler[UowT, CtxT]) -> str:
         event_id = str(env.event_id)
         async with self.uow_factory() as uow:
             if await uow.already_processed(event_id):
                 return "duplicate"
-            await handler(env, uow)
+            env.typed()
+            await handler(env, uow, self.context)
             await uow.mark_processed(event_id, self.consumer_name)
             try:
                 await uow.commit()
@@ -226,13 +258,27 @@ class EventConsumer:
         async with self.uow_factory() as uow:
             return await uow.already_processed(event_id)
 
-    async def _dead_letter(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
-                           reason: str, env: Envelope | None) -> None:
+    async def _dead_letter(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        reason: str,
+        env: Envelope | None,
+    ) -> None:
         record = {
-            "reason": reason[:2000], "consumer": self.consumer_name, "source_topic": topic, "partition": partition,
-            "offset": offset, "key": key.decode(errors="replace") if key else None,
-            "event_id": str(env.event_id) if env else None, "event_type": env.event_type if env else None,
-            "value_b64": base64.b64encode(value or b"").decode(), "dead_lettered_at": self.clock().isoformat(),
+            "reason": reason[:2000],
+            "consumer": self.consumer_name,
+            "source_topic": topic,
+            "partition": partition,
+            "offset": offset,
+            "key": key.decode(errors="replace") if key else None,
+            "event_id": str(env.event_id) if env else None,
+            "event_type": env.event_type if env else None,
+            "value_b64": base64.b64encode(value or b"").decode(),
+            "dead_lettered_at": self.clock().isoformat(),
         }
         await self.producer.send_and_wait(self.dlq_topic, orjson.dumps(record), key=key)
         metrics.DLQ_MESSAGES.labels(self.service, topic).inc()

@@ -15,13 +15,18 @@ log = logging.getLogger(__name__)
 def new_producer(bootstrap: str, *, idempotence: bool, client_id: str) -> AIOKafkaProducer:
     """A producer keyed by case_id upstream; idempotence is a setting (Tansu refuses InitProducerId)."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=idempotence,
-        linger_ms=2, request_timeout_ms=15000,
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=idempotence,
+        linger_ms=2,
+        request_timeout_ms=15000,
     )
 
 
-async def ensure_topics(bootstrap: str, topics: list[str], *, partitions: int, replication: int = 1,
-                        attempts: int = 30) -> None:
+async def ensure_topics(
+    bootstrap: str, topics: list[str], *, partitions: int, replication: int = 1, attempts: int = 30
+) -> None:
     """Create every topic with its final partition count; existing topics are left as they are."""
     last: Exception | None = None
     for attempt in range(attempts):
@@ -50,5 +55,5 @@ async def broker_reachable(producer: AIOKafkaProducer) -> bool:
     try:
         await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout=3)
         return True
-    except Exception:  # noqa: BLE001 - any failure means not ready
+    except Exception:
         return False

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, delete, func, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from caseflow_common import metrics
 from caseflow_common.lease import Lease
@@ -22,10 +22,21 @@ log = logging.getLogger(__name__)
 
 
 class OutboxRelay:
-    def __init__(self, *, service: str, sessions: async_sessionmaker, outbox: Table, leases: Table,
-                 producer: AIOKafkaProducer, clock: Callable[[], datetime], batch: int = 500,
-                 interval_s: float = 0.05, retention: timedelta = timedelta(hours=24),
-                 processed: Table | None = None, processed_retention: timedelta = timedelta(days=45)) -> None:
+    def __init__(
+        self,
+        *,
+        service: str,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        leases: Table,
+        producer: AIOKafkaProducer,
+        clock: Callable[[], datetime],
+        batch: int = 500,
+        interval_s: float = 0.05,
+        retention: timedelta = timedelta(hours=24),
+        processed: Table | None = None,
+        processed_retention: timedelta = timedelta(days=45),
+    ) -> None:
         self.service, self.sessions, self.outbox, self.producer = service, sessions, outbox, producer
         self.clock, self.batch, self.interval_s, self.retention = clock, batch, interval_s, retention
         self.processed, self.processed_retention = processed, processed_retention
@@ -40,8 +51,14 @@ class OutboxRelay:
             return 0
         o = self.outbox
         async with self.sessions() as s:
-            rows = (await s.execute(select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload)
-                                    .where(o.c.sent_at.is_(None)).order_by(o.c.id).limit(self.batch))).all()
+            rows = (
+                await s.execute(
+                    select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload)
+                    .where(o.c.sent_at.is_(None))
+                    .order_by(o.c.id)
+                    .limit(self.batch)
+                )
+            ).all()
         if not rows:
             await self.housekeeping()
             return 0
@@ -61,8 +78,9 @@ class OutboxRelay:
     async def measure_backlog(self) -> tuple[int, float]:
         o = self.outbox
         async with self.sessions() as s:
-            count, oldest = (await s.execute(select(func.count(), func.min(o.c.created_at))
-                                             .where(o.c.sent_at.is_(None)))).one()
+            count, oldest = (
+                await s.execute(select(func.count(), func.min(o.c.created_at)).where(o.c.sent_at.is_(None)))
+            ).one()
         age = 0.0
         if oldest is not None:
             if oldest.tzinfo is None:
@@ -82,8 +100,9 @@ class OutboxRelay:
         async with self.sessions() as s:
             await s.execute(delete(self.outbox).where(self.outbox.c.sent_at < now - self.retention))
             if self.processed is not None:
-                await s.execute(delete(self.processed).where(
-                    self.processed.c.processed_at < now - self.processed_retention))
+                await s.execute(
+                    delete(self.processed).where(self.processed.c.processed_at < now - self.processed_retention)
+                )
             await s.commit()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -100,15 +119,15 @@ class OutboxRelay:
                     continue
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the relay must outlive broker and DB hiccups
+            except Exception:
                 metrics.RELAY_ERRORS.labels(self.service).inc()
                 log.exception("outbox relay failed; retrying")
                 backoff = min(backoff * 2 + 0.1, 5.0)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=backoff)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         try:
             await self.lease.release()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass

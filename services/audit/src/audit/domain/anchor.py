@@ -66,9 +66,7 @@ def _anchor_record_hash(prev_anchor_hash: str, anchor_id: int, at: str, cases: i
     return hashlib.sha256(prev_anchor_hash.encode() + body).hexdigest()
 
 
-def make_anchor(
-    anchor_id: int, at: datetime | str, case_heads: Sequence[CaseHead], previous: Anchor | None
-) -> Anchor:
+def make_anchor(anchor_id: int, at: datetime | str, case_heads: Sequence[CaseHead], previous: Anchor | None) -> Anchor:
     """The anchor over these heads, chained to the previous anchor (None for the first)."""
     prev = GENESIS_HASH if previous is None else previous.hash
     at_s = at_text(at)

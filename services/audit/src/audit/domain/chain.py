@@ -180,9 +180,20 @@ def verify_chain(entries: Iterable[Sequence[Any]]) -> VerifyResult:
         if at.__class__ is not str and at.tzinfo is not utc_zone:
             at = utc(at)
         body = payload.encode() if payload.__class__ is str else dumps(payload, option=sort_opt)
-        data = dumps({"actor": actor, "at": at, "case_id": case_id, "decided_by": decided_by, "event_id": event_id,
-                      "event_type": event_type, "payload_digest": sha(body).hexdigest(), "seq": seq, "step": step},
-                     option=at_opt)
+        data = dumps(
+            {
+                "actor": actor,
+                "at": at,
+                "case_id": case_id,
+                "decided_by": decided_by,
+                "event_id": event_id,
+                "event_type": event_type,
+                "payload_digest": sha(body).hexdigest(),
+                "seq": seq,
+                "step": step,
+            },
+            option=at_opt,
+        )
         if sha(prev_hash.encode() + data).hexdigest() != stored:
             return _bad(n, it)
         expected_prev = stored

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
 
 # Asia/Shanghai keeps no daylight saving: a fixed +08:00 places a case in the right month.
 CITY_TZ: tzinfo = timezone(timedelta(hours=8))

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from caseflow_common.auth import AnyPrincipal
 from caseflow_common.errors import not_found
 from caseflow_common.http import PageParams, page_params
-
 from dispatch.domain import RegionLevel, UnitLevel
 from dispatch.reference import Reference
 
@@ -18,25 +17,36 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def _ref(request: Request) -> Reference:
-    return request.app.state.runtime.state["context"].reference
+    return request.app.state.runtime.context.reference
 
 
 def _page(items: list[dict[str, Any]], paging: PageParams) -> dict[str, Any]:
-    return {"items": items[paging.offset:paging.offset + paging.page_size], "total": len(items),
-            "page": paging.page, "page_size": paging.page_size}
+    return {
+        "items": items[paging.offset : paging.offset + paging.page_size],
+        "total": len(items),
+        "page": paging.page,
+        "page_size": paging.page_size,
+    }
 
 
 @router.get("/v1/departments", summary="Units: departments and coordination institutions")
-async def list_units(request: Request, _: AnyPrincipal, paging: Paging, level: UnitLevel | None = None,
-                     kind: str | None = None,
-                     region: Annotated[str | None, Query(description="units whose region lies within this one")] = None,
-                     ) -> dict[str, Any]:
+async def list_units(
+    request: Request,
+    _: AnyPrincipal,
+    paging: Paging,
+    level: UnitLevel | None = None,
+    kind: str | None = None,
+    region: Annotated[str | None, Query(description="units whose region lies within this one")] = None,
+) -> dict[str, Any]:
     """Units (code, name, level, kind, region), filtered by level, kind and region."""
     ref = _ref(request)
-    units = [u for u in ref.units
-             if (level is None or u.level == level) and (kind is None or u.kind == kind)
-             and (region is None or (u.region in ref.tree and region in ref.tree
-                                     and ref.tree.is_within(u.region, region)))]
+    units = [
+        u
+        for u in ref.units
+        if (level is None or u.level == level)
+        and (kind is None or u.kind == kind)
+        and (region is None or (u.region in ref.tree and region in ref.tree and ref.tree.is_within(u.region, region)))
+    ]
     return _page([u.model_dump(mode="json") for u in units], paging)
 
 
@@ -50,11 +60,13 @@ async def get_unit(request: Request, code: str, _: AnyPrincipal) -> dict[str, An
 
 
 @router.get("/v1/regions", summary="The region tree: city, districts, streets, communities, grids")
-async def list_regions(request: Request, _: AnyPrincipal, paging: Paging, level: RegionLevel | None = None,
-                       parent: str | None = None) -> dict[str, Any]:
+async def list_regions(
+    request: Request, _: AnyPrincipal, paging: Paging, level: RegionLevel | None = None, parent: str | None = None
+) -> dict[str, Any]:
     """Regions (code, name, level, parent), filtered by level and parent."""
-    regions = [r for r in _ref(request).tree
-               if (level is None or r.level == level) and (parent is None or r.parent == parent)]
+    regions = [
+        r for r in _ref(request).tree if (level is None or r.level == level) and (parent is None or r.parent == parent)
+    ]
     return _page([r.model_dump(mode="json") for r in regions], paging)
 
 

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from sqlalchemy.exc import IntegrityError
 
 from caseflow_common.errors import ApiError
-
 from dispatch.commands import CaseNotFound
 from dispatch.domain import IllegalTransition, NotYourCase, UnknownCategory, UnknownRegion, UnknownUnit, ValidationError
 from dispatch.repository import ConcurrentUpdate

@@ -1,6 +1,6 @@
 """Pure dispatch rules: region tree and units, categories, routing, the case state machine."""
 
-from dispatch.domain.catalogue import Category, CategoryCatalogue, Urgency
+from dispatch.domain.catalogue import Category, CategoryCatalogue
 from dispatch.domain.directory import (
     COORDINATION_KIND,
     Region,

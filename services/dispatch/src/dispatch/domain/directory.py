@@ -8,7 +8,6 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from caseflow_common.directory import RegionLevel
-
 from dispatch.domain.errors import UnknownRegion, UnknownUnit
 
 
@@ -186,9 +185,7 @@ class UnitDirectory:
         """The unit of this kind whose region is exactly this region, or None."""
         return self._by_kind_region.get((kind, region_code))
 
-    def unit_of_kind(
-        self, kind: str, region_code: str, level: UnitLevel | str, tree: RegionTree
-    ) -> Unit | None:
+    def unit_of_kind(self, kind: str, region_code: str, level: UnitLevel | str, tree: RegionTree) -> Unit | None:
         """The unit of `kind` covering the region's ancestor at `level`, falling back to the city unit."""
         anchor = tree.ancestor_at(region_code, level)
         if anchor is not None:

@@ -28,10 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-
-from caseflow_common.contracts.status import CaseStatus
 from typing import TypeVar
 
+from caseflow_common.contracts.status import CaseStatus
 from dispatch.domain import case_events as ev
 from dispatch.domain.errors import IllegalTransition, NotYourCase, ValidationError
 
@@ -105,7 +104,12 @@ class WorkCase:
 
     # -- routing ---------------------------------------------------------------------------------------------
     def dispatch(
-        self, to_unit: str, *, at: datetime, role: str = "sole", rule_id: str | None = None,
+        self,
+        to_unit: str,
+        *,
+        at: datetime,
+        role: str = "sole",
+        rule_id: str | None = None,
         routing_version: int | None = None,
     ) -> ev.CaseDispatched:
         """Send the case to one department."""
@@ -132,7 +136,12 @@ class WorkCase:
         )
 
     def coordinate(
-        self, coord_unit: str, *, lead: str, assisting: tuple[str, ...] | list[str] = (), instructions: str = "",
+        self,
+        coord_unit: str,
+        *,
+        lead: str,
+        assisting: tuple[str, ...] | list[str] = (),
+        instructions: str = "",
         at: datetime,
     ) -> ev.CaseCoordinated:
         """The coordination institution names a lead (主办) and assisting (协办) departments."""
@@ -142,8 +151,9 @@ class WorkCase:
         assisting = tuple(dict.fromkeys(assisting))
         if lead in assisting:
             raise ValidationError("the lead department cannot also be an assisting department")
-        event = self._record(ev.CaseCoordinated, at=at, lead_unit=lead, assisting_units=assisting,
-                             instructions=instructions)
+        event = self._record(
+            ev.CaseCoordinated, at=at, lead_unit=lead, assisting_units=assisting, instructions=instructions
+        )
         self.coordination_unit = coord_unit
         self._hand_to(lead, "lead")
         self.assisting_units = assisting
@@ -159,7 +169,12 @@ class WorkCase:
         return self._record(ev.CaseAccepted, at=at)
 
     def return_(
-        self, unit: str, reason: str, *, at: datetime, max_returns: int = DEFAULT_MAX_RETURNS,
+        self,
+        unit: str,
+        reason: str,
+        *,
+        at: datetime,
+        max_returns: int = DEFAULT_MAX_RETURNS,
         suggested_unit: str | None = None,
     ) -> ReturnOutcome:
         """The department returns the case as not its duty (退单); a reason is required."""
@@ -170,8 +185,14 @@ class WorkCase:
             raise ValidationError("max_returns must be at least 1")
         self.returns += 1
         step = NextStep.COORDINATION if self.returns >= max_returns else NextStep.REDISPATCH
-        self._record(ev.CaseReturned, at=at, reason=reason, returns=self.returns, next_step=step.value,
-                     suggested_unit=suggested_unit)
+        self._record(
+            ev.CaseReturned,
+            at=at,
+            reason=reason,
+            returns=self.returns,
+            next_step=step.value,
+            suggested_unit=suggested_unit,
+        )
         self.needs_coordination = step is NextStep.COORDINATION
         self.status = S.RECEIVED
         self.unit = None

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -40,17 +40,25 @@ from escalation.domain.calendar_data import (
 )
 
 __all__ = [
-    "DEFAULT_WINDOWS", "SHANGHAI", "UTC", "CalendarYear", "DayKind", "DayStatus", "Deadline", "TimeUnit",
-    "WorkCalendar", "WorkingWindow",
+    "DEFAULT_WINDOWS",
+    "SHANGHAI",
+    "UTC",
+    "CalendarYear",
+    "DayKind",
+    "DayStatus",
+    "Deadline",
+    "TimeUnit",
+    "WorkCalendar",
+    "WorkingWindow",
 ]
 
-UTC = timezone.utc
+UTC = UTC
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Guards against a calendar with no working day at all (e.g. overrides declaring a whole decade a holiday).
 MAX_SEARCH_DAYS = 3660
 
 
-@lru_cache(maxsize=None)
+@cache
 def _package_knows(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
@@ -77,14 +85,15 @@ class WorkCalendar:
     # dates for every clock of a pass (the package's own lookup is slow).
     _days: dict[date, DayStatus] = field(default_factory=dict, init=False, compare=False, repr=False)
     _bounds: dict[date, list[tuple[datetime, datetime]]] = field(
-        default_factory=dict, init=False, compare=False, repr=False)
+        default_factory=dict, init=False, compare=False, repr=False
+    )
     _totals: dict[date, timedelta] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.windows:
             raise ValueError("a calendar needs at least one working window")
         windows = tuple(sorted(self.windows, key=lambda w: w.start))
-        for earlier, later in zip(windows, windows[1:]):
+        for earlier, later in zip(windows, windows[1:], strict=False):
             if later.start < earlier.end:
                 raise ValueError(f"working windows overlap: {earlier} and {later}")
         object.__setattr__(self, "windows", windows)

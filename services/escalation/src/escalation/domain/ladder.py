@@ -131,8 +131,17 @@ def next_actions(
         if aid in known:
             return known[aid]
         new = SupervisionAction(
-            aid, clock.case_id, clock.cycle, clock.kind, rung, clock.unit, at, deadline,
-            policy.version, provisional, (clock.case_id,),
+            aid,
+            clock.case_id,
+            clock.cycle,
+            clock.kind,
+            rung,
+            clock.unit,
+            at,
+            deadline,
+            policy.version,
+            provisional,
+            (clock.case_id,),
         )
         due.append(new)
         return new

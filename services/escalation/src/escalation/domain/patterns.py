@@ -82,7 +82,9 @@ class OpenCase:
 
 
 def repeat_warnings(
-    cases: Iterable[OpenCase], now: datetime, coordination_unit_of: CoordinationLookup,
+    cases: Iterable[OpenCase],
+    now: datetime,
+    coordination_unit_of: CoordinationLookup,
     policy: RepeatPolicy | None = None,
 ) -> list[PatternWarning]:
     """One warning per open case cycle whose merged repeats reach the threshold."""
@@ -92,11 +94,19 @@ def repeat_warnings(
         count = len(set(case.repeat_case_ids))
         if count < policy.threshold:
             continue
-        found.append(PatternWarning(
-            warning_id(PatternKind.REPEAT, case.case_id, f"cycle-{case.cycle}"), PatternKind.REPEAT,
-            coordination_unit_of(case.region_code), case.opened_at, now.astimezone(UTC), count,
-            (case.case_id, *sorted(set(case.repeat_case_ids))), case.region_code, case.category,
-        ))
+        found.append(
+            PatternWarning(
+                warning_id(PatternKind.REPEAT, case.case_id, f"cycle-{case.cycle}"),
+                PatternKind.REPEAT,
+                coordination_unit_of(case.region_code),
+                case.opened_at,
+                now.astimezone(UTC),
+                count,
+                (case.case_id, *sorted(set(case.repeat_case_ids))),
+                case.region_code,
+                case.category,
+            )
+        )
     return found
 
 
@@ -122,7 +132,9 @@ class CaseSighting:
 
 
 def hotspot_warnings(
-    cases: Iterable[CaseSighting], now: datetime, coordination_unit_of: CoordinationLookup,
+    cases: Iterable[CaseSighting],
+    now: datetime,
+    coordination_unit_of: CoordinationLookup,
     policy: HotspotPolicy | None = None,
 ) -> list[PatternWarning]:
     """One warning per (category, region) reaching the threshold in the window ending at `now`."""
@@ -136,9 +148,15 @@ def hotspot_warnings(
     bucket = f"{policy.window.total_seconds():.0f}s-{_bucket(now, policy.window)}"
     return [
         PatternWarning(
-            warning_id(PatternKind.HOTSPOT, f"{category}|{region}", bucket), PatternKind.HOTSPOT,
-            coordination_unit_of(region), start, now.astimezone(UTC), len(ids), tuple(sorted(ids)),
-            region, category,
+            warning_id(PatternKind.HOTSPOT, f"{category}|{region}", bucket),
+            PatternKind.HOTSPOT,
+            coordination_unit_of(region),
+            start,
+            now.astimezone(UTC),
+            len(ids),
+            tuple(sorted(ids)),
+            region,
+            category,
         )
         for (category, region), ids in sorted(groups.items())
         if len(ids) >= policy.threshold
@@ -170,7 +188,9 @@ class Evaluation:
 
 
 def low_satisfaction_warnings(
-    evaluations: Iterable[Evaluation], now: datetime, coordination_unit_of: CoordinationLookup,
+    evaluations: Iterable[Evaluation],
+    now: datetime,
+    coordination_unit_of: CoordinationLookup,
     policy: SatisfactionPolicy | None = None,
 ) -> list[PatternWarning]:
     """One warning per unit (per window) whose recent satisfaction rate is below the threshold."""
@@ -184,13 +204,21 @@ def low_satisfaction_warnings(
     for unit, evs in sorted(by_unit.items()):
         if len(evs) < policy.last:
             continue
-        recent = sorted(evs, key=lambda e: (e.at, e.case_id))[-policy.last:]
+        recent = sorted(evs, key=lambda e: (e.at, e.case_id))[-policy.last :]
         rate = sum(e.satisfaction in policy.satisfied_levels for e in recent) / len(recent)
         if rate >= policy.threshold:
             continue
-        found.append(PatternWarning(
-            warning_id(PatternKind.LOW_SATISFACTION, unit, bucket), PatternKind.LOW_SATISFACTION,
-            coordination_unit_of(unit), recent[0].at.astimezone(UTC), now.astimezone(UTC), len(recent),
-            tuple(e.case_id for e in recent), unit=unit, rate=rate,
-        ))
+        found.append(
+            PatternWarning(
+                warning_id(PatternKind.LOW_SATISFACTION, unit, bucket),
+                PatternKind.LOW_SATISFACTION,
+                coordination_unit_of(unit),
+                recent[0].at.astimezone(UTC),
+                now.astimezone(UTC),
+                len(recent),
+                tuple(e.case_id for e in recent),
+                unit=unit,
+                rate=rate,
+            )
+        )
     return found

@@ -17,11 +17,16 @@ from escalation.domain.ladder import LadderPolicy, Rung, SupervisionAction
 TICK = timedelta(microseconds=1)
 
 
-def next_due_at(clock: Clock, issued: Iterable[SupervisionAction], policy: LadderPolicy | None = None) -> datetime | None:
+def next_due_at(
+    clock: Clock, issued: Iterable[SupervisionAction], policy: LadderPolicy | None = None
+) -> datetime | None:
     """The first moment after which `next_actions(clock, issued, ...)` returns something new, or None."""
     policy = policy or LadderPolicy()
-    mine = {a.rung: a for a in issued if a.case_id == clock.case_id and a.cycle == clock.cycle
-            and a.clock_kind == clock.kind}
+    mine = {
+        a.rung: a
+        for a in issued
+        if a.case_id == clock.case_id and a.cycle == clock.cycle and a.clock_kind == clock.kind
+    }
 
     def open_at(moment: datetime) -> bool:
         return clock.met_at is None or clock.met_at > moment

@@ -44,7 +44,9 @@ def format_case_number(prefix: str, local_day: date, seq: int, *, width: int = D
     return f"{prefix}-{local_day:%Y%m%d}-{seq:0{width}d}"
 
 
-def case_number_for(prefix: str, at: datetime, seq: int, *, zone: tzinfo = CITY_ZONE, width: int = DEFAULT_WIDTH) -> str:
+def case_number_for(
+    prefix: str, at: datetime, seq: int, *, zone: tzinfo = CITY_ZONE, width: int = DEFAULT_WIDTH
+) -> str:
     """The case number of the seq-th case of the local day in which the instant at falls."""
     return format_case_number(prefix, local_date(at, zone), seq, width=width)
 

@@ -41,9 +41,7 @@ def open311_status(status: str, status_map: Mapping[CaseStatus, Open311Status] =
     return status_map[CaseStatus(status)]
 
 
-def status_notes(
-    status: str, detail: str | None = None, notes: Mapping[CaseStatus, str] = DEFAULT_STATUS_NOTES
-) -> str:
+def status_notes(status: str, detail: str | None = None, notes: Mapping[CaseStatus, str] = DEFAULT_STATUS_NOTES) -> str:
     """The status_notes text that carries the detail Open311's open/closed loses."""
     text = notes.get(CaseStatus(status), str(status))
     return f"{text} {detail.strip()}" if detail and detail.strip() else text

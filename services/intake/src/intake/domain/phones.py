@@ -15,8 +15,7 @@ _LOCAL_NUMBER = re.compile(r"^[1-9]\d{6,7}$")
 _LANDLINE = re.compile(r"^0[1-9]\d{8,10}$")
 
 PHONE_FORMAT_HINT = (
-    "a mobile number 1[3-9]xxxxxxxxx (optionally prefixed +86 or 0086) "
-    "or a landline with area code 0xx(x)-xxxxxxx(x)"
+    "a mobile number 1[3-9]xxxxxxxxx (optionally prefixed +86 or 0086) or a landline with area code 0xx(x)-xxxxxxx(x)"
 )
 
 

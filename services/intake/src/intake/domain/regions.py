@@ -83,8 +83,11 @@ def grid_boxes(regions: Mapping[str, Any]) -> list[tuple[BBox, str]]:
     cached = _GRID_BOXES.get(id(regions))
     if cached is not None and cached[0] is regions and cached[1] == len(regions):
         return cached[2]
-    boxes = [(box, code) for code, entry in regions.items() if attr(entry, "level") == GRID_LEVEL
-             and (box := parse_bbox(attr(entry, "bbox"))) is not None]
+    boxes = [
+        (box, code)
+        for code, entry in regions.items()
+        if attr(entry, "level") == GRID_LEVEL and (box := parse_bbox(attr(entry, "bbox"))) is not None
+    ]
     _GRID_BOXES[id(regions)] = (regions, len(regions), boxes)
     return boxes
 

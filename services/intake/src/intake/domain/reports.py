@@ -83,7 +83,10 @@ ExternalId = Annotated[
 Description = Annotated[
     str,
     AfterValidator(_description),
-    Field(description="What happened, in the requester's words (1-4000 characters).", examples=["小区门口垃圾堆放三天无人清运"]),
+    Field(
+        description="What happened, in the requester's words (1-4000 characters).",
+        examples=["小区门口垃圾堆放三天无人清运"],
+    ),
 ]
 Code = Annotated[str, AfterValidator(_code)]
 
@@ -98,7 +101,9 @@ class Location(BaseModel):
         description="Grid, community, street or district code from the region directory.",
         examples=["440106001001"],
     )
-    address: str = Field(default="", max_length=200, description="Free-text address.", examples=["天河区体育西路 101 号"])
+    address: str = Field(
+        default="", max_length=200, description="Free-text address.", examples=["天河区体育西路 101 号"]
+    )
     lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude in degrees.", examples=[23.1291])
     # validate_default makes the pair check below run when lon is absent, so "lat without lon" is caught.
     lon: float | None = Field(
@@ -185,7 +190,9 @@ class GridReportIn(BaseModel):
     )
     grid_code: Code = Field(description="The reporting grid's code.", examples=["440106001001"])
     reporter_id: Code = Field(description="The grid member's id in the grid system.", examples=["GM-0042"])
-    kind: ReportKind = Field(default=ReportKind.REPORT, description="What the report is; grid reports default to report.")
+    kind: ReportKind = Field(
+        default=ReportKind.REPORT, description="What the report is; grid reports default to report."
+    )
     category: Code = Field(description="Category code from GET /v1/categories.", examples=["safety.hazard"])
     urgency: Urgency | None = Field(default=None, description="Omit to take the category's default urgency.")
     description: Description

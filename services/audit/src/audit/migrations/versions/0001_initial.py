@@ -4,13 +4,10 @@ Revision ID: 0001
 Revises:
 """
 
-from typing import get_args
-
 import sqlalchemy as sa
 from alembic import op
 
-from caseflow_common.contracts.escalation import Rung
-from caseflow_common.messaging.tables import create_messaging_tables, drop_messaging_tables
+from caseflow_common.messaging.tables import create_messaging_tables_v1, drop_messaging_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -18,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 _TS = sa.DateTime(timezone=True)
-RUNGS = get_args(Rung)
+RUNGS = ("reminder", "supervise", "notify", "interview", "listed")  # frozen: the rungs as of this revision
 
 # The record is append-only: on PostgreSQL the database itself refuses to change or remove an entry.
 _PG_APPEND_ONLY = [
@@ -40,7 +37,7 @@ _PG_APPEND_ONLY = [
 
 
 def upgrade() -> None:
-    create_messaging_tables(op)
+    create_messaging_tables_v1(op)
     op.create_table(
         "record_entries",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
@@ -156,9 +153,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("anchor_heads", "anchors", "case_loops", "supervision_actions", "case_facts", "case_index",
-                 "held_events", "record_heads", "record_entries"):
+    for name in (
+        "anchor_heads",
+        "anchors",
+        "case_loops",
+        "supervision_actions",
+        "case_facts",
+        "case_index",
+        "held_events",
+        "record_heads",
+        "record_entries",
+    ):
         op.drop_table(name)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS record_entries_append_only()")
-    drop_messaging_tables(op)
+    drop_messaging_tables_v1(op)

@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from caseflow_common.messaging.tables import BigId, create_messaging_tables, drop_messaging_tables
+from caseflow_common.messaging.tables import BigId, create_messaging_tables_v1, drop_messaging_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_messaging_tables(op)
+    create_messaging_tables_v1(op)
     op.create_table(
         "work_cases",
         sa.Column("case_id", sa.String(40), primary_key=True),
@@ -105,7 +105,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("supervision_actions", "merged_cases", "case_actions", "assignments", "routing_versions",
-                 "work_cases"):
+    for name in (
+        "supervision_actions",
+        "merged_cases",
+        "case_actions",
+        "assignments",
+        "routing_versions",
+        "work_cases",
+    ):
         op.drop_table(name)
-    drop_messaging_tables(op)
+    drop_messaging_tables_v1(op)

@@ -8,19 +8,29 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from caseflow_common.messaging.tables import BigId, create_messaging_tables, drop_messaging_tables
+from caseflow_common.messaging.tables import BigId, create_messaging_tables_v1, drop_messaging_tables_v1
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-TABLES = ("calendar_versions", "policy_versions", "evaluations", "repeats", "pattern_warnings", "supervision_actions",
-          "clocks", "case_regions", "case_facts", "cases")
+TABLES = (
+    "calendar_versions",
+    "policy_versions",
+    "evaluations",
+    "repeats",
+    "pattern_warnings",
+    "supervision_actions",
+    "clocks",
+    "case_regions",
+    "case_facts",
+    "cases",
+)
 
 
 def upgrade() -> None:
-    create_messaging_tables(op)
+    create_messaging_tables_v1(op)
     op.create_table(
         "cases",
         sa.Column("case_id", sa.String(64), primary_key=True),
@@ -74,12 +84,20 @@ def upgrade() -> None:
         sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("case_id", "cycle", "kind", name="uq_clocks_case_cycle_kind"),
     )
-    op.create_index("ix_clocks_next_due", "clocks", ["next_due_at"],
-                    postgresql_where=sa.text("next_due_at IS NOT NULL"),
-                    sqlite_where=sa.text("next_due_at IS NOT NULL"))
-    op.create_index("ix_clocks_open", "clocks", ["provisional"],
-                    postgresql_where=sa.text("met_at IS NULL"),
-                    sqlite_where=sa.text("met_at IS NULL"))
+    op.create_index(
+        "ix_clocks_next_due",
+        "clocks",
+        ["next_due_at"],
+        postgresql_where=sa.text("next_due_at IS NOT NULL"),
+        sqlite_where=sa.text("next_due_at IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_clocks_open",
+        "clocks",
+        ["provisional"],
+        postgresql_where=sa.text("met_at IS NULL"),
+        sqlite_where=sa.text("met_at IS NULL"),
+    )
     op.create_table(
         "supervision_actions",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -151,4 +169,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in TABLES:
         op.drop_table(name)
-    drop_messaging_tables(op)
+    drop_messaging_tables_v1(op)

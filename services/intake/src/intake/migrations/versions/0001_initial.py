@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from caseflow_common.messaging.tables import create_messaging_tables, drop_messaging_tables
+from caseflow_common.messaging.tables import create_messaging_tables_v1, drop_messaging_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_messaging_tables(op)
+    create_messaging_tables_v1(op)
     op.create_table(
         "cases",
         sa.Column("case_id", sa.String(40), primary_key=True),
@@ -51,8 +51,9 @@ def upgrade() -> None:
         sa.Column("anonymous", sa.Boolean, nullable=False),
     )
     op.create_index("ix_requesters_phone_hash", "requesters", ["phone_hash"])
-    op.create_table("counters", sa.Column("name", sa.String(40), primary_key=True),
-                    sa.Column("value", sa.Integer, nullable=False))
+    op.create_table(
+        "counters", sa.Column("name", sa.String(40), primary_key=True), sa.Column("value", sa.Integer, nullable=False)
+    )
     op.create_table(
         "case_status",
         sa.Column("case_id", sa.String(40), primary_key=True),
@@ -92,4 +93,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in ("visits", "case_steps", "case_status", "counters", "requesters", "cases"):
         op.drop_table(name)
-    drop_messaging_tables(op)
+    drop_messaging_tables_v1(op)
