@@ -8,20 +8,13 @@ cases on its territory, whichever unit handled them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from audit.context import ClockKinds
 from audit.facts_repository import FactsRepository
+from caseflow_common.contracts.escalation import SupervisionActionIssued
 from caseflow_common.events import Envelope
-
-
-@dataclass(frozen=True, slots=True)
-class ClockKinds:
-    """Which clock kinds give the sign-for and the closure deadlines."""
-
-    sign_for: str = "sign_for"
-    close: str = "handling"
 
 
 def _time(value: Any) -> datetime | None:
@@ -81,8 +74,10 @@ async def apply_facts(env: Envelope, repo: FactsRepository, kinds: ClockKinds) -
     elif kind == "ClocksUpdated":
         await _apply_clocks(case_id, p.get("clocks") or [], repo, kinds)
     elif kind == "SupervisionActionIssued":
+        # The rung as the contract reads it: one a newer escalation added counts as `other` (the entry keeps it).
+        rung = env.payload_as(SupervisionActionIssued).rung
         for named in p.get("case_ids") or [case_id]:
-            await repo.note_action(p["action_id"], named, unit, p["rung"], env.occurred_at)
+            await repo.note_action(p["action_id"], named, unit, rung, env.occurred_at)
 
 
 async def _apply_clocks(case_id: str, clocks: list[dict[str, Any]], repo: FactsRepository, kinds: ClockKinds) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from audit.orm import RUNGS, actions, cases, facts
+from audit.orm import RUNGS, action_column, actions, cases, facts
 from audit.repository import upsert
+from caseflow_common.contracts.escalation import Rung
 
 # Columns a new facts row takes from the case's index row when it has them.
 _FROM_CASE = ("district", "category", "region_code", "received_at", "sign_deadline", "close_deadline")
@@ -53,7 +54,15 @@ class FactsRepository:
         case = await self.case_row(case_id)
         base = {k: getattr(case, k) for k in _FROM_CASE if case is not None and getattr(case, k) is not None}
         base = {k: v for k, v in base.items() if k not in first and k not in latest}
-        values = {"returns": 0, "transfers": 0, **{f"actions_{r}": 0 for r in RUNGS}, **base, **first, **latest, **add}
+        values = {
+            "returns": 0,
+            "transfers": 0,
+            **{action_column(r): 0 for r in RUNGS},
+            **base,
+            **first,
+            **latest,
+            **add,
+        }
         stmt = upsert(self.session, facts).values(case_id=case_id, unit=unit, **values)
         ex = stmt.excluded
         set_: dict[str, Any] = {}
@@ -88,14 +97,16 @@ class FactsRepository:
         rows = await self.session.execute(select(cases.c.case_id).where(cases.c.merged_into == case_id))
         return [r.case_id for r in rows]
 
-    async def note_action(self, action_id: str, case_id: str, unit: str | None, rung: str, at: datetime) -> None:
+    async def note_action(self, action_id: str, case_id: str, unit: str | None, rung: Rung, at: datetime) -> None:
         """Record that a supervision action names a case and count it on the unit's row, once however often
         it is redelivered."""
         stmt = upsert(self.session, actions).values(
-            action_id=action_id, case_id=case_id, unit=unit, rung=rung, issued_at=at
+            action_id=action_id, case_id=case_id, unit=unit, rung=rung.value, issued_at=at
         )
-        done = await self.session.execute(
-            stmt.on_conflict_do_nothing(index_elements=[actions.c.action_id, actions.c.case_id])
+        inserted = await self.session.execute(
+            stmt.on_conflict_do_nothing(index_elements=[actions.c.action_id, actions.c.case_id]).returning(
+                actions.c.action_id
+            )
         )
-        if done.rowcount == 1 and unit and rung in RUNGS:
-            await self.touch(case_id, unit, add={f"actions_{rung}": 1})
+        if inserted.first() is not None and unit:
+            await self.touch(case_id, unit, add={action_column(rung): 1})

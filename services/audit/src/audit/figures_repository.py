@@ -1,7 +1,9 @@
-"""Assessment figures and monthly counts in SQL (GROUP BY with FILTER), the same rules as domain/kpi.py.
+"""Assessment figures and monthly counts in SQL (GROUP BY with FILTER): what each figure means is domain/kpi.py.
 
-The pure `assess_units` / `assess_districts` are the reference; these queries compute the same figures
-where the rows live, so a year of a city's cases is one scan of case_facts by received_at.
+The pure `assess_units` / `assess_districts` are the specification; these queries compute the same figures
+where the rows live, so a year of a city's cases is one scan of case_facts by received_at. A property test
+(tests/integration/test_audit_figures_match_the_rules.py) feeds generated case histories through the
+recorder and holds these figures equal to the specification's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.domain.kpi import SATISFIED_LEVELS, Figures, Rate
-from audit.orm import RUNGS, cases, facts
+from audit.orm import RUNGS, action_column, cases, facts
 
 f = facts.c
 # Supervision actions are counted onto each row as they arrive (facts_repository.note_action): no join here.
@@ -45,7 +47,7 @@ def _figures_query(key: Any, start: datetime, end: datetime, as_of: datetime) ->
             func.count().filter(f.satisfaction.isnot(None)).label("sat_d"),
             func.coalesce(func.sum(f.returns), 0).label("returns"),
             func.coalesce(func.sum(f.transfers), 0).label("transfers"),
-            *(func.coalesce(func.sum(f[f"actions_{rung}"]), 0).label(f"a_{rung}") for rung in RUNGS),
+            *(func.coalesce(func.sum(f[action_column(rung)]), 0).label(action_column(rung)) for rung in RUNGS),
         )
         .where(f.received_at >= start, f.received_at < end, key.isnot(None))
         .group_by(key)
@@ -87,15 +89,16 @@ class FiguresRepository:
                 satisfaction=Rate(r.sat_n, r.sat_d),
                 returns=int(r.returns),
                 transfers=int(r.transfers),
-                actions_by_rung={rung: n for rung in sorted(RUNGS) if (n := int(getattr(r, f"a_{rung}")))},
+                actions_by_rung={
+                    rung.value: n for rung in sorted(RUNGS) if (n := int(getattr(r, action_column(rung))))
+                },
             )
             for r in rows
         ]
 
     async def counts(self, start: datetime, end: datetime, by: str) -> Counter[tuple[str, str]]:
         """Cases received in [start, end) per (category, area); area is the district or the region code."""
-        area = cases.c.district if by == "district" else cases.c.region_code
-        area = func.coalesce(area, "unknown")
+        area = func.coalesce(cases.c.district if by == "district" else cases.c.region_code, "unknown")
         category = func.coalesce(cases.c.category, "unknown")
         rows = await self.session.execute(
             select(category.label("category"), area.label("area"), func.count().label("n"))

@@ -13,13 +13,22 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from caseflow_common.contracts.escalation import Rung
 from caseflow_common.db import new_metadata
 from caseflow_common.messaging.tables import BigId, messaging_tables
 
-RUNGS: tuple[str, ...] = tuple(r.value for r in Rung.ladder())
+# Every rung of the contract: the five issued ones and `other` (a rung a newer escalation added, read tolerantly).
+RUNGS: tuple[Rung, ...] = tuple(Rung)
+
+
+def action_column(rung: Rung) -> str:
+    """The case_facts column counting a rung's supervision actions."""
+    return f"actions_{rung.value}"
+
+
 metadata = new_metadata()
 outbox, processed_events, leases = messaging_tables(metadata)
 
@@ -101,8 +110,18 @@ facts = Table(
     Column("satisfaction", String(30), nullable=True),
     Column("returns", Integer, nullable=False, default=0),
     Column("transfers", Integer, nullable=False, default=0),
-    # Supervision actions by rung (the escalation contract's rungs), counted once per action via supervision_actions.
-    *(Column(f"actions_{rung}", Integer, nullable=False, default=0) for rung in RUNGS),
+    # Supervision actions by rung (the escalation contract's rungs), counted once per action via supervision_actions;
+    # actions_other came with 0002, which filled the rows already there with 0.
+    *(
+        Column(
+            action_column(rung),
+            Integer,
+            nullable=False,
+            default=0,
+            server_default=text("0") if rung is Rung.OTHER else None,
+        )
+        for rung in RUNGS
+    ),
     PrimaryKeyConstraint("case_id", "unit", name="pk_case_facts"),
 )
 Index("ix_case_facts_received_at", facts.c.received_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ CHAIN_COLUMNS = [entries.c[name] for name in COLUMNS]
 
 def upsert(session: AsyncSession, table: Table) -> Any:
     """INSERT ... ON CONFLICT builder of the session's dialect (SQLite and PostgreSQL spell it alike)."""
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
@@ -158,7 +158,7 @@ class LoopRepository:
         self, *, step: str | None, closed_before: datetime | None, overdue_cutoff: datetime, offset: int, limit: int
     ) -> tuple[int, list[Any]]:
         """A page of open loops (by case id), optionally only those missing `step` / closed before a time."""
-        where = [loops.c.complete.is_(False)]
+        where: list[ColumnElement[bool]] = [loops.c.complete.is_(False)]
         if step is not None:
             where.append(loops.c.missing.contains(step))
         if closed_before is not None:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest_asyncio
 
 from audit.bootstrap import build
+from audit.handlers import record
 from audit.settings import Settings
 from caseflow_common.auth import Role
 from caseflow_common.contracts import dispatch as d
@@ -92,7 +93,6 @@ async def audit(broker, databases):
     prefix = f"t{uuid.uuid4().hex[:10]}."
     settings = service_settings(Settings, broker=broker, prefix=prefix, database_url=await databases.new_url("audit"))
     async with running(build, settings, clock=ManualClock(), workers=False) as svc:
-        recorder = svc.runtime.context
         for case, payloads in SCENARIO.items():
             for n, payload in enumerate(payloads):
                 env = new_event(
@@ -103,7 +103,7 @@ async def audit(broker, databases):
                     occurred_at=t(1, month=2) + timedelta(minutes=n),
                 )
                 async with svc.runtime.uow() as uow:
-                    await recorder(env, uow)
+                    await record(env, uow, svc.runtime.context)
                     await uow.commit()
         yield svc
 

@@ -150,19 +150,22 @@ def next_entry(
     """The entry that extends a chain whose last entry is `head` (None for a new chain)."""
     seq = 1 if head is None else head.seq + 1
     prev = GENESIS_HASH if head is None else head.hash
+    event_text, step_text, at_s = str(event_id), None if step is None else str(step), at_text(at)
     text = canonical_payload(payload).decode()
-    fields = {
+    fields: dict[str, Any] = {
         "seq": seq,
         "case_id": case_id,
-        "event_id": str(event_id),
+        "event_id": event_text,
         "event_type": event_type,
-        "step": None if step is None else str(step),
+        "step": step_text,
         "actor": actor,
-        "at": at_text(at),
+        "at": at_s,
         "decided_by": decided_by,
         "payload": text,
     }
-    return ChainEntry(**fields, prev_hash=prev, hash=compute_hash(prev, fields))  # type: ignore[arg-type]
+    return ChainEntry(
+        seq, case_id, event_text, event_type, step_text, actor, at_s, decided_by, text, prev, compute_hash(prev, fields)
+    )
 
 
 def verify_chain(entries: Iterable[Sequence[Any]]) -> VerifyResult:

@@ -1,4 +1,7 @@
-"""Assessment figures per unit and per district (GZ Art. 47, 49; SZ Art. 55).
+"""Assessment figures per unit and per district (GZ Art. 47, 49; SZ Art. 55): what each figure means.
+
+This is the specification; the service computes the figures in SQL where the rows live
+(figures_repository.py), and a property test holds the two equal on generated case histories.
 
 The cohort is the cases received in [start, end); each fact row is one case as handled by
 one unit. Rates carry their numerator and denominator; a zero denominator gives rate None,
@@ -9,7 +12,8 @@ never a division error. Denominators:
 - resolution: rows replied or closed; numerator: resolved is True (None counts as not resolved).
 - satisfaction: rows evaluated (satisfaction not None); numerator: satisfied + basically_satisfied.
 Returns, transfers and supervision actions by rung are sums over the rows; an action that names
-several cases of a unit is counted once per case row it is recorded on.
+several cases of a unit is counted once per case row it is recorded on; a rung this build does not
+know counts as `other`.
 District figures pool the rows of the district's units; `received` counts distinct cases.
 """
 
@@ -19,17 +23,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
+from caseflow_common.contracts.intake import Satisfaction
 
-class Satisfaction(StrEnum):
-    """The evaluation a requester gives at the return visit (评价)."""
-
-    SATISFIED = "satisfied"
-    BASICALLY_SATISFIED = "basically_satisfied"
-    DISSATISFIED = "dissatisfied"
-
-
+# The evaluations that count as satisfied (满意率): satisfied and basically satisfied.
 SATISFIED_LEVELS: frozenset[str] = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED})
 
 

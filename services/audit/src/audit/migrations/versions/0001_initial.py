@@ -15,7 +15,6 @@ branch_labels = None
 depends_on = None
 
 _TS = sa.DateTime(timezone=True)
-RUNGS = ("reminder", "supervise", "notify", "interview", "listed")  # frozen: the rungs as of this revision
 
 # The record is append-only: on PostgreSQL the database itself refuses to change or remove an entry.
 _PG_APPEND_ONLY = [
@@ -108,7 +107,11 @@ def upgrade() -> None:
         sa.Column("satisfaction", sa.String(30), nullable=True),
         sa.Column("returns", sa.Integer, nullable=False),
         sa.Column("transfers", sa.Integer, nullable=False),
-        *(sa.Column(f"actions_{rung}", sa.Integer, nullable=False) for rung in RUNGS),
+        sa.Column("actions_reminder", sa.Integer, nullable=False),
+        sa.Column("actions_supervise", sa.Integer, nullable=False),
+        sa.Column("actions_notify", sa.Integer, nullable=False),
+        sa.Column("actions_interview", sa.Integer, nullable=False),
+        sa.Column("actions_listed", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("case_id", "unit", name="pk_case_facts"),
     )
     op.create_index("ix_case_facts_received_at", "case_facts", ["received_at"])

@@ -7,19 +7,20 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from audit.api import Supervisor, runtime_of
+from audit.api.deps import Runtime, Supervisor
+from audit.api.errors import invalid_request
 from audit.domain.chain import utc
 from audit.domain.kpi import Figures, Rate
 from audit.domain.monthly import CITY_TZ, Change, analysis_from_counts, month_range, previous_month
-from audit.figures_repository import FiguresRepository
 from caseflow_common.contracts.escalation import Rung
-from caseflow_common.errors import ApiError
 
 router = APIRouter()
-RUNGS: tuple[str, ...] = tuple(r.value for r in Rung.ladder())
+# The rungs escalation issues are always listed; `other` (rungs this build does not know) when any were counted.
+LADDER: tuple[str, ...] = tuple(r.value for r in Rung.ladder())
+CSV_RUNGS: tuple[str, ...] = tuple(r.value for r in Rung)
 RATES = ("on_time_sign_for", "on_time_closure", "resolution", "satisfaction")
 From = Annotated[str, Query(alias="from", description="period start: date (city day) or ISO 8601 time, inclusive")]
 To = Annotated[str, Query(alias="to", description="period end: date (city day) or ISO 8601 time, exclusive")]
@@ -34,12 +35,7 @@ def parse_instant(text: str, field: str) -> datetime:
             return datetime(d.year, d.month, d.day, tzinfo=CITY_TZ)
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise ApiError(
-            422,
-            "invalid_request",
-            f"{field} must be a date or an ISO 8601 time",
-            [{"field": field, "message": "not a date or time"}],
-        ) from None
+        raise invalid_request(field, f"{field} must be a date or an ISO 8601 time", "not a date or time") from None
     return at if at.tzinfo else at.replace(tzinfo=CITY_TZ)
 
 
@@ -55,8 +51,14 @@ def figures_view(key_name: str, fig: Figures) -> dict[str, Any]:
         **{name: _rate(getattr(fig, name)) for name in RATES},
         "returns": fig.returns,
         "transfers": fig.transfers,
-        "supervision_actions": {rung: fig.actions_by_rung.get(rung, 0) for rung in RUNGS},
+        "supervision_actions": _actions(fig),
     }
+
+
+def _actions(fig: Figures) -> dict[str, int]:
+    actions = {rung: fig.actions_by_rung.get(rung, 0) for rung in LADDER}
+    other = fig.actions_by_rung.get(Rung.OTHER.value, 0)
+    return {**actions, Rung.OTHER.value: other} if other else actions
 
 
 def figures_csv(key_name: str, rows: list[Figures]) -> str:
@@ -66,24 +68,23 @@ def figures_csv(key_name: str, rows: list[Figures]) -> str:
     header = [key_name, "received"]
     for name in RATES:
         header += [f"{name}_rate", f"{name}_numerator", f"{name}_denominator"]
-    writer.writerow(header + ["returns", "transfers"] + [f"actions_{rung}" for rung in RUNGS])
+    writer.writerow(header + ["returns", "transfers"] + [f"actions_{rung}" for rung in CSV_RUNGS])
     for fig in rows:
         line: list[Any] = [fig.key, fig.received]
         for name in RATES:
             rate: Rate = getattr(fig, name)
             line += ["" if rate.rate is None else f"{rate.rate:.4f}", rate.numerator, rate.denominator]
-        writer.writerow(line + [fig.returns, fig.transfers] + [fig.actions_by_rung.get(r, 0) for r in RUNGS])
+        writer.writerow(line + [fig.returns, fig.transfers] + [fig.actions_by_rung.get(r, 0) for r in CSV_RUNGS])
     return out.getvalue()
 
 
-async def _assessment(request: Request, by: str, start_text: str, end_text: str, fmt: str) -> Any:
+async def _assessment(runtime: Runtime, by: str, start_text: str, end_text: str, fmt: str) -> Any:
     start, end = parse_instant(start_text, "from"), parse_instant(end_text, "to")
     if end <= start:
-        raise ApiError(422, "invalid_request", "to must be after from", [{"field": "to", "message": "not after from"}])
-    runtime = runtime_of(request)
+        raise invalid_request("to", "to must be after from", "not after from")
     as_of = min(utc(end), utc(runtime.clock()))  # a clock not yet due by now is not yet missed
-    async with runtime.sessions() as session:
-        rows = await FiguresRepository(session).assess(by, utc(start), utc(end), as_of)
+    async with runtime.uow() as uow:
+        rows = await uow.figures.assess(by, utc(start), utc(end), as_of)
     if fmt == "csv":
         filename = f"assessment-{by}s-{start.date()}-{end.date()}.csv"
         return Response(
@@ -100,16 +101,16 @@ async def _assessment(request: Request, by: str, start_text: str, end_text: str,
 
 
 @router.get("/v1/assessment/units", tags=["assessment"], summary="Assessment figures per unit for a period")
-async def assess_units(request: Request, _: Supervisor, start: From, end: To, format: Format = "json") -> Any:
+async def assess_units(runtime: Runtime, _: Supervisor, start: From, end: To, format: Format = "json") -> Any:
     """Per unit, cases received in [from, to): received, on-time sign-for (响应率), on-time closure, resolution
     (解决率), satisfaction (满意率), returns, transfers, supervision actions by rung (GZ Art. 47, 49; SZ Art. 55)."""
-    return await _assessment(request, "unit", start, end, format)
+    return await _assessment(runtime, "unit", start, end, format)
 
 
 @router.get("/v1/assessment/districts", tags=["assessment"], summary="Assessment figures per district for a period")
-async def assess_districts(request: Request, _: Supervisor, start: From, end: To, format: Format = "json") -> Any:
+async def assess_districts(runtime: Runtime, _: Supervisor, start: From, end: To, format: Format = "json") -> Any:
     """The same figures per district (the district of each case's region)."""
-    return await _assessment(request, "district", start, end, format)
+    return await _assessment(runtime, "district", start, end, format)
 
 
 def _change(key: dict[str, Any], c: Change) -> dict[str, Any]:
@@ -118,18 +119,17 @@ def _change(key: dict[str, Any], c: Change) -> dict[str, Any]:
 
 @router.get("/v1/analysis/monthly", tags=["assessment"], summary="Cases by category and area for a month")
 async def monthly(
-    request: Request,
+    runtime: Runtime,
     _: Supervisor,
     month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (city time)")],
     by: Annotated[
         Literal["district", "region"], Query(description="area: district (default) or region code")
     ] = "district",
-) -> dict:
+) -> dict[str, Any]:
     """Cases received in the month by category, by area and by both, with the change from the month before (GZ Art. 19)."""
-    async with runtime_of(request).sessions() as session:
-        repo = FiguresRepository(session)
-        current = await repo.counts(*month_range(month), by)
-        previous = await repo.counts(*month_range(previous_month(month)), by)
+    async with runtime.uow() as uow:
+        current = await uow.figures.counts(*month_range(month), by)
+        previous = await uow.figures.counts(*month_range(previous_month(month)), by)
     a = analysis_from_counts(month, current, previous)
     return {
         "month": a.month,

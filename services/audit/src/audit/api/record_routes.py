@@ -1,22 +1,20 @@
-"""audit HTTP API (API.md, audit): the record, its verification, open loops."""
+"""The record of a case, its verification, and the cases whose closed loop is open (GZ Art. 17)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
-from audit import metrics
+from audit import metrics, recording
+from audit.api.deps import RecordReader, Runtime, Supervisor
+from audit.api.errors import invalid_request, record_not_found
 from audit.domain.chain import utc, verify_chain
 from audit.domain.steps import parse_step
-from audit.handlers import Recorder
-from caseflow_common.auth import Principal, Role, require
-from caseflow_common.errors import ApiError, not_found
-from caseflow_common.http import PageParams, page_params, runtime_of
+from caseflow_common.http import PageParams, page_params
 
 router = APIRouter()
-Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
 
 
 def _entry(r: Any) -> dict[str, Any]:
@@ -36,17 +34,13 @@ def _entry(r: Any) -> dict[str, Any]:
 
 
 @router.get("/v1/records/{case_id}", tags=["record"], summary="The case's record, every entry in order")
-async def get_record(
-    case_id: str, request: Request, _: Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.HOTLINE))]
-) -> dict:
+async def get_record(case_id: str, runtime: Runtime, _: RecordReader) -> dict[str, Any]:
     """Every entry of the case's record in seq order, and whether its closed loop is complete (GZ Art. 17)."""
-    runtime = runtime_of(request)
-    recorder: Recorder = runtime.context
     async with runtime.uow() as uow:
         rows = await uow.records.entries_of(case_id)
         if not rows:
-            raise not_found(f"record of case {case_id}")
-        status = await recorder.loop_of(case_id, uow)
+            raise record_not_found(case_id)
+        status = await recording.loop_of(case_id, uow, runtime.context.rules)
     loop = {
         "complete": status.complete,
         "missing": [str(s) for s in status.missing],
@@ -57,12 +51,12 @@ async def get_record(
 
 
 @router.get("/v1/records/{case_id}/verify", tags=["record"], summary="Recompute the case's hash chain")
-async def verify_record(case_id: str, request: Request, _: Supervisor) -> dict:
+async def verify_record(case_id: str, runtime: Runtime, _: Supervisor) -> dict[str, Any]:
     """Recompute every hash of the case's chain; first_bad_seq names the first entry that does not hold."""
-    async with runtime_of(request).uow() as uow:
+    async with runtime.uow() as uow:
         chain = await uow.records.chain(case_id)
     if not chain:
-        raise not_found(f"record of case {case_id}")
+        raise record_not_found(case_id)
     result = verify_chain(chain)
     if not result.valid:
         metrics.CHAIN_VERIFICATION_FAILURES.inc()
@@ -71,7 +65,7 @@ async def verify_record(case_id: str, request: Request, _: Supervisor) -> dict:
 
 @router.get("/v1/loops/open", tags=["loops"], summary="Cases whose closed loop is not complete")
 async def open_loops(
-    request: Request,
+    runtime: Runtime,
     _: Supervisor,
     paging: Annotated[PageParams, Depends(page_params)],
     step: Annotated[
@@ -80,18 +74,14 @@ async def open_loops(
     overdue: Annotated[
         bool, Query(description="only closed cases whose return visit is past the grace period")
     ] = False,
-) -> dict:
+) -> dict[str, Any]:
     """Open loops by case id, each with its missing steps; overdue once 办结 is older than the visit grace."""
     wanted = None
     if step is not None:
         wanted = parse_step(step)
         if wanted is None:
-            raise ApiError(
-                422, "invalid_request", f"unknown loop step {step!r}", [{"field": "step", "message": "not a loop step"}]
-            )
-    runtime = runtime_of(request)
-    recorder: Recorder = runtime.context
-    cutoff = runtime.clock() - recorder.rules.loop_policy.visit_grace
+            raise invalid_request("step", f"unknown loop step {step!r}", "not a loop step")
+    cutoff = runtime.clock() - runtime.context.rules.loop_policy.visit_grace
     async with runtime.uow() as uow:
         total, rows = await uow.loops.open_page(
             step=None if wanted is None else str(wanted),

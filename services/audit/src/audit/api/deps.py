@@ -1,0 +1,23 @@
+"""What audit's routes depend on: the one typed runtime and the principals allowed to read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from audit.uow import AuditRuntime
+from caseflow_common.auth import Principal, Role, require
+from caseflow_common.http import runtime_of
+
+
+def audit_runtime(request: Request) -> AuditRuntime:
+    """The audit runtime behind the app (set by bootstrap)."""
+    runtime: AuditRuntime = runtime_of(request)
+    return runtime
+
+
+Runtime = Annotated[AuditRuntime, Depends(audit_runtime)]
+Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
+RecordReader = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.HOTLINE))]
+AnchorTaker = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]

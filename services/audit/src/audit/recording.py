@@ -1,0 +1,140 @@
+"""Every case event joins its case's hash-chained record, in causal order, exactly once.
+
+Causal order across topics: one case's events come from three topics, so a CaseDispatched can
+arrive before the CaseReceived that caused it. An event whose `causation_id` is not recorded yet
+is held (held_events) and appended right after its cause, so seq follows cause before effect. If
+the cause has not come within `causal_hold_s` (it was lost or dead-lettered), the held event is
+appended anyway, flagged `cause_missing`. Entries are only ever appended; exactly-once comes from
+the consumer's processed_events check plus the unique event_id of entries and held events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from datetime import datetime
+
+import orjson
+
+from audit import metrics
+from audit.context import RecordRules
+from audit.domain.chain import next_entry
+from audit.domain.decided import decided_by
+from audit.domain.loop import LoopEvent, LoopStatus, loop_status
+from audit.domain.privacy import strip_personal
+from audit.domain.steps import step_for
+from audit.facts import apply_facts
+from audit.uow import AuditUnitOfWork
+from caseflow_common.events import Envelope
+
+log = logging.getLogger(__name__)
+
+
+def actor_text(env: Envelope) -> str:
+    """The actor as the canonical JSON the chain hashes."""
+    return orjson.dumps(env.actor.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def stripped(env: Envelope, personal_fields: Collection[str]) -> Envelope:
+    """The envelope without requester data: nothing personal is stored, held or hashed."""
+    return env.model_copy(update={"payload": strip_personal(env.payload, personal_fields)})
+
+
+async def receive(env: Envelope, uow: AuditUnitOfWork, rules: RecordRules) -> None:
+    """Record the event now, or hold it until its cause is recorded."""
+    event_id = str(env.event_id)
+    if await uow.records.recorded(event_id) or await uow.records.is_held(event_id):
+        return  # a replay that outlived processed_events: nothing changes
+    env = stripped(env, rules.personal_fields)
+    cause = env.causation_id
+    if cause and not await uow.records.recorded(cause):
+        await uow.records.hold(event_id, env.case_id, cause, env.model_dump_json(), uow.clock())
+        log.info("event held for its cause", extra={"event_type": env.event_type})
+        return
+    await record_with_dependents(env, uow, rules, cause_missing=False)
+
+
+async def release_overdue(uow: AuditUnitOfWork, event_id: str, rules: RecordRules) -> bool:
+    """Record a held event whose cause never came (flagged); False when it was taken meanwhile."""
+    text = await uow.records.release(event_id)
+    if text is None:
+        return False
+    log.warning("cause never recorded; event recorded without it")
+    await record_with_dependents(Envelope.model_validate_json(text), uow, rules, cause_missing=True)
+    return True
+
+
+async def record_with_dependents(
+    env: Envelope, uow: AuditUnitOfWork, rules: RecordRules, *, cause_missing: bool
+) -> None:
+    """Append the event, then every held event it caused (transitively), causes first."""
+    queue = [(env, cause_missing)]
+    while queue:
+        current, flagged = queue.pop(0)
+        await append(current, uow, rules, cause_missing=flagged)
+        queue += [
+            (Envelope.model_validate_json(t), False)
+            for t in await uow.records.release_waiting_on(str(current.event_id))
+        ]
+
+
+async def append(env: Envelope, uow: AuditUnitOfWork, rules: RecordRules, *, cause_missing: bool) -> None:
+    """Append one (already stripped) event to its case's chain and refresh the case's facts and loop."""
+    step = step_for(env.event_type, rules.loop_policy.step_map)
+    entry = next_entry(
+        await uow.records.head(env.case_id),
+        case_id=env.case_id,
+        event_id=str(env.event_id),
+        event_type=env.event_type,
+        step=step,
+        actor=actor_text(env),
+        at=env.occurred_at,
+        decided_by=decided_by(env.event_type, env.payload, rules.deciders),
+        payload=env.payload,
+    )
+    await uow.records.append(entry, recorded_at=uow.clock(), cause_missing=cause_missing)
+    metrics.RECORD_ENTRIES.labels(step or "other").inc()
+    await apply_facts(env, uow.facts, rules.clock_kinds)
+    await refresh_loop(env.case_id, uow, rules)
+
+
+async def refresh_loop(case_id: str, uow: AuditUnitOfWork, rules: RecordRules) -> LoopStatus:
+    """Recompute and store the case's loop status, and that of the cases merged into it."""
+    status = await loop_of(case_id, uow, rules)
+    await _save_loop(case_id, status, uow)
+    for merged in await uow.facts.merged_into(case_id):
+        if merged != case_id:
+            await _save_loop(merged, await loop_of(merged, uow, rules, main=status), uow)
+    return status
+
+
+async def _save_loop(case_id: str, status: LoopStatus, uow: AuditUnitOfWork) -> None:
+    await uow.loops.save(
+        case_id,
+        complete=status.complete,
+        missing=[str(s) for s in status.missing],
+        cycle=status.cycle,
+        closed_at=status.closed_at,
+        now=uow.clock(),
+    )
+
+
+async def loop_of(
+    case_id: str,
+    uow: AuditUnitOfWork,
+    rules: RecordRules,
+    main: LoopStatus | None = None,
+    follow_merge: bool = True,
+) -> LoopStatus:
+    """The loop status of a case from its record (a merged case follows its main case)."""
+    rows = await uow.records.loop_inputs(case_id)
+    events = [LoopEvent(r.event_type, datetime.fromisoformat(r.at), orjson.loads(r.payload)) for r in rows]
+    policy = rules.loop_policy
+    if main is None and follow_merge:
+        into = next(
+            (e.payload.get("into_case_id") for e in events if e.event_type == policy.merge_event and e.payload),
+            None,
+        )
+        if into and into != case_id:
+            main = await loop_of(into, uow, rules, follow_merge=False)
+    return loop_status(events, uow.clock(), policy, main=main)
