@@ -15,8 +15,10 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -50,7 +52,7 @@ HANDLING_DEADLINE = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
 SCENARIOS = {"warn": WARN_AT + timedelta(minutes=1), "catchup": datetime(2026, 3, 20, 2, 0, tzinfo=UTC)}
 
 
-def records(n: int, due: int, now: datetime):  # type: ignore[no-untyped-def]
+def records(n: int, due: int, now: datetime) -> Iterator[tuple[Any, ...]]:
     """Handling clocks of normal hotline cases: `due` received on 2 March 09:00, the rest received just now."""
     old = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     for i in range(n):

@@ -1,9 +1,9 @@
-"""Wiring of the escalation service."""
+"""Wiring of the escalation service: build(settings, clock) -> (runtime, app)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,38 +13,48 @@ import caseflow_common.contracts  # noqa: F401  (registers event models)
 from caseflow_common import topics
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
-from escalation import api_admin, api_cases, api_supervision
+from escalation.api import routers
 from escalation.calendar_doc import load_calendar_file
 from escalation.config import ConfigStore
-from escalation.context import EscalationContext
+from escalation.context import EscalationContext, SchedulerPace
 from escalation.coordination import CoordinationMap
-from escalation.handlers import HANDLERS, EscalationHandlers
+from escalation.domain.patterns import HotspotPolicy, PatternPolicies, RepeatPolicy, SatisfactionPolicy
+from escalation.handlers import HANDLERS
 from escalation.orm import metadata
-from escalation.pattern_checks import PatternPolicies
 from escalation.scheduler import scheduler_loop
 from escalation.settings import Settings
-from escalation.uow import EscalationUnitOfWork
+from escalation.uow import EscalationRuntime, EscalationUnitOfWork
 
 
-def _readiness(runtime: ServiceRuntime) -> dict[str, Any]:
+def _readiness(runtime: EscalationRuntime) -> dict[str, Any]:
     """/readyz detail: deadlines computed on a weekends-only guess wait for a published calendar."""
-    store: ConfigStore = runtime.context.config
-    gauges = runtime.context.gauges
+    ctx = runtime.context
     return {
         "calendar": {
-            "version": store.current.calendar_version,
-            "provisional_deadlines": gauges.get("provisional_deadlines"),
-            "open_clocks": gauges.get("open_clocks"),
+            "version": ctx.config.current.calendar_version,
+            "provisional_deadlines": ctx.gauges.provisional_deadlines,
+            "open_clocks": ctx.gauges.open_clocks,
         }
     }
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[ServiceRuntime, FastAPI]:
-    config = ConfigStore(load_calendar_file(settings.calendar_file) if settings.calendar_file else None)
-    handlers = EscalationHandlers(
-        config, CoordinationMap.load(Path(settings.data_dir)), PatternPolicies.from_settings(settings)
+def _pattern_policies(s: Settings) -> PatternPolicies:
+    """The pattern thresholds a city chose (SZ Art. 21; GZ Art. 48(3))."""
+    return PatternPolicies(
+        RepeatPolicy(s.repeat_threshold),
+        HotspotPolicy(s.hotspot_threshold, timedelta(hours=s.hotspot_window_hours)),
+        SatisfactionPolicy(s.satisfaction_threshold, s.satisfaction_last, timedelta(hours=s.satisfaction_window_hours)),
     )
-    spec = ServiceSpec(
+
+
+def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[EscalationRuntime, FastAPI]:
+    context = EscalationContext(
+        config=ConfigStore(load_calendar_file(settings.calendar_file) if settings.calendar_file else None),
+        coordination=CoordinationMap.load(Path(settings.data_dir)),
+        patterns=_pattern_policies(settings),
+        pace=SchedulerPace(settings.scheduler_batch, settings.scheduler_interval_s, settings.gauge_interval_s),
+    )
+    spec: ServiceSpec[EscalationUnitOfWork, EscalationContext] = ServiceSpec(
         name="escalation",
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
@@ -55,11 +65,11 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[S
         loops=[scheduler_loop] if settings.scheduler_enabled else [],
         readiness_extra=_readiness,
     )
-    runtime = ServiceRuntime(spec, settings, EscalationContext(config=config, handlers=handlers), clock)
+    runtime = ServiceRuntime(spec, settings, context, clock)
     app = create_app(
         runtime,
         title="caseflow escalation",
         description="SLA clocks, the supervision ladder, pattern triggers.",
-        routers=[api_cases.router, api_supervision.router, api_admin.router],
+        routers=routers,
     )
     return runtime, app

@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from caseflow_common.contracts.escalation import ClockView
+from caseflow_common.contracts.escalation import ClockView, Rung
+from caseflow_common.db import as_utc
 from escalation.domain.calendar import TimeUnit, WorkCalendar
 from escalation.domain.clock import Clock, Pause
-from escalation.domain.ladder import Rung, SupervisionAction
+from escalation.domain.ladder import SupervisionAction
 from escalation.domain.policy import ClockKind, ClockSpec
-from escalation.repository import aware
+from escalation.repository import stored_at
 
 
 def clock_from_row(row: Row, calendar: WorkCalendar) -> Clock:
@@ -21,19 +22,19 @@ def clock_from_row(row: Row, calendar: WorkCalendar) -> Clock:
     spec = ClockSpec(row.amount, TimeUnit(row.time_unit), row.warn_fraction)
     pauses = tuple(Pause(datetime.fromisoformat(s), datetime.fromisoformat(e) if e else None) for s, e in row.pauses)
     return Clock.restored(
-        deadline=aware(row.deadline),
+        deadline=stored_at(row.deadline),
         provisional=row.provisional,
-        warn_at=aware(row.warn_at),  # type: ignore[arg-type]
+        warn_at=as_utc(row.warn_at),
         case_id=row.case_id,
         kind=ClockKind(row.kind),
         unit=row.unit,
         cycle=row.cycle,
-        started_at=aware(row.started_at),
+        started_at=stored_at(row.started_at),
         spec=spec,
         policy_version=str(row.policy_version),
         calendar=calendar,
         pauses=pauses,
-        met_at=aware(row.met_at),
+        met_at=as_utc(row.met_at),
     )
 
 
@@ -63,7 +64,7 @@ def row_differs(row: Row, values: dict[str, Any]) -> bool:
     for key, value in values.items():
         stored = getattr(row, key)
         if isinstance(stored, datetime) or isinstance(value, datetime):
-            stored = aware(stored)
+            stored = as_utc(stored)
         if stored != value:
             return True
     return False
@@ -102,12 +103,12 @@ def action_from_row(row: Row) -> SupervisionAction:
         ClockKind(row.clock_kind),
         Rung(row.rung),
         row.unit,
-        aware(row.issued_at),
-        aware(row.rectification_deadline),
-        str(row.policy_version),  # type: ignore[arg-type]
+        stored_at(row.issued_at),
+        stored_at(row.rectification_deadline),
+        str(row.policy_version),
         row.provisional,
         tuple(row.case_ids),
-        aware(row.resolved_at),
+        as_utc(row.resolved_at),
         row.rectification,
     )
 

@@ -54,14 +54,22 @@ class ConfigStore:
         cv = await repo.latest_version(CALENDAR_VERSIONS) or BASE_CALENDAR_VERSION
         if pv != cur.policy_version:
             raw = await repo.document(POLICY_VERSIONS, pv)
-            doc = PolicyDocument.model_validate(raw) if raw is not None else default_document()
-            policies, ladder = doc.to_domain(pv)
-            cur = Config(pv, doc, policies, ladder, cur.calendar_version, cur.calendar_doc, cur.calendar)
+            policy_doc = PolicyDocument.model_validate(raw) if raw is not None else default_document()
+            policies, ladder = policy_doc.to_domain(pv)
+            cur = Config(pv, policy_doc, policies, ladder, cur.calendar_version, cur.calendar_doc, cur.calendar)
             log.info("policy version loaded", extra={"policy_version": pv})
         if cv != cur.calendar_version:
             raw = await repo.document(CALENDAR_VERSIONS, cv)
-            doc = CalendarDocument.model_validate(raw) if raw is not None else self.base_calendar
-            cur = Config(cur.policy_version, cur.policy_doc, cur.policies, cur.ladder, cv, doc, doc.to_domain(cv))
+            calendar_doc = CalendarDocument.model_validate(raw) if raw is not None else self.base_calendar
+            cur = Config(
+                cur.policy_version,
+                cur.policy_doc,
+                cur.policies,
+                cur.ladder,
+                cv,
+                calendar_doc,
+                calendar_doc.to_domain(cv),
+            )
             log.info("calendar version loaded", extra={"calendar_version": cv})
         self.current = cur
         return cur

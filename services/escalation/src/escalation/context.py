@@ -1,15 +1,38 @@
-"""What escalation's handlers, loops and routes share: versioned policies and calendars, the handlers, gauges."""
+"""What escalation was built with: the versioned rules in force, the coordination map, pattern thresholds, the
+scheduler's pace, and the gauges the scheduler refreshes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from escalation.config import ConfigStore
-from escalation.handlers import EscalationHandlers
+from escalation.coordination import CoordinationMap
+from escalation.domain.patterns import PatternPolicies
+
+
+@dataclass(frozen=True)
+class SchedulerPace:
+    """How much one scheduler transaction claims and how often the loop and the gauges run."""
+
+    batch: int = 500
+    interval_s: float = 1.0
+    gauge_interval_s: float = 30.0
 
 
 @dataclass
+class Gauges:
+    """Open clocks and those with a provisional deadline, as last counted (None before the first count)."""
+
+    open_clocks: int | None = None
+    provisional_deadlines: int | None = None
+
+
+@dataclass(frozen=True)
 class EscalationContext:
+    """The rules store, the directory's coordination map and the thresholds every handler, loop and route shares."""
+
     config: ConfigStore
-    handlers: EscalationHandlers
-    gauges: dict[str, int] = field(default_factory=dict)  # open clocks, provisional deadlines (scheduler sets them)
+    coordination: CoordinationMap = field(default_factory=CoordinationMap)
+    patterns: PatternPolicies = field(default_factory=PatternPolicies)
+    pace: SchedulerPace = field(default_factory=SchedulerPace)
+    gauges: Gauges = field(default_factory=Gauges)

@@ -177,16 +177,3 @@ calendar_versions = Table(
     Column("created_at", Ts, nullable=False),
     Column("created_by", String(100), nullable=False),
 )
-
-SERVICE_TABLES = (
-    cases,
-    case_facts,
-    case_regions,
-    clocks,
-    supervision_actions,
-    pattern_warnings,
-    repeats,
-    evaluations,
-    policy_versions,
-    calendar_versions,
-)

@@ -4,10 +4,10 @@ deterministic id and emitted only by the transaction that inserted it, so it fir
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from caseflow_common.contracts.escalation import PatternWarningRaised
+from caseflow_common.db import as_utc
 from caseflow_common.events import Envelope
 from escalation import metrics
 from escalation.coordination import CoordinationMap
@@ -23,28 +23,9 @@ from escalation.domain.patterns import (
     low_satisfaction_warnings,
     repeat_warnings,
 )
-from escalation.repository import aware
-from escalation.tracking import emit
+from escalation.publishing import emit
+from escalation.repository import stored_at
 from escalation.uow import EscalationUnitOfWork
-
-
-@dataclass(frozen=True)
-class PatternPolicies:
-    """The thresholds in force (from settings)."""
-
-    repeat: RepeatPolicy
-    hotspot: HotspotPolicy
-    satisfaction: SatisfactionPolicy
-
-    @classmethod
-    def from_settings(cls, s) -> PatternPolicies:  # type: ignore[no-untyped-def]
-        return cls(
-            RepeatPolicy(s.repeat_threshold),
-            HotspotPolicy(s.hotspot_threshold, timedelta(hours=s.hotspot_window_hours)),
-            SatisfactionPolicy(
-                s.satisfaction_threshold, s.satisfaction_last, timedelta(hours=s.satisfaction_window_hours)
-            ),
-        )
 
 
 async def _raise(
@@ -70,7 +51,7 @@ async def _raise(
                 uow,
                 PatternWarningRaised(
                     warning_id=w.id,
-                    kind=w.kind.value,
+                    kind=w.kind,
                     coordination_unit=w.coordination_unit,
                     region_code=w.region_code,
                     category=w.category,
@@ -111,7 +92,7 @@ async def check_hotspot(
     times: dict[str, datetime] = {}
     for r in rows:
         by_case.setdefault(r.case_id, []).append(r.region_code)
-        times[r.case_id] = aware(r.received_at)  # type: ignore[assignment]
+        times[r.case_id] = stored_at(r.received_at)
     sightings = [CaseSighting(c, category, times[c], tuple(rs)) for c, rs in by_case.items()]
     await _raise(uow, hotspot_warnings(sightings, at, coord.for_region, policy), now, causation)
 
@@ -137,9 +118,9 @@ async def check_repeats(
         target.cycle,
         target.category,
         target.region_code,
-        aware(target.received_at) or at,
+        as_utc(target.received_at) or at,
         tuple(repeat_ids),
-    )  # type: ignore[arg-type]
+    )
     await _raise(uow, repeat_warnings([case], now, coord.for_region, policy), now, causation)
 
 
@@ -154,6 +135,6 @@ async def check_satisfaction(
 ) -> None:
     """Warn when a unit's latest evaluations fall under the satisfaction threshold."""
     rows = await uow.repo.recent_evaluations(unit, policy.last)
-    evaluations = [Evaluation(r.unit, r.case_id, aware(r.at), r.satisfaction) for r in rows]  # type: ignore[arg-type]
+    evaluations = [Evaluation(r.unit, r.case_id, stored_at(r.at), r.satisfaction) for r in rows]
     at = max([now, *(e.at for e in evaluations)])
     await _raise(uow, low_satisfaction_warnings(evaluations, at, coord.for_unit, policy), now, causation)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from escalation.domain.calendar import TimeUnit
-from escalation.domain.ladder import LadderPolicy, RectificationSpec, Rung
+from escalation.domain.ladder import LadderPolicy, RectificationSpec
 from escalation.domain.policy import ClockAnchor, ClockKind, ClockSpec, PolicySet, SlaPolicy, default_policy_set
+from escalation.issued import IssuedRung
 
 BASE_POLICY_VERSION = 1
 
@@ -40,8 +41,8 @@ class LadderDoc(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     remind: bool = True
-    climb: list[Rung] = Field(default_factory=lambda: list(LadderPolicy().climb))
-    rectification: dict[Rung, RectificationDoc] = Field(
+    climb: list[IssuedRung] = Field(default_factory=lambda: list(LadderPolicy().climb))
+    rectification: dict[IssuedRung, RectificationDoc] = Field(
         default_factory=lambda: {
             r: RectificationDoc(amount=s.amount, unit=s.unit) for r, s in LadderPolicy().rectification.items()
         }

@@ -11,7 +11,7 @@ from sqlalchemy import Row, Table, bindparam, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from caseflow_common.db import as_utc as aware
+from caseflow_common.db import as_utc
 from escalation.domain.replay import CaseFact, FactKind
 from escalation.orm import (
     calendar_versions,
@@ -26,7 +26,6 @@ from escalation.orm import (
     supervision_actions,
 )
 
-UTC = UTC
 _PG_ARRAY_TYPES = {
     "id": "text[]",
     "case_id": "text[]",
@@ -46,6 +45,14 @@ _PG_ARRAY_TYPES = {
 }
 
 
+def stored_at(value: datetime) -> datetime:
+    """A time read from a NOT NULL column, as an aware UTC datetime (``as_utc`` for values that are never None)."""
+    at = as_utc(value)
+    if at is None:
+        raise ValueError("a required time is missing")
+    return at
+
+
 class Repository:
     """Queries on one session; the unit of work commits."""
 
@@ -57,7 +64,7 @@ class Repository:
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 
-    def _insert(self, table: Table):  # type: ignore[no-untyped-def]
+    def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
         return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
 
     # --- cases and facts --------------------------------------------------------------------------------
@@ -93,10 +100,7 @@ class Repository:
         rows = await self.session.execute(
             select(case_facts).where(case_facts.c.case_id == case_id).order_by(case_facts.c.at, case_facts.c.id)
         )
-        return [
-            CaseFact(FactKind(r.kind), aware(r.at), r.unit, r.channel, r.category, r.urgency)  # type: ignore[arg-type]
-            for r in rows
-        ]
+        return [CaseFact(FactKind(r.kind), stored_at(r.at), r.unit, r.channel, r.category, r.urgency) for r in rows]
 
     async def add_case_regions(self, case_id: str, regions: Iterable[str], category: str, at: datetime) -> None:
         rows = [
@@ -277,24 +281,6 @@ class Repository:
             select(t).where(*conds).order_by(t.c.issued_at.desc(), t.c.id).offset(offset).limit(limit)
         )
         return list(rows), int(total)
-
-    async def add_outbox(self, topic: str, events: Sequence[tuple[str, str, str, bytes]], now: datetime) -> None:
-        """Outbox rows (event_id, key, event_type, bytes) in one statement (PostgreSQL; same transaction)."""
-        await self.session.execute(
-            text(
-                "INSERT INTO outbox (event_id, topic, key, event_type, payload, created_at) "
-                "SELECT e, :topic, k, t, p, :now FROM unnest(CAST(:e AS text[]), CAST(:k AS text[]), "
-                "CAST(:t AS text[]), CAST(:p AS bytea[])) AS v(e, k, t, p)"
-            ),
-            {
-                "topic": topic,
-                "now": now.astimezone(UTC),
-                "e": [e[0] for e in events],
-                "k": [e[1] for e in events],
-                "t": [e[2] for e in events],
-                "p": [e[3] for e in events],
-            },
-        )
 
     # --- pattern warnings -------------------------------------------------------------------------------
 

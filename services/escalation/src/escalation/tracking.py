@@ -7,66 +7,24 @@ which is how a calendar or policy change reaches them (DOMAIN.md: change the cal
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
-
-import orjson
+from datetime import datetime
 
 from caseflow_common.contracts.escalation import ClocksUpdated
-from caseflow_common.events import Actor, Envelope, Payload
+from caseflow_common.contracts.intake import Channel
+from caseflow_common.events import Envelope
 from escalation.clock_store import action_from_row, clock_from_row, clock_to_row, current_views, row_differs
 from escalation.config import Config
 from escalation.domain.clock import Clock, ClockError
 from escalation.domain.replay import CaseFact, FactKind, replay
 from escalation.domain.timer import next_due_at
+from escalation.publishing import emit
 from escalation.uow import EscalationUnitOfWork
 
 log = logging.getLogger(__name__)
 
-SCHEDULER = Actor(role="system", id="escalation")
 # Channels without a policy of their own (e.g. open311) are held to the hotline's promises.
-FALLBACK_CHANNEL = "hotline"
-
-
-def emit(
-    uow: EscalationUnitOfWork, payload: Payload, case_id: str, now: datetime, causation: Envelope | None = None
-) -> None:
-    """Put one escalation event in the outbox of this unit of work."""
-    # Built without re-validation: every field is ours and typed already (a scheduler pass emits thousands).
-    uow.emit(
-        Envelope.model_construct(
-            event_id=uuid.uuid4(),
-            event_type=payload.event_type,
-            version=payload.version,
-            occurred_at=now.astimezone(UTC),
-            case_id=case_id,
-            producer="escalation",
-            correlation_id=causation.correlation_id if causation else case_id,
-            causation_id=str(causation.event_id) if causation else None,
-            actor=SCHEDULER,
-            payload=payload.model_dump(mode="json"),
-        )
-    )
-
-
-def envelope_bytes(payload: Payload, case_id: str, now: datetime) -> tuple[str, bytes]:
-    """(event id, wire bytes) of a scheduler event, the same shape `Envelope.to_bytes` produces."""
-    event_id = str(uuid.uuid4())
-    return event_id, orjson.dumps(
-        {
-            "event_id": event_id,
-            "event_type": payload.event_type,
-            "version": payload.version,
-            "occurred_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "case_id": case_id,
-            "producer": "escalation",
-            "correlation_id": case_id,
-            "causation_id": None,
-            "actor": SCHEDULER.model_dump(mode="json"),
-            "payload": payload.model_dump(mode="json"),
-        }
-    )
+FALLBACK_CHANNEL = Channel.HOTLINE
 
 
 def _policy_facts(facts: list[CaseFact], cfg: Config) -> list[CaseFact]:

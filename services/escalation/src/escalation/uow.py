@@ -1,8 +1,10 @@
-"""escalation's unit of work: the base one plus the repository on its session."""
+"""escalation's unit of work (the base one plus the repository on its session) and its typed runtime."""
 
 from __future__ import annotations
 
+from caseflow_common.runtime import ServiceRuntime
 from caseflow_common.uow import UnitOfWork
+from escalation.context import EscalationContext
 from escalation.repository import Repository
 
 
@@ -13,3 +15,7 @@ class EscalationUnitOfWork(UnitOfWork):
 
     def _on_enter(self) -> None:
         self.repo = Repository(self.session)
+
+
+# The one runtime every route, handler and loop of escalation receives.
+EscalationRuntime = ServiceRuntime[EscalationUnitOfWork, EscalationContext]

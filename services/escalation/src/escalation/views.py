@@ -8,9 +8,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
 from caseflow_common.contracts.escalation import ClockView
+from caseflow_common.db import as_utc
 from escalation.calendar_doc import CalendarDocument
 from escalation.policy_doc import PolicyDocument
-from escalation.repository import aware
+from escalation.repository import stored_at
 
 
 class CaseClocks(BaseModel):
@@ -45,12 +46,12 @@ class ActionView(BaseModel):
             rung=r.rung,
             unit=r.unit,
             status=r.status,
-            issued_at=aware(r.issued_at),
-            rectification_deadline=aware(r.rectification_deadline),
+            issued_at=stored_at(r.issued_at),
+            rectification_deadline=stored_at(r.rectification_deadline),
             policy_version=r.policy_version,
             provisional=r.provisional,
             case_ids=list(r.case_ids),
-            resolved_at=aware(r.resolved_at),
+            resolved_at=as_utc(r.resolved_at),
             rectification=r.rectification,
         )
 
@@ -78,12 +79,12 @@ class WarningView(BaseModel):
             region_code=r.region_code,
             category=r.category,
             unit=r.unit,
-            window_start=aware(r.window_start),
-            window_end=aware(r.window_end),
-            count=r.count,
+            window_start=stored_at(r.window_start),
+            window_end=stored_at(r.window_end),
+            count=r._mapping["count"],  # `Row.count` is the tuple method
             rate=r.rate,
             case_ids=list(r.case_ids),
-            raised_at=aware(r.raised_at),
+            raised_at=stored_at(r.raised_at),
         )
 
 

@@ -1,8 +1,9 @@
 from datetime import datetime, timedelta
 
+from caseflow_common.contracts.escalation import Rung
 from escalation.domain.calendar import SHANGHAI, TimeUnit, WorkCalendar
 from escalation.domain.clock import Clock
-from escalation.domain.ladder import LadderPolicy, Rung, action_id, next_actions
+from escalation.domain.ladder import LadderPolicy, action_id, next_actions
 from escalation.domain.policy import ClockKind, ClockSpec
 
 CAL = WorkCalendar()

@@ -1,11 +1,11 @@
 from datetime import datetime, timedelta
 
+from caseflow_common.contracts.escalation import PatternKind
 from escalation.domain.calendar import SHANGHAI
 from escalation.domain.patterns import (
     CaseSighting,
     Evaluation,
     OpenCase,
-    PatternKind,
     hotspot_warnings,
     low_satisfaction_warnings,
     repeat_warnings,

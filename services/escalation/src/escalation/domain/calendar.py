@@ -280,11 +280,6 @@ class WorkCalendar:
             total = self._totals[day] = sum((e - s for s, e in self.window_bounds(day)), timedelta(0))
         return total
 
-    def is_provisional_between(self, a: datetime, b: datetime) -> bool:
-        """True when any date from a to b falls in an unpublished year."""
-        first, last = sorted((self.local_date(a), self.local_date(b)))
-        return any(not self.is_known_year(y) for y in range(first.year, last.year + 1))
-
     # --- by unit ----------------------------------------------------------------------------------------
 
     def add(self, start: datetime, amount: float, unit: TimeUnit) -> Deadline:

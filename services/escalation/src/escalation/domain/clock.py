@@ -58,10 +58,26 @@ class Clock:
         object.__setattr__(self, "started_at", self.started_at.astimezone(UTC))
 
     @classmethod
-    def restored(cls, *, deadline: datetime, provisional: bool, warn_at: datetime | None, **fields: object) -> Clock:
+    def restored(
+        cls,
+        *,
+        deadline: datetime,
+        provisional: bool,
+        warn_at: datetime | None,
+        case_id: str,
+        kind: ClockKind,
+        unit: str | None,
+        cycle: int,
+        started_at: datetime,
+        spec: ClockSpec,
+        policy_version: str,
+        calendar: WorkCalendar,
+        pauses: tuple[Pause, ...] = (),
+        met_at: datetime | None = None,
+    ) -> Clock:
         """A running, unpaused clock read back from storage with the moments derived when it was stored, so a
         scheduler pass does not recompute them (they are recomputed whenever calendar or policy change)."""
-        clock = cls(**fields)  # type: ignore[arg-type]
+        clock = cls(case_id, kind, unit, cycle, started_at, spec, policy_version, calendar, pauses, met_at)
         if clock.met_at is None and not clock.is_paused:
             clock.__dict__["_deadline"] = (deadline, provisional, False)
             clock.__dict__["warn_at"] = warn_at
@@ -181,7 +197,3 @@ class Clock:
     def recompute(self, calendar: WorkCalendar) -> Clock:
         """The same facts on another calendar (e.g. once a year is published)."""
         return replace(self, calendar=calendar)
-
-    def with_spec(self, spec: ClockSpec, policy_version: str) -> Clock:
-        """The same facts under another policy version."""
-        return replace(self, spec=spec, policy_version=policy_version)

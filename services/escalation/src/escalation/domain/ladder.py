@@ -15,21 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from caseflow_common.contracts.escalation import Rung
 from escalation.domain.calendar import UTC, TimeUnit
 from escalation.domain.clock import Clock
 from escalation.domain.policy import ClockKind
 
 _ID_NAMESPACE = uuid.UUID("6f1d3c2a-8b7e-5c4d-9a0b-1e2f3a4b5c6d")
-
-
-class Rung(StrEnum):
-    """Rungs of the ladder, lowest first."""
-
-    REMINDER = "reminder"  # 催办
-    SUPERVISE = "supervise"  # 督办
-    NOTIFY = "notify"  # 通报
-    INTERVIEW = "interview"  # 约谈
-    LISTED = "listed"  # 挂牌督办
+# What follows a breach by default: every issued rung above the reminder, lowest first.
+DEFAULT_CLIMB = tuple(r for r in Rung.ladder() if r is not Rung.REMINDER)
 
 
 class ActionStatus(StrEnum):
@@ -62,14 +55,18 @@ class LadderPolicy:
 
     version: str = "ladder-default-1"
     remind: bool = True
-    climb: tuple[Rung, ...] = (Rung.SUPERVISE, Rung.NOTIFY, Rung.INTERVIEW, Rung.LISTED)
+    climb: tuple[Rung, ...] = DEFAULT_CLIMB
     rectification: Mapping[Rung, RectificationSpec] = field(default_factory=_default_rectification)
     # A case handled (clock met) counts as rectified: no further rung after that moment.
     met_clock_stops_climb: bool = True
 
     def validate(self) -> list[str]:
         """Problems in the ladder definition (empty when fine)."""
-        found = [f"rung {r} has no rectification period" for r in self.climb if r not in self.rectification]
+        issued = Rung.ladder()
+        found = [
+            f"rung {r} is not one the ladder issues" for r in (*self.climb, *self.rectification) if r not in issued
+        ]
+        found += [f"rung {r} has no rectification period" for r in self.climb if r not in self.rectification]
         found += [f"rung {r} rectification must be positive" for r, s in self.rectification.items() if s.amount <= 0]
         if len(set(self.climb)) != len(self.climb):
             found.append("a rung appears twice in the climb")

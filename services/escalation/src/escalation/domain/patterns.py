@@ -15,22 +15,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from caseflow_common.contracts.escalation import PatternKind
+from caseflow_common.contracts.intake import Satisfaction
 from escalation.domain.calendar import UTC
 
 _ID_NAMESPACE = uuid.UUID("0b5a3e8c-2f41-5d7a-8c6e-9d1f2a3b4c5e")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 CoordinationLookup = Callable[[str], str | None]
-
-
-class PatternKind(StrEnum):
-    """Kinds of pattern trigger."""
-
-    REPEAT = "repeat"
-    HOTSPOT = "hotspot"
-    LOW_SATISFACTION = "low_satisfaction"
 
 
 @dataclass(frozen=True)
@@ -174,7 +167,9 @@ class SatisfactionPolicy:
     last: int = 10
     window: timedelta = timedelta(days=7)
     # 满意率 as commonly assessed counts 满意 and 基本满意 together.
-    satisfied_levels: frozenset[str] = field(default_factory=lambda: frozenset({"satisfied", "basically_satisfied"}))
+    satisfied_levels: frozenset[str] = field(
+        default_factory=lambda: frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED})
+    )
 
 
 @dataclass(frozen=True)
@@ -222,3 +217,12 @@ def low_satisfaction_warnings(
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class PatternPolicies:
+    """The thresholds in force, one policy per trigger (a city's choice)."""
+
+    repeat: RepeatPolicy = field(default_factory=RepeatPolicy)
+    hotspot: HotspotPolicy = field(default_factory=HotspotPolicy)
+    satisfaction: SatisfactionPolicy = field(default_factory=SatisfactionPolicy)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from caseflow_common.contracts.intake import Channel, Urgency
 from escalation.domain.calendar import TimeUnit
 
 
@@ -165,27 +166,29 @@ def default_policy_set() -> PolicySet:
         version="default-1",
         policies=(
             # GZ Art. 16: departments handle grid reports and give feedback within 10 working days of receipt.
-            SlaPolicy("grid-default", "grid", {k.SIGN_FOR: _wd(1), k.HANDLING: _wd(10)}, note="GZ Art. 16"),
-            SlaPolicy("hotline-default", "hotline", normal, note="same as normal urgency"),
-            SlaPolicy("hotline-normal", "hotline", normal, urgency="normal", note="close within 5-15 working days"),
+            SlaPolicy("grid-default", Channel.GRID, {k.SIGN_FOR: _wd(1), k.HANDLING: _wd(10)}, note="GZ Art. 16"),
+            SlaPolicy("hotline-default", Channel.HOTLINE, normal, note="same as normal urgency"),
+            SlaPolicy(
+                "hotline-normal", Channel.HOTLINE, normal, urgency=Urgency.NORMAL, note="close within 5-15 working days"
+            ),
             SlaPolicy(
                 "hotline-emergency",
-                "hotline",
+                Channel.HOTLINE,
                 {k.SIGN_FOR: _nh(2), k.FIRST_CONTACT: _nh(2), k.HANDLING: _nh(24), k.REPLY: _nh(24)},
-                urgency="emergency",
+                urgency=Urgency.EMERGENCY,
             ),
             SlaPolicy(
                 "hotline-urgent",
-                "hotline",
+                Channel.HOTLINE,
                 {k.SIGN_FOR: _wh(2), k.FIRST_CONTACT: _wh(4), k.HANDLING: _wd(3), k.REPLY: _wd(3)},
-                urgency="urgent",
+                urgency=Urgency.URGENT,
                 note="close within 1-3 working days",
             ),
             SlaPolicy(
                 "hotline-inquiry",
-                "hotline",
+                Channel.HOTLINE,
                 {k.HANDLING: _wd(1), k.REPLY: _wd(1)},
-                urgency="inquiry",
+                urgency=Urgency.INQUIRY,
                 note="answered on the spot or within 1 working day",
             ),
         ),

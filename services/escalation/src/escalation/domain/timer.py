@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from caseflow_common.contracts.escalation import Rung
 from escalation.domain.clock import Clock
-from escalation.domain.ladder import LadderPolicy, Rung, SupervisionAction
+from escalation.domain.ladder import LadderPolicy, SupervisionAction
 
 # next_actions issues a breach only strictly after the deadline; a microsecond later is the first such moment.
 TICK = timedelta(microseconds=1)

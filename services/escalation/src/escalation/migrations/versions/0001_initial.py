@@ -8,12 +8,15 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from caseflow_common.messaging.tables import BigId, create_messaging_tables_v1, drop_messaging_tables_v1
+from caseflow_common.messaging.tables import create_messaging_tables_v1, drop_messaging_tables_v1
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# Frozen here: a 64-bit key on PostgreSQL, SQLite's INTEGER PRIMARY KEY (its rowid) there.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 TABLES = (
     "calendar_versions",
