@@ -12,11 +12,13 @@ import caseflow_common.contracts  # noqa: F401  (registers event models)
 from caseflow_common import directory, topics
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
-from intake import api, open311_api, projection
-from intake.context import IntakeContext, IntakeUnitOfWork
+from intake.api import routers
+from intake.context import IntakeContext
+from intake.handlers import HANDLERS
 from intake.orm import metadata
 from intake.privacy import PhoneVault
 from intake.settings import Settings
+from intake.uow import IntakeRuntime, IntakeUnitOfWork
 
 
 def build_context(settings: Settings) -> IntakeContext:
@@ -29,18 +31,19 @@ def build_context(settings: Settings) -> IntakeContext:
         repeat_distance_m=settings.repeat_distance_m,
         withheld_view_roles=frozenset(settings.identity_withheld_view_roles),
         expected_clock=settings.open311_expected_clock,
+        open311_keys=dict(settings.open311_api_keys),
     )
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[ServiceRuntime, FastAPI]:
+def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[IntakeRuntime, FastAPI]:
     """The intake runtime (consuming dispatch and escalation for the status projection) and its app."""
-    spec = ServiceSpec(
+    spec = ServiceSpec[IntakeUnitOfWork, IntakeContext](
         name="intake",
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         own_topic=topics.INTAKE,
         consumes=[topics.DISPATCH, topics.ESCALATION],
-        handlers=projection.HANDLERS,
+        handlers=HANDLERS,
         uow_class=IntakeUnitOfWork,
     )
     runtime = ServiceRuntime(spec, settings, build_context(settings), clock)
@@ -48,6 +51,6 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[S
         runtime,
         title="caseflow intake",
         description="Hotline and grid reports, case status for hotline systems, return visits, Open311.",
-        routers=[api.router, api.cases_router, open311_api.router],
+        routers=routers,
     )
     return runtime, app

@@ -1,4 +1,4 @@
-"""What intake's handlers need besides the unit of work: the directory, the phone vault and the configured rules."""
+"""What intake was built with besides its tables: the directory, the phone vault and the configured rules."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from caseflow_common.directory import CategoryRecord, RegionRecord
-from caseflow_common.uow import UnitOfWork
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS
 from intake.privacy import PhoneVault
-from intake.repository import IntakeRepository
 
 
 @dataclass(frozen=True)
@@ -24,12 +22,4 @@ class IntakeContext:
     reportable_levels: frozenset[str] = DEFAULT_REPORTABLE_LEVELS
     withheld_view_roles: frozenset[str] = field(default_factory=lambda: frozenset({"hotline"}))
     expected_clock: str = "handling"
-
-
-class IntakeUnitOfWork(UnitOfWork):
-    """The unit of work with intake's repository attached."""
-
-    repo: IntakeRepository
-
-    def _on_enter(self) -> None:
-        self.repo = IntakeRepository(self.session)
+    open311_keys: Mapping[str, str] = field(default_factory=dict)  # Open311 api_key -> principal subject

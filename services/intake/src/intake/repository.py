@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Row, and_, func, or_, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from caseflow_common.db import as_utc
 from intake.domain.status import NOT_OPEN
 from intake.orm import case_status, case_steps, cases, counters, requesters, visits
 
@@ -22,7 +23,15 @@ _METRES_PER_DEGREE = 111_000.0
 _SEQUENCES: set[tuple[str, str]] = set()
 
 
-async def _ensure_sequence(engine: Any, name: str) -> str:
+def aware(value: datetime) -> datetime:
+    """A stored time of a NOT NULL column as an aware UTC datetime (``as_utc`` for a value that is there)."""
+    utc = as_utc(value)
+    if utc is None:
+        raise ValueError("a NOT NULL time column read as null")
+    return utc
+
+
+async def _ensure_sequence(engine: AsyncEngine, name: str) -> str:
     seq = "intake_seq_" + re.sub(r"[^a-z0-9_]", "_", name.lower())
     key = (str(engine.url), seq)
     if key not in _SEQUENCES:
@@ -42,15 +51,21 @@ class IntakeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def _engine(self) -> AsyncEngine:
+        bind = self.session.bind
+        if not isinstance(bind, AsyncEngine):
+            raise RuntimeError("intake's sessions are bound to an engine")
+        return bind
+
     async def next_sequence(self, name: str) -> int:
         """The next value of a named counter, unique across replicas.
 
         PostgreSQL: a sequence per name (created once, outside our transaction), so concurrent reports never wait
         on one hot counter row. SQLite (one writer anyway): an upsert on the counters table.
         """
-        bind = self.session.bind
-        if bind.dialect.name == "postgresql":
-            seq = await _ensure_sequence(bind, name)
+        engine = self._engine()
+        if engine.dialect.name == "postgresql":
+            seq = await _ensure_sequence(engine, name)
             return (await self.session.execute(text(f"SELECT nextval('{seq}')"))).scalar_one()
         stmt = sqlite.insert(counters).values(name=name, value=1)
         stmt = stmt.on_conflict_do_update(index_elements=[counters.c.name], set_={"value": counters.c.value + 1})
@@ -58,7 +73,7 @@ class IntakeRepository:
 
     async def lock_place(self, category: str, place: str | None) -> None:
         """Serialise reports of one category at one place (PostgreSQL), so two simultaneous repeats see each other."""
-        if place is not None and self.session.bind.dialect.name == "postgresql":
+        if place is not None and self._engine().dialect.name == "postgresql":
             await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{category}|{place}"))))
 
     async def by_external_id(self, channel: str, external_id: str) -> Row | None:
@@ -238,7 +253,3 @@ class IntakeRepository:
             stmt = stmt.where(case_status.c.status.in_(statuses))
         stmt = stmt.order_by(cases.c.received_at.desc(), cases.c.case_id).limit(limit)
         return (await self.session.execute(stmt)).all()
-
-    async def count_cases(self) -> int:
-        """How many cases intake holds (readiness detail and tests)."""
-        return (await self.session.execute(select(func.count()).select_from(cases))).scalar_one()

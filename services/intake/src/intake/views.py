@@ -1,4 +1,4 @@
-"""Response models of intake's own API and how the hotline's case view is put together."""
+"""Response models of intake's API and how the hotline's case view and Open311's requests are put together."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import orjson
 from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
-from caseflow_common.db import as_utc as utc
 from intake.context import IntakeContext
 from intake.domain.masking import requester_view
+from intake.domain.open311 import open311_status, status_notes
 from intake.privacy import VaultError
+from intake.repository import aware
 
 
 class ReportAccepted(BaseModel):
@@ -128,13 +129,44 @@ def case_view(case: Row, steps: list[Row], requester: Row | None, role: str, ctx
         address=case.address,
         lat=case.lat,
         lon=case.lon,
-        received_at=utc(case.received_at),
+        received_at=aware(case.received_at),
         unit=case.unit,
         unit_name=case.unit_name,
         cycle=case.cycle,
         merged_into=case.merged_into,
         deadlines=[ClockOut.model_validate(c) for c in clocks_of(case.clocks)],
-        last_update=utc(case.updated_at),
-        steps=[StepOut(event_type=s.event_type, at=utc(s.at), unit=s.unit, note=s.note, cycle=s.cycle) for s in steps],
+        last_update=aware(case.updated_at),
+        steps=[
+            StepOut(event_type=s.event_type, at=aware(s.at), unit=s.unit, note=s.note, cycle=s.cycle) for s in steps
+        ],
         requester=who,
     )
+
+
+def _expected(clocks: list[dict[str, Any]], kind: str) -> str | None:
+    deadlines: list[str] = [c["deadline"] for c in clocks if c.get("kind") == kind and c.get("deadline")]
+    return max(deadlines) if deadlines else None
+
+
+def open311_request(row: Row, ctx: IntakeContext) -> dict[str, Any]:
+    """One service request as the public sees it: never the requester (GZ Art. 15; SZ Art. 19)."""
+    category = ctx.categories.get(row.category)
+    return {
+        "service_request_id": row.case_id,
+        "status": str(open311_status(row.status)),
+        "status_notes": status_notes(row.status),
+        "service_name": category.name if category else row.category,
+        "service_code": row.category,
+        "description": row.description,
+        "agency_responsible": row.unit_name or row.unit,
+        "service_notice": "",
+        "requested_datetime": aware(row.received_at).isoformat(),
+        "updated_datetime": aware(row.updated_at).isoformat(),
+        "expected_datetime": _expected(clocks_of(row.clocks), ctx.expected_clock),
+        "address": row.address,
+        "address_id": row.region_code,
+        "zipcode": None,
+        "lat": row.lat,
+        "long": row.lon,
+        "media_url": None,
+    }

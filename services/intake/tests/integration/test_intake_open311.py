@@ -46,7 +46,7 @@ async def test_an_open311_request_round_trips_and_follows_the_case(intake, feede
     )
     await feeder.send(topics.DISPATCH, request_id, d.CaseClosed(unit="440103-CG", at=clock()))
 
-    async def closed():  # type: ignore[no-untyped-def]
+    async def closed():
         rows = (await intake.client.get(f"{BASE}/requests.json", params={"status": "closed"})).json()
         return rows if rows else None
 

@@ -16,12 +16,12 @@ HOTLINE = auth_header(Role.HOTLINE)
 GRID_ROLE = auth_header(Role.GRID)
 
 
-async def _count(svc, table) -> int:  # type: ignore[no-untyped-def]
+async def _count(svc, table) -> int:
     async with svc.runtime.sessions() as s:
         return (await s.execute(select(func.count()).select_from(table))).scalar_one()
 
 
-def _fields(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _fields(response) -> dict[str, str]:
     body = response.json()["error"]
     return {d["field"]: d["message"] for d in body["details"]}
 

@@ -20,7 +20,7 @@ async def test_the_status_follows_a_case_through_dispatch_reply_close_and_a_diss
 ):
     case_id = (await intake.client.post("/v1/hotline/reports", json=make_hotline(), headers=HOTLINE)).json()["case_id"]
 
-    async def status_is(expected: str):  # type: ignore[no-untyped-def]
+    async def status_is(expected: str):
         view = (await intake.client.get(f"/v1/cases/{case_id}", headers=HOTLINE)).json()
         return view if view["status"] == expected else None
 
@@ -72,7 +72,7 @@ async def test_the_status_follows_a_case_through_dispatch_reply_close_and_a_diss
     assert again.status_code == 409  # the new cycle is not closed yet
 
 
-async def _has_deadline(intake, case_id: str) -> bool:  # type: ignore[no-untyped-def]
+async def _has_deadline(intake, case_id: str) -> bool:
     view = (await intake.client.get(f"/v1/cases/{case_id}", headers=HOTLINE)).json()
     return bool(view["deadlines"])
 

@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 
+from caseflow_common.contracts.intake import Urgency
 from intake.domain.catalogue_rules import (
     FieldError,
     category_allows_channel,
@@ -13,7 +14,7 @@ from intake.domain.catalogue_rules import (
     validate_report,
 )
 from intake.domain.regions import parse_bbox, region_path
-from intake.domain.reports import GridReportIn, HotlineReportIn, Urgency
+from intake.domain.reports import GridReportIn, HotlineReportIn
 
 CATEGORIES: dict[str, dict[str, Any]] = {
     "env.garbage": {

@@ -1,6 +1,6 @@
 import pytest
 
-from intake.domain.catalogue_rules import FieldError
+from caseflow_common.contracts.status import CaseStatus
 from intake.domain.open311 import (
     Open311Status,
     open311_error,
@@ -10,7 +10,6 @@ from intake.domain.open311 import (
     service_from_category,
     status_notes,
 )
-from intake.domain.status import CaseStatus
 
 CATEGORY = {
     "code": "env.garbage",
@@ -78,5 +77,7 @@ def test_the_service_definition_lists_the_category_fields_as_attributes() -> Non
 
 def test_errors_take_the_open311_array_shape_and_name_the_field() -> None:
     assert open311_error(404, "no such request") == [{"code": 404, "description": "no such request"}]
-    errors = open311_errors([FieldError(("location", "region_code"), "unknown region code 'X1'")])
+    errors = open311_errors(
+        400, "invalid fields", [{"field": "location.region_code", "message": "unknown region code 'X1'"}]
+    )
     assert errors == [{"code": 400, "description": "location.region_code: unknown region code 'X1'"}]

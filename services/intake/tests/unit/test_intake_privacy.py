@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -50,9 +52,9 @@ def test_a_token_from_an_unknown_key_is_refused_without_echoing_it() -> None:
 
 
 @pytest.mark.parametrize(("keys", "hash_key"), [([], HASH_KEY), ("not-a-key", HASH_KEY), (None, b"short")])
-def test_bad_keys_are_refused_at_construction(keys: object, hash_key: bytes) -> None:
+def test_bad_keys_are_refused_at_construction(keys: Any, hash_key: bytes) -> None:
     with pytest.raises(ValueError) as caught:
-        PhoneVault(generate_key() if keys is None else keys, hash_key)  # type: ignore[arg-type]
+        PhoneVault(generate_key() if keys is None else keys, hash_key)
     assert "not-a-key" not in str(caught.value)
 
 

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -8,10 +9,10 @@ from intake.domain.repeats import CaseSpot, find_repeat, haversine_m, is_repeat
 T0 = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 
 
-def spot(case_id: str, minutes: int = 0, **kw: object) -> CaseSpot:
-    fields: dict[str, object] = {"category": "env.garbage", "grid_code": None, "lat": None, "lon": None}
+def spot(case_id: str, minutes: int = 0, **kw: Any) -> CaseSpot:
+    fields: dict[str, Any] = {"category": "env.garbage", "grid_code": None, "lat": None, "lon": None}
     fields.update(kw)
-    return CaseSpot(case_id=case_id, received_at=T0 + timedelta(minutes=minutes), **fields)  # type: ignore[arg-type]
+    return CaseSpot(case_id=case_id, received_at=T0 + timedelta(minutes=minutes), **fields)
 
 
 def test_a_report_in_the_same_grid_repeats_an_open_case() -> None:

@@ -4,11 +4,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from caseflow_common.contracts.intake import Channel, Urgency
 from intake.domain.reports import (
-    Channel,
     GridReportIn,
     HotlineReportIn,
-    Urgency,
     channel_of,
     fingerprint,
     occurred_at,

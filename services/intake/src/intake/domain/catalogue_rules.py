@@ -6,14 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from caseflow_common.contracts.intake import Channel, Urgency
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS, GRID_LEVEL, attr, region_level, resolve_region
-from intake.domain.reports import Channel, GridReportIn, Report, Urgency, channel_of
+from intake.domain.reports import GridReportIn, Report, channel_of
 
 __all__ = [
     "FieldError",
     "category_allows_channel",
     "effective_urgency",
     "identity_withheld",
+    "report_grid_code",
     "report_region_code",
     "resolve_region",
     "validate_report",
@@ -63,6 +65,18 @@ def report_region_code(report: Report, regions: Mapping[str, Any]) -> str | None
     if location.lat is not None and location.lon is not None:
         return resolve_region(location.lat, location.lon, regions)
     return None
+
+
+def report_grid_code(report: Report, region_code: str, regions: Mapping[str, Any]) -> str | None:
+    """The grid a report falls in: its region if that is a grid, else its coordinates', else the reporting grid."""
+    if region_level(regions, region_code) == GRID_LEVEL:
+        return region_code
+    location = report.location
+    if location.lat is not None and location.lon is not None:
+        found = resolve_region(location.lat, location.lon, regions)
+        if found is not None:
+            return found
+    return report.grid_code if isinstance(report, GridReportIn) else None
 
 
 def _check_region(

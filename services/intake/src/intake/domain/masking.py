@@ -13,7 +13,6 @@ from intake.domain.phones import normalise_phone
 DEFAULT_FULL_VIEW_ROLES: frozenset[str] = frozenset({"hotline"})
 # Roles that may see even a withheld identity; nobody by default (whistleblower protection, GZ Art. 20).
 DEFAULT_WITHHELD_VIEW_ROLES: frozenset[str] = frozenset()
-DEFAULT_COMPOUND_SURNAMES = COMPOUND_SURNAMES
 
 
 def mask_phone(phone: str) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from intake.domain.catalogue_rules import FieldError
+from caseflow_common.contracts.status import CaseStatus
 from intake.domain.regions import attr
-from intake.domain.status import CaseStatus
 
 
 class Open311Status(StrEnum):
@@ -103,9 +102,29 @@ def open311_error(code: int, description: str) -> list[dict[str, Any]]:
     return [{"code": int(code), "description": description}]
 
 
-def open311_errors(errors: Iterable[FieldError], code: int = 400) -> list[dict[str, Any]]:
-    """Field errors as an Open311 error array, each naming its field."""
-    return [
-        {"code": int(code), "description": f"{'.'.join(str(p) for p in e.loc)}: {e.message}" if e.loc else e.message}
-        for e in errors
+def open311_errors(code: int, message: str, details: Iterable[object]) -> list[dict[str, Any]]:
+    """An error as an Open311 array: one entry per named field ({"field", "message"} details), else the message."""
+    errors = [
+        {"code": code, "description": f"{d['field']}: {d['message']}"}
+        for d in details
+        if isinstance(d, dict) and "field" in d
     ]
+    return errors or open311_error(code, message)
+
+
+# Where a report body's fields come from in the Open311 form.
+_FORM_FIELDS: Mapping[str, str] = {
+    "category": "service_code",
+    "location.lon": "long",
+    "location.region_code": "address_id",
+    "location.address": "address_string",
+    "location": "lat",
+    "requester.phone": "phone",
+    "requester.name": "first_name",
+}
+
+
+def open311_field(loc: Sequence[str | int]) -> str:
+    """The Open311 form field behind a location in the report body."""
+    path = ".".join(str(p) for p in loc)
+    return _FORM_FIELDS.get(path, path.removeprefix("location."))

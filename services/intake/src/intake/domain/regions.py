@@ -52,9 +52,10 @@ def parse_bbox(raw: Any) -> BBox | None:
         values = list(raw)
     else:
         return None
-    if any(not isinstance(v, (int, float)) for v in values):
+    numbers = [float(v) for v in values if isinstance(v, (int, float))]
+    if len(numbers) != len(values):
         return None
-    return BBox(*(float(v) for v in values))
+    return BBox(*numbers)
 
 
 def region_level(regions: Mapping[str, Any], code: str) -> str | None:

@@ -26,11 +26,6 @@ class CaseSpot:
     lon: float | None = None
     status: str = "received"
 
-    @property
-    def has_coordinates(self) -> bool:
-        """True when both lat and lon are known."""
-        return self.lat is not None and self.lon is not None
-
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres between two WGS-84 points."""
@@ -45,8 +40,8 @@ def same_place(a: CaseSpot, b: CaseSpot, max_distance_m: float) -> bool:
     """Same grid, or both located and no farther apart than max_distance_m."""
     if a.grid_code is not None and a.grid_code == b.grid_code:
         return True
-    if a.has_coordinates and b.has_coordinates:
-        return haversine_m(a.lat, a.lon, b.lat, b.lon) <= max_distance_m  # type: ignore[arg-type]
+    if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
+        return haversine_m(a.lat, a.lon, b.lat, b.lon) <= max_distance_m
     return False
 
 

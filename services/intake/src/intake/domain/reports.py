@@ -11,14 +11,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from caseflow_common.contracts.intake import Channel, Urgency
 from intake.domain.phones import PHONE_FORMAT_HINT, normalise_phone
-
-
-class Channel(StrEnum):
-    """Where a report came from; with external_id it forms the idempotency key."""
-
-    HOTLINE = "hotline"
-    GRID = "grid"
 
 
 class ReportKind(StrEnum):
@@ -29,15 +23,6 @@ class ReportKind(StrEnum):
     REPORT = "report"
     INQUIRY = "inquiry"
     SUGGESTION = "suggestion"
-
-
-class Urgency(StrEnum):
-    """Urgency tier; the SLA policy per tier is configuration of escalation."""
-
-    EMERGENCY = "emergency"
-    URGENT = "urgent"
-    NORMAL = "normal"
-    INQUIRY = "inquiry"
 
 
 def _require_offset(value: datetime) -> datetime:
@@ -210,7 +195,7 @@ Report = HotlineReportIn | GridReportIn
 
 
 def channel_of(report: Report) -> Channel:
-    """The channel a report body belongs to."""
+    """The channel a report body belongs to: intake's own endpoints take hotline and grid reports only."""
     return Channel.HOTLINE if isinstance(report, HotlineReportIn) else Channel.GRID
 
 

@@ -1,11 +1,8 @@
-"""Case status vocabulary as intake shows it to callers."""
+"""Which case statuses count as open (the vocabulary itself is caseflow_common.contracts.status.CaseStatus)."""
 
 from __future__ import annotations
 
 from caseflow_common.contracts.status import CaseStatus
-
-__all__ = ["CaseStatus", "NOT_OPEN", "is_open"]
-
 
 # A merged case has joined another one; it is never itself the target of a repeat (并单).
 NOT_OPEN: frozenset[CaseStatus] = frozenset({CaseStatus.CLOSED, CaseStatus.MERGED})

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from intake.domain.status import CaseStatus
-
-
-class Satisfaction(StrEnum):
-    """The requester's evaluation of the handling."""
-
-    SATISFIED = "satisfied"
-    BASICALLY_SATISFIED = "basically_satisfied"
-    DISSATISFIED = "dissatisfied"
+from caseflow_common.contracts.intake import Satisfaction
+from caseflow_common.contracts.status import CaseStatus
 
 
 class VisitIn(BaseModel):

@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 façade (/open311/v2/): services from the catalogue, requests as cases, no personal data out."""
+"""Open311 GeoReport v2 routes (/open311/v2/): services from the catalogue, requests as cases, no personal data out."""
 
 from __future__ import annotations
 
@@ -9,27 +9,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy import Row
 
+from caseflow_common.contracts.intake import Channel
+from caseflow_common.contracts.status import CaseStatus
 from caseflow_common.db import as_utc
 from caseflow_common.errors import ApiError
 from caseflow_common.events import Actor
-from intake import handlers
-from intake.api import Runtime, context
-from intake.context import IntakeContext
-from intake.domain.catalogue_rules import validate_report
-from intake.domain.open311 import open311_status, service_definition, service_from_category, status_notes
+from intake import commands
+from intake.api.deps import Runtime
+from intake.api.errors import open311_errors, open311_invalid
+from intake.api.route_classes import Open311Route
+from intake.domain.open311 import open311_status, service_definition, service_from_category
 from intake.domain.reports import HotlineReportIn
-from intake.domain.status import CaseStatus
-from intake.routing import Open311Route
-from intake.views import clocks_of
+from intake.views import open311_request
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 
 # GeoReport v2: without dates a listing covers the last 90 days, and at most 1000 requests.
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
-OPEN311_ERRORS = {
+OPEN311_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "[{code, description}] naming each invalid field"},
     403: {"description": "[{code, description}] unknown api_key"},
     404: {"description": "[{code, description}] not found"},
@@ -41,45 +40,16 @@ def _split(text: str | None) -> list[str] | None:
     return values or None
 
 
-def _expected(clocks: list[dict[str, Any]], kind: str) -> str | None:
-    deadlines = [c.get("deadline") for c in clocks if c.get("kind") == kind and c.get("deadline")]
-    return max(deadlines) if deadlines else None
-
-
-def _request_out(row: Row, ctx: IntakeContext) -> dict[str, Any]:
-    """One service request as the public sees it: never the requester (GZ Art. 15; SZ Art. 19)."""
-    category = ctx.categories.get(row.category)
-    return {
-        "service_request_id": row.case_id,
-        "status": str(open311_status(row.status)),
-        "status_notes": status_notes(row.status),
-        "service_name": category.name if category else row.category,
-        "service_code": row.category,
-        "description": row.description,
-        "agency_responsible": row.unit_name or row.unit,
-        "service_notice": "",
-        "requested_datetime": as_utc(row.received_at).isoformat(),
-        "updated_datetime": as_utc(row.updated_at).isoformat(),
-        "expected_datetime": _expected(clocks_of(row.clocks), ctx.expected_clock),
-        "address": row.address,
-        "address_id": row.region_code,
-        "zipcode": None,
-        "lat": row.lat,
-        "long": row.lon,
-        "media_url": None,
-    }
-
-
 @router.get("/services.json", summary="Open311 services: the category catalogue")
 async def list_services(runtime: Runtime) -> list[dict[str, Any]]:
     """Every category as an Open311 service."""
-    return [service_from_category(c) for c in context(runtime).categories.values()]
+    return [service_from_category(c) for c in runtime.context.categories.values()]
 
 
 @router.get("/services/{service_code}.json", summary="Open311 service definition", responses=OPEN311_ERRORS)
 async def get_service(service_code: str, runtime: Runtime) -> dict[str, Any]:
     """A category's extra fields as Open311 attributes."""
-    category = context(runtime).categories.get(service_code)
+    category = runtime.context.categories.get(service_code)
     if category is None:
         raise ApiError(404, "not_found", f"unknown service_code '{service_code}'")
     return service_definition(category)
@@ -100,10 +70,9 @@ async def post_request(
     phone: Annotated[str | None, Form(max_length=30)] = None,
 ) -> JSONResponse:
     """Accept a request through Open311 (form-encoded, api_key); it becomes a case like a hotline report."""
-    subject = runtime.settings.open311_api_keys.get(api_key)
+    subject = runtime.context.open311_keys.get(api_key)
     if subject is None:
         raise ApiError(403, "forbidden", "api_key is not valid")
-    ctx = context(runtime)
     now = runtime.clock()
     name = (first_name + last_name).strip() or None
     try:
@@ -120,44 +89,14 @@ async def post_request(
             }
         )
     except ValidationError as exc:
-        raise ApiError(
-            400,
-            "invalid_request",
-            "invalid fields",
-            [{"field": _open311_field(e["loc"]), "message": e["msg"]} for e in exc.errors()],
-        ) from None
-    errors = validate_report(report, ctx.categories, ctx.regions, reportable_levels=ctx.reportable_levels)
-    if errors:
-        raise ApiError(
-            400,
-            "invalid_request",
-            "invalid fields",
-            [{"field": _open311_field(e.loc), "message": e.message} for e in errors],
-        )
-    async with runtime.uow() as uow:
-        result = await handlers.receive_report(
-            uow, report, channel="open311", ctx=ctx, actor=Actor(role="hotline", id=f"open311:{subject}")
+        raise open311_invalid((e["loc"], e["msg"]) for e in exc.errors()) from None
+    with open311_errors():
+        result = await commands.receive_report(
+            runtime, report, channel=Channel.OPEN311, actor=Actor(role="hotline", id=f"open311:{subject}")
         )
     return JSONResponse(
         [{"service_request_id": result.case_id, "service_notice": "", "account_id": None}], status_code=201
     )
-
-
-_FIELD_NAMES = {
-    "category": "service_code",
-    "location.lon": "long",
-    "location.region_code": "address_id",
-    "location.address": "address_string",
-    "location": "lat",
-    "requester.phone": "phone",
-    "requester.name": "first_name",
-}
-
-
-def _open311_field(loc: tuple[Any, ...] | list[Any]) -> str:
-    """The Open311 form field behind a location in the report body."""
-    path = ".".join(str(p) for p in loc)
-    return _FIELD_NAMES.get(path, path.removeprefix("location."))
 
 
 @router.get("/requests.json", summary="Open311: service requests", responses=OPEN311_ERRORS)
@@ -178,12 +117,12 @@ async def list_requests(
     statuses = None
     if wanted and wanted != {"open", "closed"}:
         statuses = [s.value for s in CaseStatus if open311_status(s).value in wanted]
-    ctx = context(runtime)
+    ctx = runtime.context
     async with runtime.uow() as uow:
         rows = await uow.repo.public_cases(
             ids=ids, service_codes=_split(service_code), start=start, end=end, statuses=statuses, limit=MAX_RESULTS
         )
-    return [_request_out(r, ctx) for r in rows]
+    return [open311_request(r, ctx) for r in rows]
 
 
 @router.get("/requests/{service_request_id}.json", summary="Open311: one service request", responses=OPEN311_ERRORS)
@@ -195,4 +134,4 @@ async def get_request(service_request_id: str, runtime: Runtime) -> list[dict[st
         )
     if not rows:
         raise ApiError(404, "not_found", f"service request '{service_request_id}' not found")
-    return [_request_out(rows[0], context(runtime))]
+    return [open311_request(rows[0], runtime.context)]

@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from caseflow_common.errors import ApiError
-from intake import metrics
-from intake.context import IntakeContext
-from intake.domain.open311 import open311_error
+from intake.api.deps import intake_runtime
+from intake.api.errors import invalid_body
+from intake.domain.open311 import open311_errors
 
 RouteHandler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -44,8 +44,9 @@ async def _catalogue_details(request: Request, named: set[str]) -> list[dict[str
         return []
     if not isinstance(body, dict):
         return []
-    ctx: IntakeContext = request.app.state.runtime.context
-    location = body.get("location") if isinstance(body.get("location"), dict) else {}
+    ctx = intake_runtime(request).context
+    raw_location = body.get("location")
+    location = raw_location if isinstance(raw_location, dict) else {}
     checks = (
         ("category", body.get("category"), ctx.categories, "category"),
         ("grid_code", body.get("grid_code"), ctx.regions, "grid code"),
@@ -56,21 +57,6 @@ async def _catalogue_details(request: Request, named: set[str]) -> list[dict[str
         for field, value, known, what in checks
         if isinstance(value, str) and value.strip() and value.strip() not in known and field not in named
     ]
-
-
-def invalid_body(reason: str | None, details: list[dict[str, str]]) -> ApiError:
-    """The 422 of a body that is not JSON (with the parser's reason) or has invalid fields (each named)."""
-    if reason is not None:
-        metrics.REPORTS_REJECTED.labels("malformed").inc()
-        return ApiError(
-            422,
-            "malformed_json",
-            f"body is not valid JSON: {reason}",
-            [{"field": "body", "message": reason, "type": "json_invalid"}],
-        )
-    metrics.REPORTS_REJECTED.labels("invalid").inc()
-    fields = ", ".join(sorted({d["field"] for d in details}))
-    return ApiError(422, "invalid_request", f"invalid fields: {fields}", details)
 
 
 class _GuardedRoute(APIRoute):
@@ -109,20 +95,15 @@ class ReportRoute(ExplainedRoute):
     catalogue_checks = True
 
 
-def _open311_errors(status: int, message: str, details: list[Any]) -> JSONResponse:
-    errors = [
-        {"code": status, "description": f"{d['field']}: {d['message']}"}
-        for d in details
-        if isinstance(d, dict) and "field" in d
-    ]
-    return JSONResponse(errors or open311_error(status, message), status_code=status)
+def _open311_answer(status: int, message: str, details: list[Any]) -> JSONResponse:
+    return JSONResponse(open311_errors(status, message, details), status_code=status)
 
 
 class Open311Route(_GuardedRoute):
     """An Open311 endpoint: errors in GeoReport v2's own array format [{"code", "description"}]."""
 
     async def explain(self, request: Request, exc: RequestValidationError) -> Response:
-        return _open311_errors(400, "invalid request", _details(exc))
+        return _open311_answer(400, "invalid request", _details(exc))
 
     def get_route_handler(self) -> RouteHandler:
         guarded = super().get_route_handler()
@@ -131,6 +112,6 @@ class Open311Route(_GuardedRoute):
             try:
                 return await guarded(request)
             except ApiError as exc:
-                return _open311_errors(exc.status, exc.message, exc.details)
+                return _open311_answer(exc.status, exc.message, exc.details)
 
         return handler

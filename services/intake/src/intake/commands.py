@@ -1,0 +1,289 @@
+"""Commands of intake: a report becomes a case (or a repeat linked to an open one), a return visit closes the loop.
+
+Each command opens its unit of work and commits it there; its events go to the outbox in that transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from caseflow_common.contracts.intake import (
+    CaseMerged,
+    CaseReceived,
+    CaseReopened,
+    Channel,
+    MaskedRequester,
+    VisitRecorded,
+)
+from caseflow_common.contracts.status import CaseStatus
+from caseflow_common.directory import region_path
+from caseflow_common.events import Actor, new_event
+from intake import metrics
+from intake.context import IntakeContext
+from intake.domain.case_number import case_number_for, local_date
+from intake.domain.catalogue_rules import (
+    FieldError,
+    effective_urgency,
+    identity_withheld,
+    report_grid_code,
+    report_region_code,
+    validate_report,
+)
+from intake.domain.errors import (
+    AlreadyVisited,
+    CaseNotClosed,
+    CaseNotFound,
+    EvaluationWithoutContact,
+    ExternalIdConflict,
+    InvalidReport,
+)
+from intake.domain.masking import requester_masked
+from intake.domain.repeats import CaseSpot, find_repeat
+from intake.domain.reports import GridReportIn, HotlineReportIn, Report, fingerprint, occurred_at
+from intake.domain.visits import VisitIn, reopens, visit_refusal
+from intake.repository import aware
+from intake.uow import IntakeRuntime, IntakeUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Received:
+    """The outcome of a report: its case, whether this call created it, and the open case it repeats."""
+
+    case_id: str
+    created: bool
+    received_at: datetime
+    merged_into: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitOutcome:
+    """What the visit did: the cycle it evaluated, and whether it opened a new one."""
+
+    case_id: str
+    cycle: int
+    reopened: bool
+    status: str
+
+
+async def _existing(uow: IntakeUnitOfWork, channel: Channel, external_id: str, fp: str) -> Received | None:
+    """The case this channel already made of external_id: the same one again, or a conflict for a different body."""
+    prior = await uow.repo.by_external_id(str(channel), external_id)
+    if prior is None:
+        return None
+    if prior.fingerprint != fp:
+        raise ExternalIdConflict(external_id)
+    return Received(prior.case_id, False, aware(prior.received_at), prior.merged_into)
+
+
+async def receive_report(rt: IntakeRuntime, report: Report, *, channel: Channel, actor: Actor) -> Received:
+    """Store a report the catalogue accepts as a case, emit CaseReceived (+ CaseMerged for a repeat); idempotent."""
+    ctx = rt.context
+    errors = validate_report(report, ctx.categories, ctx.regions, reportable_levels=ctx.reportable_levels)
+    if errors:
+        raise InvalidReport(errors)
+    fp = fingerprint(report)
+    async with rt.uow() as uow:
+        prior = await _existing(uow, channel, report.external_id, fp)
+        if prior is not None:
+            return prior
+        try:
+            received = await _store(uow, report, channel=channel, fp=fp, ctx=ctx, actor=actor)
+        except IntegrityError:
+            # Two identical submissions raced; the unique (channel, external_id) let one win. Answer as the repeat.
+            await uow.session.rollback()
+            prior = await _existing(uow, channel, report.external_id, fp)
+            if prior is None:
+                raise
+            return prior
+    metrics.CASES_RECEIVED.labels(str(channel)).inc()
+    if received.merged_into is not None:
+        metrics.CASES_MERGED.inc()
+    log.info(
+        "case received",
+        extra={
+            "case_id": received.case_id,
+            "channel": str(channel),
+            "category": report.category,
+            "merged_into": received.merged_into,
+        },
+    )
+    return received
+
+
+async def _store(
+    uow: IntakeUnitOfWork, report: Report, *, channel: Channel, fp: str, ctx: IntakeContext, actor: Actor
+) -> Received:
+    """Number the case, link it to an open case it repeats, write it with its events, commit."""
+    now = uow.clock()
+    category = ctx.categories[report.category]
+    region_code = report_region_code(report, ctx.regions)
+    if region_code is None:  # validated before; a guard, not a path
+        raise InvalidReport([FieldError(("location",), "no region")])
+    received_at = occurred_at(report).astimezone(UTC)
+    grid_code = report_grid_code(report, region_code, ctx.regions)
+    # The first write takes SQLite's write lock at once, so the reads below see every committed case; on PostgreSQL
+    # a lock on (category, place) does the same for the only reports that could be repeats of each other.
+    seq = await uow.repo.next_sequence(f"case:{local_date(now):%Y%m%d}")
+    await uow.repo.lock_place(category.code, grid_code or region_code)
+    case_id = case_number_for(ctx.case_number_prefix, now, seq)
+    loc = report.location
+    rows = await uow.repo.repeat_candidates(
+        category=category.code,
+        grid_code=grid_code,
+        lat=loc.lat,
+        lon=loc.lon,
+        max_distance_m=ctx.repeat_distance_m,
+        exclude=case_id,
+    )
+    repeat = find_repeat(
+        CaseSpot(case_id, category.code, received_at, grid_code, loc.lat, loc.lon),
+        [CaseSpot(r.case_id, r.category, aware(r.received_at), r.grid_code, r.lat, r.lon, r.status) for r in rows],
+        ctx.repeat_distance_m,
+    )
+    merged_into = repeat.case_id if repeat is not None else None
+
+    requester = report.requester if isinstance(report, HotlineReportIn) else None
+    anonymous = bool(requester and requester.anonymous)
+    withheld = identity_withheld(anonymous, category)
+    urgency = effective_urgency(report.urgency, category)
+    reporter_id = report.reporter_id if isinstance(report, GridReportIn) else None
+    await uow.repo.add_case(
+        dict(
+            case_id=case_id,
+            channel=str(channel),
+            external_id=report.external_id,
+            fingerprint=fp,
+            kind=str(report.kind),
+            category=category.code,
+            urgency=str(urgency),
+            description=report.description,
+            region_code=region_code,
+            grid_code=grid_code,
+            address=loc.address,
+            lat=loc.lat,
+            lon=loc.lon,
+            reporter_id=reporter_id,
+            withheld=withheld,
+            received_at=received_at,
+            created_at=now,
+            merged_into=merged_into,
+        ),
+        _stored_requester(report, ctx),
+        status=CaseStatus.MERGED if merged_into else CaseStatus.RECEIVED,
+        at=now,
+    )
+    await uow.repo.add_step(case_id, event_type="CaseReceived", at=now, unit=None, note=None, cycle=1)
+
+    path = region_path(dict(ctx.regions), region_code)
+    masked = None
+    if requester is not None:
+        view = requester_masked(name=requester.name, phone=requester.phone, withheld=withheld)
+        masked = MaskedRequester(**view.as_dict()) if view is not None else None
+    received = CaseReceived(
+        channel=channel,
+        external_id=report.external_id,
+        kind=str(report.kind),
+        category=category.code,
+        category_name=category.name,
+        urgency=urgency,
+        description=report.description,
+        region_code=region_code,
+        region_path=path,
+        address=loc.address,
+        lat=loc.lat,
+        lon=loc.lon,
+        received_at=received_at,
+        anonymous=anonymous,
+        whistleblower=category.whistleblower,
+        requester=masked,
+        reporter_id=reporter_id,
+        repeat_of=merged_into,
+    )
+    uow.emit(new_event(received, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+    if merged_into is not None:
+        await uow.repo.add_step(case_id, event_type="CaseMerged", at=now, unit=None, note=merged_into, cycle=1)
+        merged = CaseMerged(
+            into_case_id=merged_into,
+            category=category.code,
+            region_code=region_code,
+            region_path=path,
+            received_at=received_at,
+            channel=channel,
+        )
+        uow.emit(new_event(merged, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+    await uow.commit()
+    return Received(case_id, True, received_at, merged_into)
+
+
+def _stored_requester(report: Report, ctx: IntakeContext) -> dict[str, Any] | None:
+    """The requester row: name and phone encrypted, the phone also hashed, never in the clear (GZ Art. 15; SZ Art. 19)."""
+    if not isinstance(report, HotlineReportIn):
+        return None  # a grid member reports on patrol; there is no citizen requester
+    req = report.requester
+    phone = req.phone
+    return dict(
+        name_encrypted=ctx.vault.seal(req.name) if req.name else None,
+        anonymous=req.anonymous,
+        phone_encrypted=ctx.vault.encrypt(phone) if phone else None,
+        phone_hash=ctx.vault.phone_hash(phone) if phone else None,
+    )
+
+
+async def record_visit(rt: IntakeRuntime, case_id: str, visit: VisitIn, *, actor: Actor) -> VisitOutcome:
+    """Record the current cycle's return visit (回访) and evaluation (评价); dissatisfied reopens it (GZ Art. 17)."""
+    if visit.satisfaction is not None and not visit.contacted:
+        raise EvaluationWithoutContact(case_id)
+    async with rt.uow() as uow:
+        row = await uow.repo.status_row(case_id, for_update=True)
+        if row is None:
+            raise CaseNotFound(case_id)
+        refusal = visit_refusal(row.status)
+        if refusal is not None:
+            raise CaseNotClosed(refusal)
+        if await uow.repo.has_visit(case_id, row.cycle):
+            raise AlreadyVisited(row.cycle)
+        reopened, cycle, status = await _visit(uow, case_id, row.cycle, row.status, row.unit, visit, actor)
+        try:
+            await uow.commit()
+        except IntegrityError:
+            raise AlreadyVisited(row.cycle) from None  # a second visit of the same cycle won the race
+    metrics.VISITS.labels(str(visit.satisfaction) if visit.satisfaction is not None else "not_evaluated").inc()
+    log.info("visit recorded", extra={"case_id": case_id, "cycle": row.cycle, "reopened": reopened})
+    return VisitOutcome(case_id, row.cycle, reopened, str(status))
+
+
+async def _visit(
+    uow: IntakeUnitOfWork, case_id: str, cycle: int, status: str, unit: str | None, visit: VisitIn, actor: Actor
+) -> tuple[bool, int, str]:
+    """Write the visit, its steps and its events; whether it reopened the case, and the case's cycle and status."""
+    now = uow.clock()
+    satisfaction = str(visit.satisfaction) if visit.satisfaction is not None else None
+    await uow.repo.add_visit(
+        case_id, cycle=cycle, contacted=visit.contacted, satisfaction=satisfaction, comment=visit.comment, at=now
+    )
+    await uow.repo.add_step(case_id, event_type="VisitRecorded", at=now, unit=unit, note=satisfaction, cycle=cycle)
+    recorded = VisitRecorded(
+        contacted=visit.contacted,
+        satisfaction=visit.satisfaction,
+        comment=visit.comment,
+        visited_at=now,
+        cycle=cycle,
+        unit=unit,
+    )
+    uow.emit(new_event(recorded, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+    reopened = reopens(visit)
+    if reopened:
+        # A dissatisfied evaluation sends the case back for another handling cycle.
+        cycle, status = cycle + 1, CaseStatus.REOPENED
+        await uow.repo.add_step(case_id, event_type="CaseReopened", at=now, unit=unit, note=None, cycle=cycle)
+        reopening = CaseReopened(reason="dissatisfied evaluation", cycle=cycle, unit=unit)
+        uow.emit(new_event(reopening, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+    await uow.repo.set_status(case_id, status=status, cycle=cycle, updated_at=now)
+    return reopened, cycle, status
