@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Table, func, select
 
 from caseflow_common import topics
-from caseflow_common.contracts.intake import CaseReceived, MaskedRequester
+from caseflow_common.contracts.intake import CaseReceived, Channel, MaskedRequester, Urgency
 from caseflow_common.devstack import free_port, start_broker
 from caseflow_common.events import Actor, new_event
 from caseflow_common.messaging.kafka import ensure_topics
@@ -32,6 +32,7 @@ from dispatch.bootstrap import build
 from dispatch.orm import outbox, work_cases
 from dispatch.reference import load_reference
 from dispatch.settings import Settings
+from dispatch.uow import DispatchRuntime
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "demo"
@@ -59,10 +60,10 @@ async def prefill(bootstrap: str, topic: str, n: int, limit_s: float) -> int:
             case_id = f"B-{uuid.uuid4().hex[:16]}"
             at = start + timedelta(seconds=i)
             payload = CaseReceived(
-                channel=rnd.choice(("hotline", "grid")),
+                channel=rnd.choice((Channel.HOTLINE, Channel.GRID)),
                 external_id=f"X-{i}",
                 category=rnd.choice(categories),
-                urgency="normal",
+                urgency=Urgency.NORMAL,
                 description="基准测试诉求",
                 region_code=rnd.choice(regions),
                 received_at=at,
@@ -80,7 +81,8 @@ async def prefill(bootstrap: str, topic: str, n: int, limit_s: float) -> int:
     return sent
 
 
-async def count(runtime, table, *where) -> int:  # type: ignore[no-untyped-def]
+async def count(runtime: DispatchRuntime, table: Table, *where: ColumnElement[bool]) -> int:
+    """Rows of a table of dispatch's database (matching the conditions)."""
     async with runtime.sessions() as s:
         return (await s.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
 

@@ -1,4 +1,4 @@
-"""Wiring of the dispatch service."""
+"""Wiring of the dispatch service: build(settings, clock) -> (runtime, app)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,29 @@ from caseflow_common import topics
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from dispatch.api import routers
+from dispatch.api.errors import install_error_answers
+from dispatch.commands import seed_routing
 from dispatch.context import DispatchContext
 from dispatch.handlers import HANDLERS
 from dispatch.orm import metadata
 from dispatch.reference import load_reference
 from dispatch.routing_store import RoutingStore
 from dispatch.settings import Settings
-from dispatch.state_gauge import state_gauge_loop
-from dispatch.uow import DispatchUnitOfWork
+from dispatch.state_gauge import state_gauge
+from dispatch.uow import DispatchRuntime, DispatchUnitOfWork
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[ServiceRuntime, FastAPI]:
+class _SeededRuntime(ServiceRuntime[DispatchUnitOfWork, DispatchContext]):
+    """The common runtime with dispatch's start-up step: the routing seed is stored before any work starts."""
+
+    async def start(self, *, workers: bool | None = None) -> None:
+        await super().start(workers=False)
+        await seed_routing(self)
+        if self.settings.run_workers if workers is None else workers:
+            await self.start_workers()
+
+
+def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[DispatchRuntime, FastAPI]:
     """The dispatch runtime (consumer of intake and escalation events) and its HTTP app."""
     reference = load_reference(settings.data_dir)
     ctx = DispatchContext(
@@ -32,7 +44,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[S
         max_returns=settings.max_returns,
         crime_unit_kind=settings.crime_unit_kind,
     )
-    spec = ServiceSpec(
+    spec: ServiceSpec[DispatchUnitOfWork, DispatchContext] = ServiceSpec(
         name="dispatch",
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
@@ -40,13 +52,14 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[S
         consumes=[topics.INTAKE, topics.ESCALATION],
         handlers=HANDLERS,
         uow_class=DispatchUnitOfWork,
-        loops=[state_gauge_loop],
+        loops=[state_gauge(settings.state_gauge_interval_s)],
     )
-    runtime = ServiceRuntime(spec, settings, ctx, clock)
+    runtime = _SeededRuntime(spec, settings, ctx, clock)
     app = create_app(
         runtime,
         title="caseflow dispatch",
         description="Routing, department and coordination work APIs.",
         routers=routers,
     )
+    install_error_answers(app)
     return runtime, app

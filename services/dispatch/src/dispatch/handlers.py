@@ -1,8 +1,12 @@
-"""Reactions to other services' events: route new cases, merge repeats, reopen, attach supervision."""
+"""Reactions to other services' events: route new cases, merge repeats, reopen, attach supervision and warnings.
+
+Each handler runs inside the consumer's unit of work, which commits the batch (and the outbox rows) at once.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from caseflow_common.contracts import escalation as esc
@@ -13,7 +17,6 @@ from caseflow_common.messaging.consumer import Handler
 from dispatch.context import DispatchContext
 from dispatch.dispatching import apply_decision, decide
 from dispatch.domain import CaseStatus, DomainError, WorkCase
-from dispatch.publishing import record
 from dispatch.repository import CaseFile
 from dispatch.uow import DispatchUnitOfWork
 
@@ -21,9 +24,10 @@ log = logging.getLogger(__name__)
 
 
 def _facts(
-    ctx: DispatchContext, *, category: str, channel: str, region_code: str, received_at: Any, **more: Any
+    ctx: DispatchContext, *, category: str, channel: str, region_code: str, received_at: datetime, **more: Any
 ) -> dict[str, Any]:
-    facts = {
+    """A new work case's facts: what the event tells, defaults for what it does not."""
+    facts: dict[str, Any] = {
         "category": category,
         "urgency": "normal",
         "channel": channel,
@@ -64,12 +68,11 @@ async def on_case_received(env: Envelope, uow: DispatchUnitOfWork, ctx: Dispatch
             requester_phone=mask_phone(requester.phone) if requester else None,
         ),
     )
-    table = await ctx.routing.current(uow.routing, now=now)
-    decision = decide(table, ctx.reference, file)
+    decision = decide(await ctx.routing.current(uow.routing), ctx.reference, file)
     apply_decision(file, decision, now=now)
     await uow.cases.add(file, now)
-    await record(
-        uow, file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=decision.reason.value
+    await uow.record(
+        file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=decision.reason.value
     )
 
 
@@ -100,7 +103,7 @@ async def on_case_merged(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchCo
             # Intake decided the merge; dispatch records the fact even after signing for.
             file.case.status, file.case.merged_into = CaseStatus.MERGED, event.into_case_id
         await uow.cases.save(file, now)
-    await record(uow, file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env)
+    await uow.record(file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env)
 
 
 async def on_case_reopened(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
@@ -129,15 +132,15 @@ async def on_case_reopened(env: Envelope, uow: DispatchUnitOfWork, ctx: Dispatch
         file.changes.update(dispatched_at=now)
         reason = "reopened"
     else:
-        decision = decide(await ctx.routing.current(uow.routing, now=now), ctx.reference, file)
+        decision = decide(await ctx.routing.current(uow.routing), ctx.reference, file)
         apply_decision(file, decision, now=now)
         reason = decision.reason.value
     await uow.cases.save(file, now)
-    await record(uow, file, case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=reason)
+    await uow.record(file, case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=reason)
 
 
 async def on_supervision_issued(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
-    """督办 and the rungs above it: attach the action to every case it names."""
+    """督办 and the rungs above it: attach the action to every case it names (a rung unknown here reads as other)."""
     event = env.payload_as(esc.SupervisionActionIssued)
     for case_id in event.case_ids or [env.case_id]:
         await uow.cases.record_alert(
@@ -173,7 +176,7 @@ async def on_sla_warning(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchCo
     )
 
 
-# The events dispatch reacts to, by type (explicit).
+# The events dispatch reacts to, keyed by their payload model.
 HANDLERS: dict[type[Payload], Handler[DispatchUnitOfWork, DispatchContext]] = {
     intake.CaseReceived: on_case_received,
     intake.CaseMerged: on_case_merged,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from caseflow_common import directory as files
-from dispatch.domain import CategoryCatalogue, RegionTree, RoutingTable, UnitDirectory
+from dispatch.domain import CategoryCatalogue, RegionTree, UnitDirectory, UnitLevel, ValidationError
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Reference:
     tree: RegionTree
     units: UnitDirectory
     categories: CategoryCatalogue
-    seed_routing: dict
+    seed_routing: dict[str, Any]  # the routing file: {"version": n, "rules": [...]}
 
     def unit_name(self, code: str | None) -> str:
         """The unit's name, or its code when unknown."""
@@ -30,9 +31,23 @@ class Reference:
         district = self.tree.district_of(region_code)
         return district.code if district is not None else None
 
-    def table_from_rules(self, version: int, rules: list[dict], crime_unit_kind: str) -> RoutingTable:
-        """A routing table of the given version."""
-        return RoutingTable.from_dict({"version": version, "rules": rules}, crime_unit_kind=crime_unit_kind)
+    def handling_unit(self, code: str | None, field: str) -> str:
+        """The code of a unit that handles cases (not a coordination institution); ValidationError otherwise."""
+        unit = self.units.get(code) if code else None
+        if unit is None:
+            raise ValidationError(f"{field}: unknown unit {code!r}")
+        if unit.is_coordination:
+            raise ValidationError(f"{field}: {code} is a coordination institution, not a handling unit")
+        return unit.code
+
+    def police_for(self, region_code: str, crime_unit_kind: str) -> str:
+        """The public security unit covering the region (suspected crime, SZ Art. 25); ValidationError if none."""
+        police = None
+        if region_code in self.tree:
+            police = self.units.unit_of_kind(crime_unit_kind, region_code, UnitLevel.DISTRICT, self.tree)
+        if police is None:
+            raise ValidationError("no public security unit covers the case's region; name to_unit")
+        return police.code
 
 
 def load_reference(data_dir: Path) -> Reference:

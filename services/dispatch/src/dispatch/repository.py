@@ -1,12 +1,13 @@
-"""Queries of dispatch's own tables: work cases, assignments, the action log, merges, supervision, routing versions."""
+"""What commands and handlers load and write: work cases, assignments, the action log, merges, supervision, routing
+versions (the read-only queries behind the views are in ``read_repository``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caseflow_common.db import as_utc
@@ -107,9 +108,9 @@ class CaseRepository:
     async def save(self, file: CaseFile, now: datetime) -> None:
         """Write the case's state; ConcurrentUpdate when someone else changed it since it was read."""
         values = {**file.changes, **_state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
-        result = await self.session.execute(
-            update(wc).where(wc.c.case_id == file.case.case_id, wc.c.row_version == file.row_version).values(**values)
-        )
+        stmt = update(wc).where(wc.c.case_id == file.case.case_id, wc.c.row_version == file.row_version)
+        # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
+        result = cast(CursorResult[Any], await self.session.execute(stmt.values(**values)))
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {file.case.case_id} changed concurrently")
         file.facts.update(values)
@@ -144,42 +145,6 @@ class CaseRepository:
             )
         ).scalar_one_or_none()
 
-    async def roles_of(self, unit: str, case_ids: list[str]) -> dict[str, str]:
-        """The unit's active assignment role on each of these cases."""
-        if not case_ids:
-            return {}
-        rows = await self.session.execute(
-            select(asg.c.case_id, asg.c.role).where(asg.c.unit == unit, asg.c.active, asg.c.case_id.in_(case_ids))
-        )
-        return {case_id: role for case_id, role in rows}
-
-    async def assignments_of(self, case_id: str) -> list[dict[str, Any]]:
-        """Active assignments of the case."""
-        rows = await self.session.execute(
-            select(asg.c.unit, asg.c.role, asg.c.cycle, asg.c.assigned_at)
-            .where(asg.c.case_id == case_id, asg.c.active)
-            .order_by(asg.c.role)
-        )
-        return [{**r._mapping, "assigned_at": as_utc(r.assigned_at)} for r in rows]
-
-    # -- queue -----------------------------------------------------------------------------------------------
-    async def queue(self, unit: str, *, status: str | None, offset: int, limit: int) -> tuple[list[Any], int]:
-        """The unit's own cases (handler, assisting or coordinating), newest first, with the total."""
-        mine = or_(wc.c.unit == unit, wc.c.case_id.in_(select(asg.c.case_id).where(asg.c.unit == unit, asg.c.active)))
-        where = and_(mine, wc.c.status == status) if status else mine
-        total = (await self.session.execute(select(func.count()).select_from(wc).where(where))).scalar_one()
-        rows = (
-            await self.session.execute(
-                select(wc).where(where).order_by(wc.c.received_at.desc(), wc.c.case_id).offset(offset).limit(limit)
-            )
-        ).all()
-        return rows, total
-
-    async def count_by_state(self) -> dict[str, int]:
-        """How many cases sit in each state."""
-        rows = await self.session.execute(select(wc.c.status, func.count()).group_by(wc.c.status))
-        return {status: n for status, n in rows}
-
     # -- action log ------------------------------------------------------------------------------------------
     async def log(
         self,
@@ -207,16 +172,6 @@ class CaseRepository:
             },
         )
 
-    async def actions_of(self, case_id: str) -> list[dict[str, Any]]:
-        """The case's action log in order."""
-        t = case_actions
-        rows = await self.session.execute(
-            select(t.c.action, t.c.cycle, t.c.unit, t.c.actor_role, t.c.at, t.c.detail)
-            .where(t.c.case_id == case_id)
-            .order_by(t.c.id)
-        )
-        return [{**r._mapping, "at": as_utc(r.at)} for r in rows]
-
     # -- merges (并单) ---------------------------------------------------------------------------------------
     async def add_merge(self, into_case_id: str, case_id: str, received_at: datetime) -> None:
         """Link a repeat request to the open case it joined."""
@@ -226,14 +181,6 @@ class CaseRepository:
             await self.session.execute(
                 insert(t).values(into_case_id=into_case_id, case_id=case_id, received_at=received_at)
             )
-
-    async def merged_into(self, into_case_id: str) -> list[str]:
-        """Ids of the repeat cases merged into this one, oldest first."""
-        t = merged_cases
-        rows = await self.session.execute(
-            select(t.c.case_id).where(t.c.into_case_id == into_case_id).order_by(t.c.received_at, t.c.case_id)
-        )
-        return list(rows.scalars())
 
     # -- supervision (from escalation) -----------------------------------------------------------------------
     async def record_alert(
@@ -272,26 +219,6 @@ class CaseRepository:
         await self.session.execute(
             update(t).where(t.c.action_id == action_id).values(status="resolved", resolved_at=at)
         )
-
-    async def alerts_of(self, case_id: str) -> list[dict[str, Any]]:
-        """Supervision actions and SLA warnings attached to the case."""
-        t = supervision_actions
-        rows = await self.session.execute(
-            select(
-                t.c.action_id,
-                t.c.kind,
-                t.c.rung,
-                t.c.unit,
-                t.c.status,
-                t.c.clock_kind,
-                t.c.deadline,
-                t.c.issued_at,
-                t.c.resolved_at,
-            )
-            .where(t.c.case_id == case_id)
-            .order_by(t.c.issued_at)
-        )
-        return [{k: as_utc(v) if isinstance(v, datetime) else v for k, v in r._mapping.items()} for r in rows]
 
 
 class RoutingRepository:

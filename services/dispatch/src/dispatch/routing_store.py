@@ -1,4 +1,5 @@
-"""The versioned routing table: stored versions in dispatch's database, the file as version 1's seed."""
+"""The versioned routing table: stored versions in dispatch's database, the file as version 1's seed (stored at
+start-up, before any case is routed)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ class RoutingStore:
 
     def build(self, version: int, rules: list[dict[str, Any]]) -> RoutingTable:
         """A routing table object for these rules."""
-        return self.reference.table_from_rules(version, rules, self.crime_unit_kind)
+        return RoutingTable.from_dict({"version": version, "rules": rules}, crime_unit_kind=self.crime_unit_kind)
 
     def problems(self, table: RoutingTable) -> list[str]:
         """Every inconsistency of the table against the directory."""
@@ -58,24 +59,31 @@ class RoutingStore:
         self._tables[table.version] = table
         self._current, self._checked_at = table, self._monotonic()
 
-    async def current(self, repo: RoutingRepository, *, now: datetime, fresh: bool = False) -> RoutingTable:
-        """The newest version; seeds the file's table on first use. Looked up at most every ``refresh_s``
-        seconds (other replicas pick up a new version within that time; this one at once), or now when fresh."""
+    async def seed(self, repo: RoutingRepository, *, now: datetime) -> RoutingTable | None:
+        """Store the file's table as the first version when none is stored yet; the seeded table, or None."""
+        if await repo.latest_version() is not None:
+            return None
+        seed = self.reference.seed_routing
+        version = int(seed["version"])
+        await repo.add(version, seed["rules"], at=now, by="seed:routing.json")
+        table = self.build(version, seed["rules"])
+        for problem in self.problems(table):
+            log.warning("seed routing table problem", extra={"problem": problem})
+        return table  # remember() it once committed
+
+    async def current(self, repo: RoutingRepository, *, fresh: bool = False) -> RoutingTable:
+        """The newest stored version. Looked up at most every ``refresh_s`` seconds (other replicas pick up a new
+        version within that time; this one at once), or now when fresh."""
         if not fresh and self._current is not None and self._monotonic() - self._checked_at < self.refresh_s:
             return self._current
         version = await repo.latest_version()
         if version is None:
-            seed = self.reference.seed_routing
-            version = int(seed["version"])
-            await repo.add(version, seed["rules"], at=now, by="seed:routing.json")
-            table = self.build(version, seed["rules"])
-            for problem in self.problems(table):
-                log.warning("seed routing table problem", extra={"problem": problem})
-            self._tables[version] = table
+            raise RuntimeError("no routing table is stored: the seed is stored at start-up")
         table = self._tables.get(version)
         if table is None:
             stored = await repo.get(version)
-            assert stored is not None
+            if stored is None:
+                raise RuntimeError(f"routing version {version} vanished")
             table = self._tables[version] = self.build(version, stored["rules"])
         self._current, self._checked_at = table, self._monotonic()
         return table
@@ -84,7 +92,7 @@ class RoutingStore:
         self, repo: RoutingRepository, rules: list[dict[str, Any]], *, base_version: int | None, now: datetime, by: str
     ) -> RoutingTable:
         """Validate and store the rules as the next version; RoutingRejected lists every problem."""
-        current = await self.current(repo, now=now, fresh=True)
+        current = await self.current(repo, fresh=True)
         if base_version is not None and base_version != current.version:
             raise StaleRoutingVersion(f"the routing table is at version {current.version}, not {base_version}")
         table = self.build(current.version + 1, rules)

@@ -1,17 +1,80 @@
-"""dispatch's unit of work: the common one with dispatch's repositories attached."""
+"""dispatch's unit of work (the common one with dispatch's repositories and event recording) and its typed runtime."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from caseflow_common.events import Actor, Envelope, new_event
+from caseflow_common.runtime import ServiceRuntime
 from caseflow_common.uow import UnitOfWork
-from dispatch.repository import CaseRepository, RoutingRepository
+from dispatch import metrics
+from dispatch.context import DispatchContext
+from dispatch.domain import case_events as ev
+from dispatch.payloads import ACTIONS, PRODUCER, ROUTING_ACTIONS, to_payload
+from dispatch.read_repository import CaseReads
+from dispatch.reference import Reference
+from dispatch.repository import CaseFile, CaseRepository, RoutingRepository
+
+# The fields every case event carries; the action log keeps the others as the entry's detail.
+_COMMON_FIELDS = frozenset({"case_id", "at", "cycle", "unit"})
 
 
 class DispatchUnitOfWork(UnitOfWork):
-    """Unit of work exposing ``cases`` and ``routing`` repositories on its session."""
+    """Unit of work exposing ``cases``, ``routing`` and ``reads`` on its session, and recording a case's events."""
 
     cases: CaseRepository
     routing: RoutingRepository
+    reads: CaseReads
 
     def _on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
         self.routing = RoutingRepository(self.session)
+        self.reads = CaseReads(self.session)
+
+    async def record(
+        self,
+        file: CaseFile,
+        events: Sequence[ev.CaseEvent],
+        ref: Reference,
+        *,
+        actor: Actor,
+        causation: Envelope | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Append the events to the case's action log, count the actions, and put the published ones in the outbox."""
+        for event in events:
+            action = ACTIONS[type(event)]
+            detail: dict[str, Any] = {
+                k: list(v) if isinstance(v, tuple) else v for k, v in asdict(event).items() if k not in _COMMON_FIELDS
+            }
+            if reason and action == "dispatched":
+                detail["reason"] = reason
+            await self.cases.log(
+                file.case.case_id,
+                cycle=event.cycle,
+                action=action,
+                unit=event.unit,
+                actor=actor,
+                at=event.at,
+                detail=detail,
+            )
+            if action not in ROUTING_ACTIONS:
+                metrics.CASE_ACTIONS.labels(action).inc()
+            if event.publish:
+                payload = to_payload(event, file, ref, reason)
+                self.emit(
+                    new_event(
+                        payload,
+                        case_id=file.case.case_id,
+                        producer=PRODUCER,
+                        actor=actor,
+                        occurred_at=event.at,
+                        causation=causation,
+                    )
+                )
+
+
+# The one typed runtime every route, handler and loop of dispatch receives.
+DispatchRuntime = ServiceRuntime[DispatchUnitOfWork, DispatchContext]

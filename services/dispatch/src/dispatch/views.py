@@ -1,4 +1,5 @@
-"""What departments and coordination institutions see of a case: requester masked, never raw identity."""
+"""The read side: what departments, coordination institutions and admins see. Opens a unit of work, never commits;
+requesters show masked, never with their raw identity."""
 
 from __future__ import annotations
 
@@ -6,17 +7,25 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import RowMapping
+
+from caseflow_common.auth import Principal
 from caseflow_common.db import as_utc
+from caseflow_common.http import PageParams
+from dispatch.domain import CaseStatus
 from dispatch.reference import Reference
-from dispatch.uow import DispatchUnitOfWork
+from dispatch.scope import Scoped, load_scoped
+from dispatch.uow import DispatchRuntime
 
 
-def _time(value: Any) -> str | None:
-    return as_utc(value).isoformat() if isinstance(value, datetime) else None
+def _time(value: object) -> str | None:
+    stamp = as_utc(value) if isinstance(value, datetime) else None
+    return stamp.isoformat() if stamp is not None else None
 
 
-def summary(facts: Mapping[str, Any], role: str, ref: Reference) -> dict[str, Any]:
-    """One line of a queue: the case, the caller's role on it and the routing decision behind it."""
+def summary(facts: Mapping[str, Any] | RowMapping, role: str, ref: Reference) -> dict[str, Any]:
+    """One line of a queue: the case (a stored row or a case file's facts), the caller's role on it and the routing
+    decision behind it."""
     name, phone = facts.get("requester_name"), facts.get("requester_phone")
     category = ref.categories.get(facts["category"])
     return {
@@ -50,14 +59,33 @@ def summary(facts: Mapping[str, Any], role: str, ref: Reference) -> dict[str, An
     }
 
 
-async def detail(uow: DispatchUnitOfWork, facts: Mapping[str, Any], role: str, ref: Reference) -> dict[str, Any]:
-    """The full view of one case: summary, coordination, repeats, supervision, the action log."""
-    case_id = facts["case_id"]
-    assignments = await uow.cases.assignments_of(case_id)
-    merged = await uow.cases.merged_into(case_id)
-    alerts = await uow.cases.alerts_of(case_id)
-    actions = await uow.cases.actions_of(case_id)
-    view = summary(facts, role, ref)
+def acted(scoped: Scoped, ref: Reference) -> dict[str, Any]:
+    """A case after the caller's action on it, as the caller sees it."""
+    return summary(scoped.file.facts, scoped.role, ref)
+
+
+async def queue(rt: DispatchRuntime, who: Principal, paging: PageParams, status: CaseStatus | None) -> dict[str, Any]:
+    """One page of the cases the caller's unit handles, assists or coordinates, newest first."""
+    unit, ref = who.unit or "", rt.context.reference
+    async with rt.uow() as uow:
+        rows, total = await uow.reads.queue(
+            unit, status=status.value if status else None, offset=paging.offset, limit=paging.page_size
+        )
+        roles = await uow.reads.roles_of(unit, [r.case_id for r in rows if r.unit != who.unit])
+    items = [summary(r._mapping, r.role if r.unit == who.unit else roles.get(r.case_id, "none"), ref) for r in rows]
+    return {"items": items, "total": total, "page": paging.page, "page_size": paging.page_size}
+
+
+async def case(rt: DispatchRuntime, case_id: str, who: Principal) -> dict[str, Any]:
+    """The full view of one case in the caller's scope: summary, coordination, repeats, supervision, the action log."""
+    async with rt.uow() as uow:
+        scoped = await load_scoped(uow.cases, case_id, who.unit)
+        facts = scoped.file.facts
+        assignments = await uow.reads.assignments_of(case_id)
+        merged = await uow.reads.merged_into(case_id)
+        alerts = await uow.reads.alerts_of(case_id)
+        actions = await uow.reads.actions_of(case_id)
+    view = summary(facts, scoped.role, rt.context.reference)
     view.update(
         replied=facts["replied"],
         resolved=facts["resolved"],
@@ -72,6 +100,24 @@ async def detail(uow: DispatchUnitOfWork, facts: Mapping[str, Any], role: str, r
         actions=[{**a, "at": _time(a["at"])} for a in actions],
     )
     return view
+
+
+async def routing(rt: DispatchRuntime, version: int | None) -> dict[str, Any] | None:
+    """A stored routing version (default: the one routing new cases), or None when there is no such version."""
+    async with rt.uow() as uow:
+        current = await rt.context.routing.current(uow.routing, fresh=True)
+        stored = await uow.routing.get(version or current.version)
+    return routing_version(stored) if stored is not None else None
+
+
+def routing_version(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored routing version as the admin API shows it."""
+    return {
+        "version": stored["version"],
+        "rules": stored["rules"],
+        "created_at": stored["created_at"].isoformat(),
+        "created_by": stored["created_by"],
+    }
 
 
 def _alert(alert: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,12 +6,12 @@ import pytest
 
 from dispatch.domain import (
     RoutingReason,
+    RoutingTable,
     TargetKind,
     UnitLevel,
     UnknownCategory,
     UnknownRegion,
     ValidationError,
-    coordination_for_dispute,
 )
 
 
@@ -101,7 +101,7 @@ def test_every_decision_records_the_routing_version(table, categories, tree, uni
 
 
 def test_a_dispute_after_returns_goes_to_the_coordination_of_its_regions(tree, units):
-    decision = coordination_for_dispute(["440106001", "440106002"], tree, units, routing_version=3)
+    decision = RoutingTable(3, ()).coordination_for_dispute(["440106001", "440106002"], tree, units)
     assert (decision.target_unit, decision.reason, decision.routing_version) == (
         "GZ-TH-PA",
         RoutingReason.RETURNS,

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
 from caseflow_common.auth import AnyPrincipal
 from caseflow_common.errors import not_found
-from caseflow_common.http import PageParams, page_params
+from caseflow_common.http import PageParams
+from dispatch.api.deps import Paging, Runtime
 from dispatch.domain import RegionLevel, UnitLevel
-from dispatch.reference import Reference
 
 router = APIRouter(tags=["directory"])
-Paging = Annotated[PageParams, Depends(page_params)]
-
-
-def _ref(request: Request) -> Reference:
-    return request.app.state.runtime.context.reference
 
 
 def _page(items: list[dict[str, Any]], paging: PageParams) -> dict[str, Any]:
@@ -31,7 +26,7 @@ def _page(items: list[dict[str, Any]], paging: PageParams) -> dict[str, Any]:
 
 @router.get("/v1/departments", summary="Units: departments and coordination institutions")
 async def list_units(
-    request: Request,
+    rt: Runtime,
     _: AnyPrincipal,
     paging: Paging,
     level: UnitLevel | None = None,
@@ -39,7 +34,7 @@ async def list_units(
     region: Annotated[str | None, Query(description="units whose region lies within this one")] = None,
 ) -> dict[str, Any]:
     """Units (code, name, level, kind, region), filtered by level, kind and region."""
-    ref = _ref(request)
+    ref = rt.context.reference
     units = [
         u
         for u in ref.units
@@ -51,9 +46,9 @@ async def list_units(
 
 
 @router.get("/v1/departments/{code}", summary="One unit")
-async def get_unit(request: Request, code: str, _: AnyPrincipal) -> dict[str, Any]:
+async def get_unit(rt: Runtime, code: str, _: AnyPrincipal) -> dict[str, Any]:
     """One unit by code."""
-    unit = _ref(request).units.get(code)
+    unit = rt.context.reference.units.get(code)
     if unit is None:
         raise not_found(f"unit {code}")
     return unit.model_dump(mode="json")
@@ -61,19 +56,21 @@ async def get_unit(request: Request, code: str, _: AnyPrincipal) -> dict[str, An
 
 @router.get("/v1/regions", summary="The region tree: city, districts, streets, communities, grids")
 async def list_regions(
-    request: Request, _: AnyPrincipal, paging: Paging, level: RegionLevel | None = None, parent: str | None = None
+    rt: Runtime, _: AnyPrincipal, paging: Paging, level: RegionLevel | None = None, parent: str | None = None
 ) -> dict[str, Any]:
     """Regions (code, name, level, parent), filtered by level and parent."""
     regions = [
-        r for r in _ref(request).tree if (level is None or r.level == level) and (parent is None or r.parent == parent)
+        r
+        for r in rt.context.reference.tree
+        if (level is None or r.level == level) and (parent is None or r.parent == parent)
     ]
     return _page([r.model_dump(mode="json") for r in regions], paging)
 
 
 @router.get("/v1/regions/{code}", summary="One region with its path to the city")
-async def get_region(request: Request, code: str, _: AnyPrincipal) -> dict[str, Any]:
+async def get_region(rt: Runtime, code: str, _: AnyPrincipal) -> dict[str, Any]:
     """One region and the codes from the city down to it."""
-    tree = _ref(request).tree
+    tree = rt.context.reference.tree
     region = tree.get(code)
     if region is None:
         raise not_found(f"region {code}")

@@ -1,15 +1,9 @@
 """Pure dispatch rules: region tree and units, categories, routing, the case state machine."""
 
+from caseflow_common.contracts.status import CaseStatus
+from caseflow_common.directory import RegionLevel
 from dispatch.domain.catalogue import Category, CategoryCatalogue
-from dispatch.domain.directory import (
-    COORDINATION_KIND,
-    Region,
-    RegionLevel,
-    RegionTree,
-    Unit,
-    UnitDirectory,
-    UnitLevel,
-)
+from dispatch.domain.directory import COORDINATION_KIND, Region, RegionTree, Unit, UnitDirectory, UnitLevel
 from dispatch.domain.errors import (
     DomainError,
     IllegalTransition,
@@ -19,7 +13,7 @@ from dispatch.domain.errors import (
     UnknownUnit,
     ValidationError,
 )
-from dispatch.domain.lifecycle import CaseStatus, NextStep, ReturnOutcome, WorkCase
+from dispatch.domain.lifecycle import NextStep, ReturnOutcome, WorkCase
 from dispatch.domain.routing import (
     Role,
     RoutingDecision,
@@ -27,7 +21,6 @@ from dispatch.domain.routing import (
     RoutingRule,
     RoutingTable,
     TargetKind,
-    coordination_for_dispute,
 )
 
 __all__ = [
@@ -57,5 +50,4 @@ __all__ = [
     "UnknownUnit",
     "ValidationError",
     "WorkCase",
-    "coordination_for_dispute",
 ]

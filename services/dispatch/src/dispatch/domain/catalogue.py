@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from enum import StrEnum
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from caseflow_common.contracts.intake import Channel, Urgency
 from dispatch.domain.errors import UnknownCategory
-
-
-class Urgency(StrEnum):
-    """Hotline urgency tiers (the clocks behind them are escalation's configuration)."""
-
-    EMERGENCY = "emergency"
-    URGENT = "urgent"
-    NORMAL = "normal"
-    INQUIRY = "inquiry"
 
 
 class Category(BaseModel):
@@ -36,8 +28,8 @@ class Category(BaseModel):
     # A matter that a grassroots unit (street office / town government) may handle itself; functional
     # department matters are never pushed down to the street.
     grassroots: bool = False
-    channels: tuple[str, ...] = ("hotline", "grid")
-    fields: tuple[dict, ...] = Field(default_factory=tuple)
+    channels: tuple[Channel, ...] = (Channel.HOTLINE, Channel.GRID)
+    fields: tuple[dict[str, Any], ...] = Field(default_factory=tuple)
 
 
 class CategoryCatalogue:
@@ -51,7 +43,7 @@ class CategoryCatalogue:
             self._by_code[category.code] = category
 
     @classmethod
-    def from_dicts(cls, items: Iterable[dict]) -> CategoryCatalogue:
+    def from_dicts(cls, items: Iterable[Mapping[str, Any]]) -> CategoryCatalogue:
         """Build the catalogue from parsed JSON objects."""
         return cls(Category.model_validate(item) for item in items)
 

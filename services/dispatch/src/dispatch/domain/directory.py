@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -73,7 +74,7 @@ class RegionTree:
             self.ancestors(region.code)  # refuses cycles early
 
     @classmethod
-    def from_dicts(cls, items: Iterable[dict]) -> RegionTree:
+    def from_dicts(cls, items: Iterable[Mapping[str, Any]]) -> RegionTree:
         """Build the tree from parsed JSON objects."""
         return cls(Region.model_validate(item) for item in items)
 
@@ -153,7 +154,7 @@ class UnitDirectory:
             self._by_kind_region.setdefault((unit.kind, unit.region), unit)
 
     @classmethod
-    def from_dicts(cls, items: Iterable[dict]) -> UnitDirectory:
+    def from_dicts(cls, items: Iterable[Mapping[str, Any]]) -> UnitDirectory:
         """Build the directory from parsed JSON objects."""
         return cls(Unit.model_validate(item) for item in items)
 

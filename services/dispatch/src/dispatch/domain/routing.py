@@ -11,14 +11,16 @@ Order of decision, for a case touching one or more regions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from caseflow_common.directory import RegionLevel
 from dispatch.domain.catalogue import CategoryCatalogue
-from dispatch.domain.directory import Region, RegionLevel, RegionTree, Unit, UnitDirectory, UnitLevel
+from dispatch.domain.directory import Region, RegionTree, Unit, UnitDirectory, UnitLevel
 from dispatch.domain.errors import UnknownUnit, ValidationError
 
 # Suspected crime is handed to public security (GZ Art. 20, 25; SZ Art. 25); configurable per table.
@@ -93,9 +95,10 @@ class RoutingTable:
             self._index.setdefault((rule.category, rule.region), rule)
 
     @classmethod
-    def from_dict(cls, data: dict, **kwargs: str) -> RoutingTable:
+    def from_dict(cls, data: Mapping[str, Any], *, crime_unit_kind: str = DEFAULT_CRIME_UNIT_KIND) -> RoutingTable:
         """Build the table from a parsed routing file ({"version": n, "rules": [...]})."""
-        return cls(int(data["version"]), (RoutingRule.model_validate(r) for r in data.get("rules", [])), **kwargs)
+        rules = (RoutingRule.model_validate(r) for r in data.get("rules", []))
+        return cls(int(data["version"]), rules, crime_unit_kind=crime_unit_kind)
 
     def rule_for(self, category_code: str, region_code: str, tree: RegionTree) -> RoutingRule | None:
         """The most specific rule: the one whose region is the nearest ancestor-or-self of the region."""
@@ -199,13 +202,6 @@ def resolve_rule(rule: RoutingRule, region_code: str, tree: RegionTree, units: U
     if rule.unit_kind is None:
         return None
     return units.unit_of_kind(rule.unit_kind, region_code, rule.level, tree)
-
-
-def coordination_for_dispute(
-    region_codes: Sequence[str], tree: RegionTree, units: UnitDirectory, routing_version: int
-) -> RoutingDecision:
-    """Coordination institution for a case after too many returns (lowest level covering its regions)."""
-    return RoutingTable(routing_version, ()).coordination_for_dispute(region_codes, tree, units)
 
 
 def _covering(region_codes: Sequence[str], tree: RegionTree) -> Region:

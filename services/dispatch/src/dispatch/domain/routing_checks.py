@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from caseflow_common.directory import RegionLevel
 from dispatch.domain.catalogue import CategoryCatalogue
-from dispatch.domain.directory import RegionLevel, RegionTree, UnitDirectory, UnitLevel
+from dispatch.domain.directory import RegionTree, UnitDirectory, UnitLevel
 from dispatch.domain.routing import RoutingRule, RoutingTable, resolve_rule
 
 

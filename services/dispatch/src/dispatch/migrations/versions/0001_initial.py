@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from caseflow_common.messaging.tables import BigId, create_messaging_tables_v1, drop_messaging_tables_v1
+from caseflow_common.messaging.tables import create_messaging_tables_v1, drop_messaging_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -72,7 +72,7 @@ def upgrade() -> None:
     op.create_index("ix_assignments_unit_active", "assignments", ["unit", "active"])
     op.create_table(
         "case_actions",
-        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("case_id", sa.String(40), nullable=False),
         sa.Column("cycle", sa.Integer, nullable=False),
         sa.Column("action", sa.String(40), nullable=False),
