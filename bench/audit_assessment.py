@@ -24,10 +24,11 @@ import asyncpg
 import audit
 from audit.figures_repository import FiguresRepository
 from caseflow_common import db
+from caseflow_common.contracts.escalation import Rung
 
 ADMIN_DSN = os.environ.get("CASEFLOW_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 YEAR = datetime(2025, 1, 1, tzinfo=UTC)
-RUNGS = ("reminder", "supervise", "notify", "interview", "listed")
+RUNGS: tuple[str, ...] = tuple(r.value for r in Rung.ladder())  # the rungs escalation issues
 SATISFACTION = ("satisfied", "satisfied", "basically_satisfied", "dissatisfied", None)
 COLUMNS = (
     "case_id",

@@ -47,7 +47,7 @@ def build(entries: int, per_case: int, at_text: bool) -> list[list[ChainEntry]]:
                 payload=payload,
             )
             # A repository returns `at` as a datetime unless the column is the canonical text.
-            chain.append(head if at_text else head._replace(at=datetime.fromisoformat(head.at)))  # type: ignore[arg-type]
+            chain.append(head if at_text else head._replace(at=datetime.fromisoformat(str(head.at))))
         made += len(chain)
         chains.append(chain)
     return chains
