@@ -39,7 +39,15 @@ TEST_DEPS = [
 LINT = [
     ["-m", "ruff", "check", "."],
     ["-m", "ruff", "format", "--check", "."],
-    ["-m", "mypy", "libs/common/src"],
+    [
+        "-m",
+        "mypy",
+        "libs/common/src",
+        "services/intake/src",
+        "services/dispatch/src",
+        "services/escalation/src",
+        "services/audit/src",
+    ],
 ]
 
 
