@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from pydantic import Field
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
 
-from caseflow_common import topics
+from caseflow_common import contracts, topics
 from caseflow_common.db import new_metadata
 from caseflow_common.events import Actor, Envelope, Payload, new_event, register
 from caseflow_common.messaging.consumer import PermanentError
@@ -24,6 +24,8 @@ from caseflow_common.uow import UnitOfWork
 # A throwaway service that records every applied event in a ledger.
 
 TOPIC = "caseflow.intake.v1"
+# This module is the ledger service's contract: its events travel on TOPIC (the consumers' allowlist says so).
+contracts.PRODUCER_TOPICS[__name__] = TOPIC
 
 
 @register
@@ -220,9 +222,9 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_k
             await wait_for(two_dead_letters, timeout=20)
         finally:
             await dlq.stop()
-        reasons = sorted(r["reason"] for r in records)
-        assert reasons[0].startswith("PermanentError: poison pill")
-        assert reasons[1].startswith("unparseable envelope")
+        parked = sorted((r["reason"], r["detail"]) for r in records)
+        assert parked[0][0] == "handler_refused" and parked[0][1].startswith("PermanentError: poison pill")
+        assert parked[1][0] == "unparseable" and parked[1][1].startswith("unparseable envelope")
         assert all(r["source_topic"] == topic_prefix + TOPIC and r["value_b64"] for r in records)
 
 

@@ -39,6 +39,11 @@ class CommonSettings(BaseSettings):
     processed_retention_days: float = Field(
         default=45, description="applied event ids are forgotten after this; keep it above the topics' retention"
     )
+    broker_check_interval_s: float = Field(
+        default=2.0, description="how often the broker guard checks that every needed topic and its data is there"
+    )
+    readiness_timeout_s: float = Field(default=2.0, description="each /readyz check answers within this")
+    retry_after_s: int = Field(default=5, description="Retry-After of a 503 when a dependency is unavailable")
     auth_secret: str = Field(default="", description="HS256 secret for bearer tokens")
     max_body_bytes: int = 64 * 1024
     data_dir: Path = Path("data/demo")
