@@ -115,6 +115,7 @@ async def test_events_written_with_the_state_change_reach_the_consumer_once_each
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
@@ -137,6 +138,7 @@ async def test_a_relay_stopped_between_publish_and_mark_sent_republishes_without
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock, workers=False) as svc:
@@ -170,6 +172,7 @@ async def test_a_redelivered_event_has_no_second_effect(broker, topic_prefix, da
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
@@ -195,6 +198,7 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_k
         prefix=topic_prefix,
         database_url=await sqlite_only.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
@@ -235,6 +239,7 @@ async def test_one_cases_events_are_applied_in_the_order_they_were_written(broke
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
@@ -278,6 +283,7 @@ async def test_housekeeping_forgets_only_what_can_no_longer_be_redelivered_or_re
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
         outbox_retention_hours=24,
         processed_retention_days=45,
     )

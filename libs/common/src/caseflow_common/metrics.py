@@ -28,6 +28,11 @@ EVENTS_UNKNOWN = Counter(
     "Events of a type that does not belong on the topic they came on (wrong_topic / unknown_type)",
     ["service", "topic", "kind"],
 )
+EVENTS_REJECTED = Counter(
+    "caseflow_events_rejected_total",
+    "Events refused as forged or from a producer that may not write the topic (bad_signature/producer_not_allowed)",
+    ["service", "topic", "reason"],
+)
 CONSUMER_TRANSIENT = Counter(
     "caseflow_consumer_transient_failures_total",
     "Batches put back because a dependency (database, broker) was unavailable",

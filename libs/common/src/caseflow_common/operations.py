@@ -99,6 +99,12 @@ async def replay_dead_letters(runtime: Any, *, reason: str | None = None, dry_ru
                 for t in runtime.spec.consumes
                 if t in contracts.PRODUCER_TOPICS.values()
             },
+            keyring=runtime.keyring,
+            topic_producers={
+                runtime.topic(t): owner
+                for t in runtime.spec.consumes
+                if (owner := contracts.producer_of(t)) is not None
+            },
         )
         for letter in letters:
             report.read += 1

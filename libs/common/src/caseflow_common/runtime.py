@@ -28,6 +28,7 @@ from caseflow_common.messaging.kafka import broker_reachable, ensure_topics, new
 from caseflow_common.messaging.outbox import OutboxRelay
 from caseflow_common.messaging.tables import messaging_tables
 from caseflow_common.settings import CommonSettings
+from caseflow_common.signing import Keyring, Signer
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,22 @@ class ServiceSpec(Generic[UowT, CtxT]):
     readiness_extra: Callable[[ServiceRuntime[UowT, CtxT]], dict[str, Any]] | None = None
 
 
+def signing_of(settings: CommonSettings, *, producing: bool) -> tuple[Signer | None, Keyring | None]:
+    """The service's signer (when it publishes) and the keyring its consumer verifies with (when signatures are
+    required). A producing service without a signing key refuses to start: events must prove their origin."""
+    signer: Signer | None = None
+    secret = settings.signing_secret()
+    if producing and secret:
+        signer = Signer.from_secret(settings.signing_key_id or f"{settings.service_name}-1", secret)
+    elif producing and settings.require_signed_events:
+        raise ValueError(
+            f"{settings.service_name} publishes events but has no signing key: set CASEFLOW_SIGNING_KEY or "
+            "CASEFLOW_SIGNING_KEY_FILE (the embedded default writes dev keys under var/keys)"
+        )
+    keyring = Keyring.from_public(settings.trusted_key_entries()) if settings.require_signed_events else None
+    return signer, keyring
+
+
 class ServiceRuntime(Generic[UowT, CtxT]):
     """One service's running parts; ``context`` is the service's own typed context (set once, by bootstrap)."""
 
@@ -72,6 +89,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
         self.probe_engine = db.make_probe_engine(settings.database_url, timeout_s=settings.readiness_timeout_s)
         self.sessions = db.session_factory(self.engine)
         self.token_codec = TokenCodec(settings.auth_secret)
+        self.signer, self.keyring = signing_of(settings, producing=spec.own_topic is not None)
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
         self.guard: BrokerGuard | None = None
@@ -89,6 +107,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             processed=self.processed,
             topic=self.topic(self.spec.own_topic) if self.spec.own_topic else "",
             clock=self.clock,
+            signer=self.signer,
         )
 
     async def start(self, *, workers: bool | None = None) -> None:

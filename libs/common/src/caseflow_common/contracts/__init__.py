@@ -18,6 +18,12 @@ PRODUCER_TOPICS: dict[str, str] = {
 }
 
 
+def producer_of(topic: str) -> str | None:
+    """The one service that may publish on ``topic`` (a base topic name): the owner of the contracts module."""
+    owners = {t: module.rsplit(".", 1)[-1] for module, t in PRODUCER_TOPICS.items() if module.startswith(__name__)}
+    return owners.get(topic)
+
+
 def topic_of(model: type[Payload]) -> str:
     """The topic an event model travels on (its producer's)."""
     return PRODUCER_TOPICS[model.__module__]
@@ -28,4 +34,4 @@ def event_types_on(topic: str) -> frozenset[str]:
     return frozenset(m.event_type for m in known_events().values() if PRODUCER_TOPICS.get(m.__module__) == topic)
 
 
-__all__ = ["PRODUCER_TOPICS", "dispatch", "escalation", "event_types_on", "intake", "topic_of"]
+__all__ = ["PRODUCER_TOPICS", "dispatch", "escalation", "event_types_on", "intake", "producer_of", "topic_of"]

@@ -29,6 +29,7 @@ from caseflow_common.events import Envelope, UnknownEvent, payload_model
 from caseflow_common.failures import TransientFailure, is_transient
 from caseflow_common.logging import case_id_var, correlation_id_var
 from caseflow_common.messaging.dead_letters import dead_letter_record
+from caseflow_common.signing import BadSignature, Keyring
 from caseflow_common.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class EventConsumer(Generic[UowT, CtxT]):
         dlq_topic: str,
         clock: Callable[[], datetime],
         allowed: Mapping[str, frozenset[str]] | None = None,
+        keyring: Keyring | None = None,
+        topic_producers: Mapping[str, str] | None = None,
         batch: int = 200,
         retries: int = 3,
         session_timeout_ms: int = 2000,
@@ -96,6 +99,9 @@ class EventConsumer(Generic[UowT, CtxT]):
         self.context, self.clock, self.batch, self.retries = context, clock, batch, retries
         # Event types that may travel on each consumed topic (from the contracts); None: anything registered.
         self.allowed = allowed
+        # Who may sign what: every envelope's signature checked against the keyring, its key's producer against the
+        # producer that owns the topic (None: signatures not required, e.g. a throwaway test service).
+        self.keyring, self.topic_producers = keyring, topic_producers or {}
         # Tansu holds a JoinGroup for the whole rebalance timeout; a short one keeps start-up and rebalances quick.
         self.session_timeout_ms, self.rebalance_timeout_ms = session_timeout_ms, rebalance_timeout_ms
         self._lock = asyncio.Lock()
@@ -223,7 +229,18 @@ class EventConsumer(Generic[UowT, CtxT]):
 
     def check(self, topic: str, env: Envelope) -> Handler[UowT, CtxT] | None:
         """The handler for ``env``, None when this service does not react to it; ``Rejected`` when it can never be
-        applied here: not an event of this topic, a version this build does not know, or an invalid payload."""
+        applied here: unsigned or forged, from a producer that may not write this topic, not an event of this topic,
+        a version this build does not know, or an invalid payload."""
+        if self.keyring is not None:
+            try:
+                producer = self.keyring.producer_of(env)
+            except BadSignature as exc:
+                metrics.EVENTS_REJECTED.labels(self.service, topic, "bad_signature").inc()
+                raise Rejected("bad_signature", str(exc)) from exc
+            owner = self.topic_producers.get(topic)
+            if producer != env.producer or (owner is not None and producer != owner):
+                metrics.EVENTS_REJECTED.labels(self.service, topic, "producer_not_allowed").inc()
+                raise Rejected("producer_not_allowed", f"{producer} (as {env.producer}) may not publish on {topic}")
         allowed = self.allowed.get(topic) if self.allowed is not None else None
         if allowed is not None and env.event_type not in allowed:
             known = any(t == env.event_type for t, _ in _registered())
