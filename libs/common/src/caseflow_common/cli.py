@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,6 +67,9 @@ def main(
         for reason, n in sorted(report.by_reason.items()):
             print(f"  {reason}: {n}")
         return
+    # uvicorn shuts down gracefully on SIGTERM (requests drained, runtime stopped, offsets committed), then raises
+    # the signal again: exit 0 then, so a supervisor sees "stopped as asked", not "killed" (143 / -15).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         app,
         host=settings.http_host,
@@ -74,6 +79,10 @@ def main(
         lifespan="on",
         timeout_graceful_shutdown=10,
     )
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    sys.exit(0)
 
 
 def _aware(text: str) -> datetime:

@@ -91,6 +91,8 @@ class BrokerGuard:
 
     async def check(self) -> TopicState:
         """Look at the broker once; repair what was lost."""
+        # What the relay had acknowledged before the end offsets are read: acks arriving meanwhile are beyond them.
+        acked = dict(self.relay.acked)
         try:
             existing, ends = await self._watermarks()
         except Exception as exc:
@@ -100,8 +102,8 @@ class BrokerGuard:
         missing = sorted(t for t in self.topics if t not in existing)
         emptied = sorted({tp.topic for tp, end in ends.items() if end < self._seen.get(tp, 0)})
         if self.own_topic is not None:
-            for (topic, partition), acked in self.relay.acked.items():
-                if topic == self.own_topic and ends.get(TopicPartition(topic, partition), acked + 1) <= acked:
+            for (topic, partition), offset in acked.items():
+                if topic == self.own_topic and ends.get(TopicPartition(topic, partition), offset + 1) <= offset:
                     emptied = sorted({*emptied, topic})
         self.state = TopicState(missing=missing, emptied=emptied, checked_at=self.clock())
         metrics.TOPICS_MISSING.labels(self.service).set(len(missing))

@@ -45,7 +45,10 @@ class OutboxRelay:
         self.after_publish: Callable[[list[int]], Awaitable[None]] | None = None
         # Set by the broker guard: False while topics are missing, so the broker never auto-creates one.
         self.may_publish: Callable[[], bool] = lambda: True
-        # The highest offset the broker acknowledged per (topic, partition): the guard compares it with the broker's.
+        # Per (topic, partition), an offset the broker acknowledged holding: the first of the latest round published
+        # there. The guard compares it with the broker's end offset, which is above it while the broker keeps its
+        # data. (Not the highest offset: Tansu's end offset only counts a batch's first record, so it can sit at or
+        # below the last offset it acknowledged while nothing is lost.)
         self.acked: dict[tuple[str, int], int] = {}
         self.last_backlog: tuple[int, float] | None = None
         self._last_purge: datetime | None = None
@@ -69,10 +72,12 @@ class OutboxRelay:
             return 0
         # send() enqueues in order; one producer keeps per-partition order, so per-case order holds.
         futures = [await self.producer.send(r.topic, r.payload, key=r.key.encode()) for r in rows]
+        first: dict[tuple[str, int], int] = {}
         for md in await asyncio.gather(*futures):
             tp = (md.topic, md.partition)
-            if md.offset > self.acked.get(tp, -1):
-                self.acked[tp] = md.offset
+            first[tp] = min(md.offset, first.get(tp, md.offset))
+        for tp, offset in first.items():
+            self.acked[tp] = max(offset, self.acked.get(tp, -1))
         ids = [r.id for r in rows]
         if self.after_publish is not None:
             await self.after_publish(ids)
