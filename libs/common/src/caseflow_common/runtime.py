@@ -157,7 +157,9 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             interval_s=s.broker_check_interval_s,
         )
         guard = self.guard
-        self.relay.may_publish = lambda: not guard.state.missing
+        # The relay waits while topics are missing or the guard cannot see the broker: what it publishes after an
+        # outage must not fill a topic the broker lost before the guard has compared it with what it saw before.
+        self.relay.may_publish = lambda: guard.state.ok
         if s.run_workers if workers is None else workers:
             await self.start_workers()
 

@@ -70,6 +70,11 @@ class _Listener(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in assigned)})
+        if assigned and self.owner.consumer is not None and self.owner.rewinding():
+            # The broker lost its data and the group rejoined since: the offsets it holds (our own, committed to it
+            # before the loss was noticed) point into the old log. Read from the start again.
+            await self.owner.consumer.seek_to_beginning(*assigned)
+            log.warning("partitions assigned after a broker loss: read from the start", extra={"n": len(assigned)})
 
 
 class EventConsumer(Generic[UowT, CtxT]):
@@ -109,6 +114,7 @@ class EventConsumer(Generic[UowT, CtxT]):
         self.consumer: AIOKafkaConsumer | None = None
         self.consumer_name = f"{service}:{group_id}"
         self.backoff_s = 0.0  # > 0 while a dependency is unavailable (readiness reports it)
+        self._rewind_until = 0.0  # loop time until which a new assignment also reads from the start
         self.lag: dict[TopicPartition, int] = {}
 
     async def start(self) -> None:
@@ -142,10 +148,18 @@ class EventConsumer(Generic[UowT, CtxT]):
             return
         async with self._lock:
             self._pending.clear()
+            # The rebalance the broker loss causes may come after this (the group is gone from the broker, members
+            # rejoin): partitions assigned within a few rebalance rounds from now are read from the start as well.
+            rounds_s = 3 * (self.session_timeout_ms + self.rebalance_timeout_ms) / 1000
+            self._rewind_until = asyncio.get_running_loop().time() + rounds_s
             assigned = list(self.consumer.assignment())
             if assigned:
                 await self.consumer.seek_to_beginning(*assigned)
         log.warning("consumer rewound to the start of its partitions", extra={"partitions": len(assigned)})
+
+    def rewinding(self) -> bool:
+        """Whether a rewind (a broker that lost its data) is recent enough to apply to a new assignment too."""
+        return asyncio.get_running_loop().time() < self._rewind_until
 
     async def positions(self) -> dict[TopicPartition, int]:
         """The next offset to read of every assigned partition."""

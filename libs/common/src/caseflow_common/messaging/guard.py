@@ -78,13 +78,15 @@ class BrokerGuard:
                 enable_auto_commit=False,
                 client_id=f"caseflow-{self.service}-guard",
             )
-            await self._client.start()
+            await asyncio.wait_for(self._client.start(), timeout=5)
         existing = await asyncio.wait_for(self._client.topics(), timeout=5)
+        # The client's own metadata dates from its start: a topic created since is unknown to it (no partitions),
+        # so such a topic is read at its expected partition count (reading its end offsets teaches the client).
         tps = [
             TopicPartition(t, p)
             for t in self.topics
             if t in existing
-            for p in sorted(self._client.partitions_for_topic(t) or ())
+            for p in sorted(self._client.partitions_for_topic(t) or range(self.topics[t]))
         ]
         ends = await asyncio.wait_for(self._client.end_offsets(tps), timeout=5) if tps else {}
         return set(existing), {tp: int(off) for tp, off in ends.items()}
@@ -96,6 +98,8 @@ class BrokerGuard:
         try:
             existing, ends = await self._watermarks()
         except Exception as exc:
+            if self.state.error is None:
+                log.warning("broker check failed; the relay waits", extra={"error": f"{type(exc).__name__}: {exc}"})
             self.state = TopicState(error=f"{type(exc).__name__}: {exc}", checked_at=self.clock())
             await self._close()  # a fresh client next time (the old one may hold a dead connection)
             return self.state
@@ -164,6 +168,6 @@ class BrokerGuard:
         if self._client is not None:
             client, self._client = self._client, None
             try:
-                await client.stop()
+                await asyncio.wait_for(client.stop(), timeout=5)
             except Exception:
                 pass

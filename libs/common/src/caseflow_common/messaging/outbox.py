@@ -43,7 +43,8 @@ class OutboxRelay:
         self.lease = Lease(sessions, leases, "outbox-relay", timedelta(seconds=15), clock)
         # Fault-injection seam for tests: runs after the broker acked, before rows are marked sent.
         self.after_publish: Callable[[list[int]], Awaitable[None]] | None = None
-        # Set by the broker guard: False while topics are missing, so the broker never auto-creates one.
+        # Set by the broker guard: False while topics are missing (so the broker never auto-creates one) or the broker
+        # cannot be seen.
         self.may_publish: Callable[[], bool] = lambda: True
         # Per (topic, partition), an offset the broker acknowledged holding: the first of the latest round published
         # there. The guard compares it with the broker's end offset, which is above it while the broker keeps its
@@ -52,11 +53,18 @@ class OutboxRelay:
         self.acked: dict[tuple[str, int], int] = {}
         self.last_backlog: tuple[int, float] | None = None
         self._last_purge: datetime | None = None
+        # A round (select, publish, mark sent) and a re-publish never interleave: rows the old broker acknowledged
+        # are marked sent before the guard marks the window unsent, never after (they would be lost).
+        self._round = asyncio.Lock()
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were published (0 when idle or not the lease holder)."""
         if not self.may_publish() or not await self.lease.acquire():
             return 0
+        async with self._round:
+            return await self._publish_round()
+
+    async def _publish_round(self) -> int:
         o = self.outbox
         async with self.sessions() as s:
             rows = (
@@ -93,7 +101,8 @@ class OutboxRelay:
         Safe at any time (consumers drop events they applied before by ``event_id``)."""
         from caseflow_common.operations import mark_unsent
 
-        count = await mark_unsent(self.sessions, self.outbox, since=since)
+        async with self._round:
+            count = await mark_unsent(self.sessions, self.outbox, since=since)
         metrics.REPUBLISHED.labels(self.service).inc(count)
         log.warning("outbox rows marked for publishing again", extra={"rows": count, "since": since.isoformat()})
         return count
