@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from pydantic import Field
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
 
-from caseflow_common import topics
+from caseflow_common import contracts, topics
 from caseflow_common.db import new_metadata
 from caseflow_common.events import Actor, Envelope, Payload, new_event, register
 from caseflow_common.messaging.consumer import PermanentError
@@ -24,6 +24,8 @@ from caseflow_common.uow import UnitOfWork
 # A throwaway service that records every applied event in a ledger.
 
 TOPIC = "caseflow.intake.v1"
+# This module is the ledger service's contract: its events travel on TOPIC (the consumers' allowlist says so).
+contracts.PRODUCER_TOPICS[__name__] = TOPIC
 
 
 @register
@@ -113,6 +115,7 @@ async def test_events_written_with_the_state_change_reach_the_consumer_once_each
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
@@ -135,6 +138,7 @@ async def test_a_relay_stopped_between_publish_and_mark_sent_republishes_without
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock, workers=False) as svc:
@@ -168,6 +172,7 @@ async def test_a_redelivered_event_has_no_second_effect(broker, topic_prefix, da
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
@@ -193,6 +198,7 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_k
         prefix=topic_prefix,
         database_url=await sqlite_only.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
@@ -220,9 +226,9 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_k
             await wait_for(two_dead_letters, timeout=20)
         finally:
             await dlq.stop()
-        reasons = sorted(r["reason"] for r in records)
-        assert reasons[0].startswith("PermanentError: poison pill")
-        assert reasons[1].startswith("unparseable envelope")
+        parked = sorted((r["reason"], r["detail"]) for r in records)
+        assert parked[0][0] == "handler_refused" and parked[0][1].startswith("PermanentError: poison pill")
+        assert parked[1][0] == "unparseable" and parked[1][1].startswith("unparseable envelope")
         assert all(r["source_topic"] == topic_prefix + TOPIC and r["value_b64"] for r in records)
 
 
@@ -233,6 +239,7 @@ async def test_one_cases_events_are_applied_in_the_order_they_were_written(broke
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
@@ -276,6 +283,7 @@ async def test_housekeeping_forgets_only_what_can_no_longer_be_redelivered_or_re
         prefix=topic_prefix,
         database_url=await databases.new_url("ledger"),
         service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
         outbox_retention_hours=24,
         processed_retention_days=45,
     )

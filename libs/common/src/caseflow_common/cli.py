@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
+import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -16,6 +19,9 @@ from caseflow_common.settings import CommonSettings
 
 S = TypeVar("S", bound=CommonSettings)
 
+if TYPE_CHECKING:
+    from caseflow_common.operations import ReplayReport
+
 
 def main(
     *,
@@ -24,14 +30,18 @@ def main(
     argv: list[str] | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(description="caseflow service")
-    parser.add_argument(
-        "command",
-        nargs="?",
-        default="serve",
-        choices=["serve", "migrate"],
-        help="serve: HTTP API + relay + consumers; migrate: run database migrations and exit",
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="HTTP API + relay + consumers (the default)")
+    sub.add_parser("migrate", help="run database migrations and exit")
+    rp = sub.add_parser("republish", help="publish again every outbox event sent since a time (broker lost data)")
+    rp.add_argument(
+        "--since", required=True, type=_aware, help="ISO 8601 time with offset, e.g. 2026-12-01T08:00+08:00"
     )
+    dq = sub.add_parser("dlq-replay", help="apply again this service's dead letters (once their cause is fixed)")
+    dq.add_argument("--reason", help="only letters parked for this reason (e.g. unknown_version)")
+    dq.add_argument("--dry-run", action="store_true", help="count what would be replayed, change nothing")
     args = parser.parse_args(argv)
+    args.command = args.command or "serve"
     settings = settings_factory()
     configure_logging(settings.service_name, settings.log_level)
     runtime, app = build(settings)
@@ -47,6 +57,19 @@ def main(
 
         asyncio.run(_migrate())
         return
+    if args.command == "republish":
+        print(f"{asyncio.run(_republish(runtime, args.since))} outbox rows will be published again")
+        return
+    if args.command == "dlq-replay":
+        report = asyncio.run(_replay(runtime, args.reason, args.dry_run))
+        verb = "would replay" if args.dry_run else "replayed"
+        print(f"read {report.read} dead letters; {report.mine} are this service's; {verb} {report.mine}:")
+        for reason, n in sorted(report.by_reason.items()):
+            print(f"  {reason}: {n}")
+        return
+    # uvicorn shuts down gracefully on SIGTERM (requests drained, runtime stopped, offsets committed), then raises
+    # the signal again: exit 0 then, so a supervisor sees "stopped as asked", not "killed" (143 / -15).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         app,
         host=settings.http_host,
@@ -56,3 +79,32 @@ def main(
         lifespan="on",
         timeout_graceful_shutdown=10,
     )
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    sys.exit(0)
+
+
+def _aware(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the time with its offset (e.g. +08:00)")
+    return value
+
+
+async def _republish(runtime: ServiceRuntime[Any, Any], since: datetime) -> int:
+    from caseflow_common.operations import mark_unsent
+
+    try:
+        return await mark_unsent(runtime.sessions, runtime.outbox, since=since)
+    finally:
+        await runtime.engine.dispose()
+
+
+async def _replay(runtime: ServiceRuntime[Any, Any], reason: str | None, dry_run: bool) -> ReplayReport:
+    from caseflow_common.operations import replay_dead_letters
+
+    try:
+        return await replay_dead_letters(runtime, reason=reason, dry_run=dry_run)
+    finally:
+        await runtime.engine.dispose()

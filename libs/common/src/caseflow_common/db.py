@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -56,6 +57,12 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_probe_engine(url: str, *, timeout_s: float = 2.0) -> AsyncEngine:
+    """An engine for health checks only: no pool (a fresh connection each time, so a probe never queues behind the
+    service's own work, and a dead server is noticed at once) and a short connect timeout."""
+    return create_async_engine(url, poolclass=NullPool, connect_args={"timeout": timeout_s})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

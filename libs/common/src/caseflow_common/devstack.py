@@ -27,6 +27,7 @@ from caseflow_common.auth import Role, TokenCodec
 from caseflow_common.directory import load_units
 from caseflow_common.messaging.kafka import ensure_topics
 from caseflow_common.settings import child_environment
+from caseflow_common.signing import Signer
 
 SERVICE_NAMES = ("intake", "dispatch", "escalation", "audit")
 SERVICES = {name: 8001 + i for i, name in enumerate(SERVICE_NAMES)}  # API.md default ports
@@ -110,6 +111,23 @@ def dev_secret(var: Path) -> str:
     return path.read_text().strip()
 
 
+def dev_keys(var: Path, names: tuple[str, ...]) -> Path:
+    """The embedded default's signing keys: one Ed25519 key per service under var/keys (made once, kept), and
+    trusted.json with every public key. Deployments bring their own (docs/operations.md)."""
+    keys = var / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    trusted: dict[str, dict[str, str]] = {}
+    for name in names:
+        path = keys / f"{name}.key"
+        if not path.exists():
+            path.write_text(Signer.generate(f"{name}-dev").secret())
+            path.chmod(0o600)
+        signer = Signer.from_secret(f"{name}-dev", path.read_text())
+        trusted[signer.key_id] = {"producer": name, "public_key": signer.public_key()}
+    (keys / "trusted.json").write_text(json.dumps(trusted, indent=2))
+    return keys
+
+
 def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
     """API.md: var/dev-tokens.json with a token per role and per unit."""
     codec = TokenCodec(secret)
@@ -138,6 +156,9 @@ def service_env(stack: Stack, name: str, port: int, secret: str, data_dir: Path)
             "CASEFLOW_KAFKA_BOOTSTRAP": stack.bootstrap,
             "CASEFLOW_KAFKA_IDEMPOTENCE": "false",
             "CASEFLOW_AUTH_SECRET": secret,
+            "CASEFLOW_SIGNING_KEY_FILE": str(stack.var / "keys" / f"{name}.key"),
+            "CASEFLOW_SIGNING_KEY_ID": f"{name}-dev",
+            "CASEFLOW_TRUSTED_KEYS_FILE": str(stack.var / "keys" / "trusted.json"),
             "CASEFLOW_DATA_DIR": str(data_dir),
             "CASEFLOW_CREATE_TOPICS": "true",
             "CASEFLOW_CONSUMER_SESSION_TIMEOUT_MS": "2000",
@@ -236,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         procs.append(start_broker(stack.host, stack.broker_port, stack.var / "broker.log"))
         asyncio.run(ensure_topics(stack.bootstrap, list(topics.ALL), partitions=3))
         secret = dev_secret(stack.var)
+        dev_keys(stack.var, tuple(stack.ports))
         tokens_path = write_tokens(stack.var, secret, data_dir)
         for name, port in stack.ports.items():
             log = open(stack.var / f"{name}.log", "ab")

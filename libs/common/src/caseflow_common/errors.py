@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from caseflow_common.failures import is_transient
+
 log = logging.getLogger(__name__)
 
 _CODES = {
@@ -56,7 +58,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, retry_after_s: int = 5) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
@@ -75,6 +77,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):
+            # The database or the broker is not there right now: nothing was stored, the client may retry.
+            log.warning("dependency unavailable", extra={"error": f"{type(exc).__name__}"})
+            return JSONResponse(
+                error_body("unavailable", "a dependency is unavailable; retry later"),
+                status_code=503,
+                headers={"Retry-After": str(retry_after_s)},
+            )
         log.exception("unhandled error")
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
 

@@ -91,6 +91,8 @@ class Envelope(BaseModel):
     causation_id: str | None = None
     actor: Actor
     payload: dict[str, Any]
+    key_id: str | None = Field(default=None, description="id of the producer's signing key")
+    signature: str | None = Field(default=None, description="Ed25519 signature (caseflow_common.signing)")
     _typed: Payload | None = PrivateAttr(default=None)
 
     @field_validator("occurred_at")

@@ -84,7 +84,10 @@ def ops_router() -> APIRouter:
         "/readyz", summary="Readiness: database and broker reachable", responses={503: {"description": "not ready"}}
     )
     async def readyz(request: Request) -> Response:
-        report: dict[str, Any] = await request.app.state.runtime.readiness()
+        try:
+            report: dict[str, Any] = await request.app.state.runtime.readiness()
+        except Exception as exc:  # readiness must answer, whatever is broken
+            report = {"ready": False, "checks": {"readiness": f"failed: {type(exc).__name__}"}}
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

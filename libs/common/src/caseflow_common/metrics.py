@@ -20,7 +20,34 @@ EVENTS_CONSUMED = Counter(
     ["service", "event_type", "outcome"],
 )
 CONSUMER_LAG = Gauge("caseflow_consumer_lag", "Messages behind the partition end", ["service", "topic", "partition"])
-DLQ_MESSAGES = Counter("caseflow_dlq_messages_total", "Messages sent to the dead-letter topic", ["service", "topic"])
+DLQ_MESSAGES = Counter(
+    "caseflow_dlq_messages_total", "Messages sent to the dead-letter topic, by reason", ["service", "topic", "reason"]
+)
+EVENTS_UNKNOWN = Counter(
+    "caseflow_events_unknown_total",
+    "Events of a type that does not belong on the topic they came on (wrong_topic / unknown_type)",
+    ["service", "topic", "kind"],
+)
+EVENTS_REJECTED = Counter(
+    "caseflow_events_rejected_total",
+    "Events refused as forged or from a producer that may not write the topic (bad_signature/producer_not_allowed)",
+    ["service", "topic", "reason"],
+)
+CONSUMER_TRANSIENT = Counter(
+    "caseflow_consumer_transient_failures_total",
+    "Batches put back because a dependency (database, broker) was unavailable",
+    ["service"],
+)
+CONSUMER_BACKOFF = Gauge(
+    "caseflow_consumer_backoff_seconds", "Current back-off of the consumer (0 when healthy)", ["service"]
+)
+BROKER_RESETS = Counter(
+    "caseflow_broker_resets_total",
+    "Times the service found the broker without its topics or their data, and repaired it",
+    ["service", "reason"],
+)
+REPUBLISHED = Counter("caseflow_outbox_republished_total", "Outbox rows marked for publishing again", ["service"])
+TOPICS_MISSING = Gauge("caseflow_topics_missing", "Topics the service needs that the broker lacks", ["service"])
 OUTBOX_BACKLOG = Gauge("caseflow_outbox_backlog", "Unsent outbox rows", ["service"])
 OUTBOX_OLDEST_AGE = Gauge("caseflow_outbox_oldest_age_seconds", "Age of the oldest unsent outbox row", ["service"])
 RELAY_ERRORS = Counter("caseflow_relay_errors_total", "Relay publish failures", ["service"])

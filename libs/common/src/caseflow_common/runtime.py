@@ -17,16 +17,18 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 
-from caseflow_common import db, topics
+from caseflow_common import contracts, db, topics
 from caseflow_common.auth import TokenCodec
 from caseflow_common.errors import BodySizeLimit, install_error_handlers
 from caseflow_common.events import Payload, utcnow
 from caseflow_common.http import MetricsMiddleware, ops_router
 from caseflow_common.messaging.consumer import CtxT, EventConsumer, Handler, UowT
+from caseflow_common.messaging.guard import BrokerGuard
 from caseflow_common.messaging.kafka import broker_reachable, ensure_topics, new_producer
 from caseflow_common.messaging.outbox import OutboxRelay
 from caseflow_common.messaging.tables import messaging_tables
 from caseflow_common.settings import CommonSettings
+from caseflow_common.signing import Keyring, Signer
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,22 @@ class ServiceSpec(Generic[UowT, CtxT]):
     readiness_extra: Callable[[ServiceRuntime[UowT, CtxT]], dict[str, Any]] | None = None
 
 
+def signing_of(settings: CommonSettings, *, producing: bool) -> tuple[Signer | None, Keyring | None]:
+    """The service's signer (when it publishes) and the keyring its consumer verifies with (when signatures are
+    required). A producing service without a signing key refuses to start: events must prove their origin."""
+    signer: Signer | None = None
+    secret = settings.signing_secret()
+    if producing and secret:
+        signer = Signer.from_secret(settings.signing_key_id or f"{settings.service_name}-1", secret)
+    elif producing and settings.require_signed_events:
+        raise ValueError(
+            f"{settings.service_name} publishes events but has no signing key: set CASEFLOW_SIGNING_KEY or "
+            "CASEFLOW_SIGNING_KEY_FILE (the embedded default writes dev keys under var/keys)"
+        )
+    keyring = Keyring.from_public(settings.trusted_key_entries()) if settings.require_signed_events else None
+    return signer, keyring
+
+
 class ServiceRuntime(Generic[UowT, CtxT]):
     """One service's running parts; ``context`` is the service's own typed context (set once, by bootstrap)."""
 
@@ -68,10 +86,13 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             messaging_tables(spec.metadata)
         self.outbox, self.processed, self.leases = tables["outbox"], tables["processed_events"], tables["leases"]
         self.engine = db.make_engine(settings.database_url)
+        self.probe_engine = db.make_probe_engine(settings.database_url, timeout_s=settings.readiness_timeout_s)
         self.sessions = db.session_factory(self.engine)
         self.token_codec = TokenCodec(settings.auth_secret)
+        self.signer, self.keyring = signing_of(settings, producing=spec.own_topic is not None)
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
+        self.guard: BrokerGuard | None = None
         self.consumer: EventConsumer[UowT, CtxT] | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -86,6 +107,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             processed=self.processed,
             topic=self.topic(self.spec.own_topic) if self.spec.own_topic else "",
             clock=self.clock,
+            signer=self.signer,
         )
 
     async def start(self, *, workers: bool | None = None) -> None:
@@ -120,6 +142,24 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             processed=self.processed,
             processed_retention=timedelta(days=s.processed_retention_days),
         )
+        needed = [*([self.spec.own_topic] if self.spec.own_topic else []), *self.spec.consumes, topics.DLQ]
+        self.guard = BrokerGuard(
+            service=self.spec.name,
+            bootstrap=s.kafka_bootstrap,
+            topics={self.topic(t): s.topic_partitions for t in dict.fromkeys(needed)},
+            own_topic=self.topic(self.spec.own_topic) if self.spec.own_topic else None,
+            relay=self.relay,
+            rewind=self._rewind,
+            create=s.create_topics,
+            replication=s.topic_replication,
+            window=timedelta(hours=s.outbox_retention_hours),
+            clock=self.clock,
+            interval_s=s.broker_check_interval_s,
+        )
+        guard = self.guard
+        # The relay waits while topics are missing or the guard cannot see the broker: what it publishes after an
+        # outage must not fill a topic the broker lost before the guard has compared it with what it saw before.
+        self.relay.may_publish = lambda: guard.state.ok
         if s.run_workers if workers is None else workers:
             await self.start_workers()
 
@@ -127,6 +167,9 @@ class ServiceRuntime(Generic[UowT, CtxT]):
         if self.relay is None or self.producer is None:
             raise RuntimeError("start() first")
         self._stop.clear()
+        if self.guard is not None:
+            await self.guard.startup_check()
+            self._spawn(self.guard.run(self._stop), "broker-guard")
         self._spawn(self.relay.run(self._stop), "relay")
         if self.spec.consumes:
             s = self.settings
@@ -139,6 +182,11 @@ class ServiceRuntime(Generic[UowT, CtxT]):
                 uow_factory=self.uow,
                 context=self.context,
                 producer=self.producer,
+                allowed={
+                    self.topic(t): contracts.event_types_on(t)
+                    for t in self.spec.consumes
+                    if t in contracts.PRODUCER_TOPICS.values()
+                },
                 dlq_topic=self.topic(topics.DLQ),
                 clock=self.clock,
                 batch=s.consumer_batch,
@@ -149,6 +197,10 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             self._spawn(self.consumer.run(self._stop), "consumer")
         for make_loop in self.spec.loops:
             self._spawn(make_loop(self)(self._stop), getattr(make_loop, "__name__", "loop"))
+
+    async def _rewind(self) -> None:
+        if self.consumer is not None:
+            await self.consumer.rewind()
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(coro, name=f"{self.spec.name}-{name}")
@@ -174,23 +226,40 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             await self.producer.stop()
             self.producer = None
         await self.engine.dispose()
+        await self.probe_engine.dispose()
 
     async def readiness(self) -> dict[str, Any]:
+        """/readyz: database, broker and topics, each answered within the readiness timeout; never raises.
+        A consumer behind the end of its topics is ready and says so ("catching_up", with its lag)."""
+        timeout = self.settings.readiness_timeout_s
         checks: dict[str, Any] = {}
         try:
-            await db.ping(self.engine)
+            await asyncio.wait_for(db.ping(self.probe_engine), timeout=timeout)
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
-        checks["broker"] = (
-            "ok" if self.producer is not None and await broker_reachable(self.producer) else "unreachable"
-        )
-        if self.relay is not None:
-            backlog, age = await self.relay.measure_backlog()
+        try:
+            producer = self.producer
+            reachable = producer is not None and await asyncio.wait_for(broker_reachable(producer), timeout=timeout)
+        except Exception:
+            reachable = False
+        checks["broker"] = "ok" if reachable else "unreachable"
+        if self.guard is not None and self.guard.state.checked_at is not None:
+            st = self.guard.state
+            checks["topics"] = "ok" if not st.missing else {"missing": st.missing}
+        if self.relay is not None and self.relay.last_backlog is not None:
+            backlog, age = self.relay.last_backlog  # measured by the relay itself: readiness never waits on the pool
             checks["outbox"] = {"backlog": backlog, "oldest_age_seconds": round(age, 3)}
-        ready = checks["database"] == "ok" and checks["broker"] == "ok"
+        if self.consumer is not None:
+            lag = sum(self.consumer.lag.values())
+            state = "backing_off" if self.consumer.backoff_s else ("catching_up" if lag else "current")
+            checks["consumer"] = {"state": state, "lag": lag, "backoff_seconds": self.consumer.backoff_s}
+        ready = checks["database"] == "ok" and checks["broker"] == "ok" and checks.get("topics", "ok") == "ok"
         if self.spec.readiness_extra is not None:
-            checks.update(self.spec.readiness_extra(self))
+            try:
+                checks.update(self.spec.readiness_extra(self))
+            except Exception as exc:
+                checks["extra"] = f"unavailable: {type(exc).__name__}"
         return {"ready": ready, "service": self.spec.name, "checks": checks}
 
 
@@ -217,7 +286,7 @@ def create_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.token_codec = runtime.token_codec
-    install_error_handlers(app)
+    install_error_handlers(app, retry_after_s=runtime.settings.retry_after_s)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, service=runtime.spec.name)
     app.include_router(ops_router())

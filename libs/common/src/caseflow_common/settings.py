@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_MARK = "dev-only-"
+
+
+class TrustedKeySetting(BaseModel):
+    """A producer's public key, as consumers are given it."""
+
+    producer: str
+    public_key: str
 
 
 class CommonSettings(BaseSettings):
@@ -39,7 +47,27 @@ class CommonSettings(BaseSettings):
     processed_retention_days: float = Field(
         default=45, description="applied event ids are forgotten after this; keep it above the topics' retention"
     )
+    broker_check_interval_s: float = Field(
+        default=2.0, description="how often the broker guard checks that every needed topic and its data is there"
+    )
+    readiness_timeout_s: float = Field(default=2.0, description="each /readyz check answers within this")
+    retry_after_s: int = Field(default=5, description="Retry-After of a 503 when a dependency is unavailable")
     auth_secret: str = Field(default="", description="HS256 secret for bearer tokens")
+    signing_key: SecretStr = Field(
+        default=SecretStr(""), description="this service's Ed25519 signing key: the 32-byte seed, base64"
+    )
+    signing_key_file: Path | None = Field(default=None, description="file holding signing_key (a mounted secret)")
+    signing_key_id: str = Field(
+        default="", description="id of the signing key (default <service>-1); rotate keys by id"
+    )
+    trusted_keys: dict[str, TrustedKeySetting] = Field(
+        default_factory=dict,
+        description='public keys of every producer, by key id: {"intake-1": {"producer": "intake", "public_key": "..."}}',
+    )
+    trusted_keys_file: Path | None = Field(default=None, description="JSON file of trusted_keys")
+    require_signed_events: bool = Field(
+        default=True, description="consumers refuse (dead-letter) events without a valid signature of their producer"
+    )
     max_body_bytes: int = 64 * 1024
     data_dir: Path = Path("data/demo")
     log_level: str = "INFO"
@@ -56,6 +84,20 @@ class CommonSettings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}" if self.topic_prefix else name
+
+    def signing_secret(self) -> str:
+        """The signing key's seed, from the setting or its file ("" when none is configured)."""
+        if self.signing_key_file is not None:
+            return self.signing_key_file.read_text().strip()
+        return self.signing_key.get_secret_value()
+
+    def trusted_key_entries(self) -> dict[str, tuple[str, str]]:
+        """``{key_id: (producer, public key)}`` from the setting and its file."""
+        entries = {k: (v.producer, v.public_key) for k, v in self.trusted_keys.items()}
+        if self.trusted_keys_file is not None:
+            for key_id, v in json.loads(self.trusted_keys_file.read_text()).items():
+                entries[key_id] = (str(v["producer"]), str(v["public_key"]))
+        return entries
 
     @property
     def group_id(self) -> str:

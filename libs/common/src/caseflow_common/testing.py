@@ -30,8 +30,10 @@ from sqlalchemy import Connection, MetaData
 from caseflow_common import db, topics
 from caseflow_common.auth import Role, TokenCodec
 from caseflow_common.devstack import free_port, start_broker
+from caseflow_common.events import Envelope
 from caseflow_common.messaging.kafka import ensure_topics
 from caseflow_common.settings import CommonSettings, TestSettings
+from caseflow_common.signing import Signer
 
 REPO = Path(__file__).resolve().parents[4]
 DATA_DIR = REPO / "data" / "demo"
@@ -194,10 +196,28 @@ def tokens(secret: str = TEST_SECRET) -> Callable[..., dict[str, str]]:
 auth_header = tokens()
 
 
+# Every producer's signing key for the test session (and "ledger", the messaging tests' throwaway service).
+TEST_SIGNERS: dict[str, Signer] = {
+    name: Signer.generate(f"{name}-test") for name in ("intake", "dispatch", "escalation", "audit", "ledger")
+}
+TEST_TRUSTED_KEYS = {s.key_id: {"producer": name, "public_key": s.public_key()} for name, s in TEST_SIGNERS.items()}
+
+
+def signed(env: Envelope) -> Envelope:
+    """``env`` signed with the test key of its producer, as that service's relay would publish it."""
+    return TEST_SIGNERS[env.producer].sign(env)
+
+
 def service_settings(
     settings_cls: type[CommonSettings], *, broker: str, prefix: str, database_url: str, **overrides: Any
 ) -> Any:
-    """Settings for a service under test: the test broker, a topic prefix, its own database, the test secret."""
+    """Settings for a service under test: the test broker, a topic prefix, its own database, the test secret, its
+    test signing key and every producer's public key."""
+    name = str(overrides.get("service_name", settings_cls.model_fields["service_name"].default))
+    signer = TEST_SIGNERS.get(name)
+    keys: dict[str, Any] = {"trusted_keys": TEST_TRUSTED_KEYS}
+    if signer is not None:
+        keys.update(signing_key=signer.secret(), signing_key_id=signer.key_id)
     return settings_cls(
         env="dev",
         kafka_bootstrap=broker,
@@ -209,8 +229,8 @@ def service_settings(
         relay_interval_s=0.02,
         consumer_session_timeout_ms=2000,
         consumer_rebalance_timeout_ms=2000,
-        consumer_group=f"{prefix}{settings_cls.model_fields['service_name'].default}",
-        **overrides,
+        consumer_group=f"{prefix}{name}",
+        **{**keys, **overrides},
     )
 
 

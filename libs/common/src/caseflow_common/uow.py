@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.schema import Table
 
 from caseflow_common.events import Envelope
+from caseflow_common.signing import Signer
 
 
 class UnitOfWork:
@@ -30,9 +31,10 @@ class UnitOfWork:
         processed: Table,
         topic: str,
         clock: Callable[[], datetime],
+        signer: Signer | None = None,
     ) -> None:
         self._sessions, self._outbox, self._processed = sessions, outbox, processed
-        self.topic, self.clock = topic, clock
+        self.topic, self.clock, self.signer = topic, clock, signer
         self.session: AsyncSession
         self._pending: list[Envelope] = []
         self._processed_rows: list[dict[str, Any]] = []
@@ -84,6 +86,9 @@ class UnitOfWork:
             raise RuntimeError("this service publishes no events (no own topic)")
         if self._pending:
             now = self.clock()
+            if self.signer is not None:
+                for env in self._pending:
+                    self.signer.sign(env)
             await self.session.execute(
                 insert(self._outbox),
                 [

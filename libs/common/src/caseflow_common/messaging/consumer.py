@@ -1,15 +1,19 @@
 """Idempotent batch consumer: at-least-once in, exactly-once effect (ARCHITECTURE.md rule 6).
 
-For each message: parse the envelope (failure -> DLQ); in one transaction skip it if its ``event_id`` was
-applied before, else apply the handler and record the ``event_id``; commit. Offsets are committed only after
-the messages before them are durably applied. A message that cannot be applied goes to the DLQ with the reason.
+Per partition batch: parse and check every envelope before anything acts on it (unparseable, not allowed on this
+topic, unknown version, invalid payload -> DLQ with the reason); then one transaction for the batch: skip event ids
+applied before, apply each handler, record the applied ids, commit; then commit the offsets. If anything in the batch
+fails, the batch is applied message by message so a poison message gets its own dead letter and its neighbours still
+apply. Two kinds of failure are never confused: a **transient** one (database or broker unavailable, a timeout) stops
+the consumer, which backs off with jitter and retries the same batch without committing, and never dead-letters it;
+a **permanent** one goes to the DLQ.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
+import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -21,8 +25,11 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from caseflow_common import metrics
-from caseflow_common.events import Envelope, UnknownEvent
+from caseflow_common.events import Envelope, UnknownEvent, payload_model
+from caseflow_common.failures import TransientFailure, is_transient
 from caseflow_common.logging import case_id_var, correlation_id_var
+from caseflow_common.messaging.dead_letters import dead_letter_record
+from caseflow_common.signing import BadSignature, Keyring
 from caseflow_common.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -34,6 +41,7 @@ CtxT = TypeVar("CtxT")
 # work, and the service's context. Services list theirs as ``HANDLERS = {CaseReceived: on_case_received, ...}``.
 Handler = Callable[[Envelope, UowT, CtxT], Awaitable[None]]
 Record = tuple[str, int, int, bytes | None, bytes | None]
+BACKOFF_MIN_S, BACKOFF_MAX_S = 0.2, 15.0
 
 
 def _records(messages: Iterable[Any]) -> list[Record]:
@@ -42,6 +50,14 @@ def _records(messages: Iterable[Any]) -> list[Record]:
 
 class PermanentError(Exception):
     """A handler's verdict that a message can never be applied (it goes to the DLQ, not retried)."""
+
+
+class Rejected(Exception):
+    """An envelope refused before any handler saw it; ``reason`` is the DLQ's machine-readable reason."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
 
 
 class _Listener(ConsumerRebalanceListener):
@@ -54,6 +70,11 @@ class _Listener(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in assigned)})
+        if assigned and self.owner.consumer is not None and self.owner.rewinding():
+            # The broker lost its data and the group rejoined since: the offsets it holds (our own, committed to it
+            # before the loss was noticed) point into the old log. Read from the start again.
+            await self.owner.consumer.seek_to_beginning(*assigned)
+            log.warning("partitions assigned after a broker loss: read from the start", extra={"n": len(assigned)})
 
 
 class EventConsumer(Generic[UowT, CtxT]):
@@ -70,6 +91,9 @@ class EventConsumer(Generic[UowT, CtxT]):
         producer: AIOKafkaProducer,
         dlq_topic: str,
         clock: Callable[[], datetime],
+        allowed: Mapping[str, frozenset[str]] | None = None,
+        keyring: Keyring | None = None,
+        topic_producers: Mapping[str, str] | None = None,
         batch: int = 200,
         retries: int = 3,
         session_timeout_ms: int = 2000,
@@ -77,14 +101,21 @@ class EventConsumer(Generic[UowT, CtxT]):
     ) -> None:
         self.service, self.topics, self.group_id, self.bootstrap = service, topics, group_id, bootstrap
         self.handlers, self.uow_factory, self.producer, self.dlq_topic = handlers, uow_factory, producer, dlq_topic
-        self.context = context
-        self.clock, self.batch, self.retries = clock, batch, retries
+        self.context, self.clock, self.batch, self.retries = context, clock, batch, retries
+        # Event types that may travel on each consumed topic (from the contracts); None: anything registered.
+        self.allowed = allowed
+        # Who may sign what: every envelope's signature checked against the keyring, its key's producer against the
+        # producer that owns the topic (None: signatures not required, e.g. a throwaway test service).
+        self.keyring, self.topic_producers = keyring, topic_producers or {}
         # Tansu holds a JoinGroup for the whole rebalance timeout; a short one keeps start-up and rebalances quick.
         self.session_timeout_ms, self.rebalance_timeout_ms = session_timeout_ms, rebalance_timeout_ms
         self._lock = asyncio.Lock()
         self._pending: dict[TopicPartition, int] = {}
         self.consumer: AIOKafkaConsumer | None = None
         self.consumer_name = f"{service}:{group_id}"
+        self.backoff_s = 0.0  # > 0 while a dependency is unavailable (readiness reports it)
+        self._rewind_until = 0.0  # loop time until which a new assignment also reads from the start
+        self.lag: dict[TopicPartition, int] = {}
 
     async def start(self) -> None:
         self.consumer = AIOKafkaConsumer(
@@ -103,11 +134,44 @@ class EventConsumer(Generic[UowT, CtxT]):
         await self.consumer.start()
 
     async def stop(self) -> None:
+        """Commit what was applied, leave the group, close."""
         if self.consumer is not None:
             async with self._lock:
                 await self._commit_offsets()
             await self.consumer.stop()
             self.consumer = None
+
+    async def rewind(self) -> None:
+        """Read every assigned partition again from its start (after the broker lost its data); event ids make
+        the repeat harmless."""
+        if self.consumer is None:
+            return
+        async with self._lock:
+            self._pending.clear()
+            # The rebalance the broker loss causes may come after this (the group is gone from the broker, members
+            # rejoin): partitions assigned within a few rebalance rounds from now are read from the start as well.
+            rounds_s = 3 * (self.session_timeout_ms + self.rebalance_timeout_ms) / 1000
+            self._rewind_until = asyncio.get_running_loop().time() + rounds_s
+            assigned = list(self.consumer.assignment())
+            if assigned:
+                await self.consumer.seek_to_beginning(*assigned)
+        log.warning("consumer rewound to the start of its partitions", extra={"partitions": len(assigned)})
+
+    def rewinding(self) -> bool:
+        """Whether a rewind (a broker that lost its data) is recent enough to apply to a new assignment too."""
+        return asyncio.get_running_loop().time() < self._rewind_until
+
+    async def positions(self) -> dict[TopicPartition, int]:
+        """The next offset to read of every assigned partition."""
+        if self.consumer is None:
+            return {}
+        out: dict[TopicPartition, int] = {}
+        for tp in list(self.consumer.assignment()):
+            try:
+                out[tp] = await asyncio.wait_for(self.consumer.position(tp), timeout=1)
+            except Exception:
+                continue
+        return out
 
     async def run(self, stop: asyncio.Event) -> None:
         if self.consumer is None:
@@ -121,12 +185,34 @@ class EventConsumer(Generic[UowT, CtxT]):
                 continue
             if not batches:
                 continue
+            failed = False
             async with self._lock:
                 for tp, messages in batches.items():
-                    await self.process_batch(_records(messages))
+                    if failed:  # a dependency is down: read these again later, from where they started
+                        self.consumer.seek(tp, messages[0].offset)
+                        continue
+                    try:
+                        await self.process_batch(_records(messages))
+                    except TransientFailure as exc:
+                        failed = True
+                        self.consumer.seek(tp, messages[0].offset)
+                        metrics.CONSUMER_TRANSIENT.labels(self.service).inc()
+                        log.warning("dependency unavailable; batch will be retried", extra={"error": str(exc)})
+                        continue
                     self._pending[tp] = messages[-1].offset + 1
                 await self._commit_offsets()
-            self._measure_lag(batches.keys())
+            await self._measure_lag(batches.keys())
+            if failed:
+                self.backoff_s = min(BACKOFF_MAX_S, max(BACKOFF_MIN_S, self.backoff_s * 2))
+                metrics.CONSUMER_BACKOFF.labels(self.service).set(self.backoff_s)
+                # Full jitter: replicas that failed together do not come back together.
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=random.uniform(self.backoff_s / 2, self.backoff_s))
+                except TimeoutError:
+                    pass
+            elif self.backoff_s:
+                self.backoff_s = 0.0
+                metrics.CONSUMER_BACKOFF.labels(self.service).set(0)
 
     async def _commit_offsets(self) -> None:
         if not self._pending or self.consumer is None:
@@ -138,57 +224,105 @@ class EventConsumer(Generic[UowT, CtxT]):
             # A rebalance took the partitions (e.g. UNKNOWN_MEMBER_ID); the new owner re-reads from the
             # last committed offset and the event_id check makes the repeat harmless.
             log.warning("offset commit failed after rebalance; messages will be redelivered", extra={"error": str(exc)})
+        except KafkaError as exc:
+            log.warning("offset commit failed; messages will be redelivered", extra={"error": str(exc)})
 
-    def _measure_lag(self, tps: Iterable[TopicPartition]) -> None:
+    async def _measure_lag(self, tps: Iterable[TopicPartition]) -> None:
         if self.consumer is None:
             return
+        positions = await self.positions()
         for tp in tps:
             try:
                 high = self.consumer.highwater(tp)
-                pos = self._pending.get(tp)
-                if high is not None:
-                    position = pos if pos is not None else high
-                    metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - position))
+                position = positions.get(tp)
+                if high is not None and position is not None:
+                    self.lag[tp] = max(0, high - position)
+                    metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(self.lag[tp])
             except Exception:
                 pass
 
+    def check(self, topic: str, env: Envelope) -> Handler[UowT, CtxT] | None:
+        """The handler for ``env``, None when this service does not react to it; ``Rejected`` when it can never be
+        applied here: unsigned or forged, from a producer that may not write this topic, not an event of this topic,
+        a version this build does not know, or an invalid payload."""
+        if self.keyring is not None:
+            try:
+                producer = self.keyring.producer_of(env)
+            except BadSignature as exc:
+                metrics.EVENTS_REJECTED.labels(self.service, topic, "bad_signature").inc()
+                raise Rejected("bad_signature", str(exc)) from exc
+            owner = self.topic_producers.get(topic)
+            if producer != env.producer or (owner is not None and producer != owner):
+                metrics.EVENTS_REJECTED.labels(self.service, topic, "producer_not_allowed").inc()
+                raise Rejected("producer_not_allowed", f"{producer} (as {env.producer}) may not publish on {topic}")
+        allowed = self.allowed.get(topic) if self.allowed is not None else None
+        if allowed is not None and env.event_type not in allowed:
+            known = any(t == env.event_type for t, _ in _registered())
+            metrics.EVENTS_UNKNOWN.labels(self.service, topic, "wrong_topic" if known else "unknown_type").inc()
+            raise Rejected("wrong_topic" if known else "unknown_event_type", f"{env.event_type} on {topic}")
+        if payload_model(env.event_type, env.version) is None:
+            if allowed is None and not any(t == env.event_type for t, _ in _registered()):
+                metrics.EVENTS_UNKNOWN.labels(self.service, topic, "unknown_type").inc()
+                return None  # a consumer without an allowlist ignores types it has never heard of
+            raise Rejected("unknown_version", f"{env.event_type} v{env.version}")
+        handler = self.handlers.get(env.event_type)
+        if handler is None:
+            return None
+        try:
+            env.typed()
+        except ValidationError as exc:
+            raise Rejected("invalid_payload", str(exc)) from exc
+        return handler
+
     async def process_batch(self, records: list[Record]) -> None:
         """Apply a partition's batch in one transaction; if anything in it fails, apply it message by message,
-        so one poison message costs its own retries and dead letter, never its neighbours' effects."""
-        parsed: list[tuple[Record, Envelope]] = []
+        so one poison message costs its own dead letter, never its neighbours' effects. Raises
+        ``TransientFailure`` (nothing dead-lettered) when a dependency is unavailable."""
+        ready: list[tuple[Record, Envelope, Handler[UowT, CtxT]]] = []
         for rec in records:
             try:
-                parsed.append((rec, Envelope.from_bytes(rec[4] or b"")))
+                env = Envelope.from_bytes(rec[4] or b"")
             except (ValueError, ValidationError, orjson.JSONDecodeError) as exc:
-                await self._dead_letter(*rec, f"unparseable envelope: {exc}", None)
-        if not parsed:
+                await self._dead_letter(rec, "unparseable", f"unparseable envelope: {exc}", None)
+                continue
+            try:
+                handler = self.check(rec[0], env)
+            except Rejected as exc:
+                await self._dead_letter(rec, exc.reason, exc.detail, env)
+                continue
+            if handler is None:
+                metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, "ignored").inc()
+                continue
+            ready.append((rec, env, handler))
+        if not ready:
             return
         try:
-            outcomes = await self._apply_together([env for _, env in parsed])
+            outcomes = await self._apply_together([(env, handler) for _, env, handler in ready])
         except Exception as exc:
+            if is_transient(exc):
+                raise TransientFailure(f"{type(exc).__name__}: {exc}") from exc
             log.info("batch apply failed; applying one by one", extra={"error": f"{type(exc).__name__}: {exc}"})
-            for rec, _ in parsed:
-                await self.process(*rec)
+            for rec, env, handler in ready:
+                await self._process_one(rec, env, handler)
             return
         for env, outcome in outcomes:
             metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, outcome).inc()
 
-    async def _apply_together(self, envs: list[Envelope]) -> list[tuple[Envelope, str]]:
+    async def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> None:
+        """Apply one message on its own (the same checks and outcomes as a batch of one)."""
+        await self.process_batch([(topic, partition, offset, key, value)])
+
+    async def _apply_together(self, items: list[tuple[Envelope, Handler[UowT, CtxT]]]) -> list[tuple[Envelope, str]]:
         outcomes: list[tuple[Envelope, str]] = []
         async with self.uow_factory() as uow:
-            seen = await uow.processed_among([str(e.event_id) for e in envs])
-            for env in envs:
+            seen = await uow.processed_among([str(env.event_id) for env, _ in items])
+            for env, handler in items:
                 event_id = str(env.event_id)
-                handler = self.handlers.get(env.event_type)
-                if handler is None:
-                    outcomes.append((env, "ignored"))
-                    continue
                 if event_id in seen:
                     outcomes.append((env, "duplicate"))
                     continue
                 case_token, corr_token = case_id_var.set(env.case_id), correlation_id_var.set(env.correlation_id)
                 try:
-                    env.typed()  # validated against its registered contract before anything acts on it
                     await handler(env, uow, self.context)
                 finally:
                     case_id_var.reset(case_token)
@@ -199,29 +333,18 @@ class EventConsumer(Generic[UowT, CtxT]):
             await uow.commit()
         return outcomes
 
-    async def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> str:
-        """Apply one message; returns the outcome (applied / duplicate / ignored / dead_lettered)."""
-        try:
-            env = Envelope.from_bytes(value or b"")
-        except (ValueError, ValidationError, orjson.JSONDecodeError) as exc:
-            await self._dead_letter(topic, partition, offset, key, value, f"unparseable envelope: {exc}", None)
-            return "dead_lettered"
-        handler = self.handlers.get(env.event_type)
-        if handler is None:
-            metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, "ignored").inc()
-            return "ignored"
+    async def _process_one(self, rec: Record, env: Envelope, handler: Handler[UowT, CtxT]) -> None:
         case_token = case_id_var.set(env.case_id)
         corr_token = correlation_id_var.set(env.correlation_id)
         try:
             outcome = await self._apply_with_retries(env, handler)
         except (PermanentError, UnknownEvent, ValidationError, ValueError) as exc:
-            await self._dead_letter(topic, partition, offset, key, value, f"{type(exc).__name__}: {exc}", env)
+            await self._dead_letter(rec, "handler_refused", f"{type(exc).__name__}: {exc}", env)
             outcome = "dead_lettered"
         finally:
             case_id_var.reset(case_token)
             correlation_id_var.reset(corr_token)
         metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, outcome).inc()
-        return outcome
 
     async def _apply_with_retries(self, env: Envelope, handler: Handler[UowT, CtxT]) -> str:
         attempt = 0
@@ -231,8 +354,10 @@ class EventConsumer(Generic[UowT, CtxT]):
             except (PermanentError, UnknownEvent, ValidationError, ValueError):
                 raise
             except Exception as exc:
+                if is_transient(exc):
+                    raise TransientFailure(f"{type(exc).__name__}: {exc}") from exc
                 attempt += 1
-                if attempt > self.retries:
+                if attempt > self.retries:  # a bug the message triggers every time: park it, keep the partition moving
                     raise PermanentError(f"failed {attempt} times: {type(exc).__name__}: {exc}") from exc
                 log.warning("handler failed; retrying", extra={"attempt": attempt, "error": str(exc)})
                 await asyncio.sleep(0.05 * 2**attempt)
@@ -242,7 +367,6 @@ class EventConsumer(Generic[UowT, CtxT]):
         async with self.uow_factory() as uow:
             if await uow.already_processed(event_id):
                 return "duplicate"
-            env.typed()
             await handler(env, uow, self.context)
             await uow.mark_processed(event_id, self.consumer_name)
             try:
@@ -258,28 +382,29 @@ class EventConsumer(Generic[UowT, CtxT]):
         async with self.uow_factory() as uow:
             return await uow.already_processed(event_id)
 
-    async def _dead_letter(
-        self,
-        topic: str,
-        partition: int,
-        offset: int,
-        key: bytes | None,
-        value: bytes | None,
-        reason: str,
-        env: Envelope | None,
-    ) -> None:
-        record = {
-            "reason": reason[:2000],
-            "consumer": self.consumer_name,
-            "source_topic": topic,
-            "partition": partition,
-            "offset": offset,
-            "key": key.decode(errors="replace") if key else None,
-            "event_id": str(env.event_id) if env else None,
-            "event_type": env.event_type if env else None,
-            "value_b64": base64.b64encode(value or b"").decode(),
-            "dead_lettered_at": self.clock().isoformat(),
-        }
-        await self.producer.send_and_wait(self.dlq_topic, orjson.dumps(record), key=key)
-        metrics.DLQ_MESSAGES.labels(self.service, topic).inc()
-        log.error("message dead-lettered", extra={"source_topic": topic, "offset": offset, "reason": reason[:300]})
+    async def _dead_letter(self, rec: Record, reason: str, detail: str, env: Envelope | None) -> None:
+        topic, partition, offset, key, value = rec
+        record = dead_letter_record(
+            reason=reason, detail=detail, consumer=self.consumer_name, source=rec, env=env, at=self.clock()
+        )
+        try:
+            await self.producer.send_and_wait(self.dlq_topic, orjson.dumps(record), key=key)
+        except Exception as exc:  # the broker is down: not the message's fault, retry the batch later
+            raise TransientFailure(f"dead-letter topic unavailable: {exc}") from exc
+        metrics.DLQ_MESSAGES.labels(self.service, topic, reason).inc()
+        log.error(
+            "message dead-lettered",
+            extra={
+                "source_topic": topic,
+                "partition": partition,
+                "offset": offset,
+                "reason": reason,
+                "detail": detail[:300],
+            },
+        )
+
+
+def _registered() -> Iterable[tuple[str, int]]:
+    from caseflow_common.events import known_events
+
+    return known_events().keys()

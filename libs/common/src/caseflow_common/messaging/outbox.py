@@ -43,12 +43,28 @@ class OutboxRelay:
         self.lease = Lease(sessions, leases, "outbox-relay", timedelta(seconds=15), clock)
         # Fault-injection seam for tests: runs after the broker acked, before rows are marked sent.
         self.after_publish: Callable[[list[int]], Awaitable[None]] | None = None
+        # Set by the broker guard: False while topics are missing (so the broker never auto-creates one) or the broker
+        # cannot be seen.
+        self.may_publish: Callable[[], bool] = lambda: True
+        # Per (topic, partition), an offset the broker acknowledged holding: the first of the latest round published
+        # there. The guard compares it with the broker's end offset, which is above it while the broker keeps its
+        # data. (Not the highest offset: Tansu's end offset only counts a batch's first record, so it can sit at or
+        # below the last offset it acknowledged while nothing is lost.)
+        self.acked: dict[tuple[str, int], int] = {}
+        self.last_backlog: tuple[int, float] | None = None
         self._last_purge: datetime | None = None
+        # A round (select, publish, mark sent) and a re-publish never interleave: rows the old broker acknowledged
+        # are marked sent before the guard marks the window unsent, never after (they would be lost).
+        self._round = asyncio.Lock()
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were published (0 when idle or not the lease holder)."""
-        if not await self.lease.acquire():
+        if not self.may_publish() or not await self.lease.acquire():
             return 0
+        async with self._round:
+            return await self._publish_round()
+
+    async def _publish_round(self) -> int:
         o = self.outbox
         async with self.sessions() as s:
             rows = (
@@ -64,7 +80,12 @@ class OutboxRelay:
             return 0
         # send() enqueues in order; one producer keeps per-partition order, so per-case order holds.
         futures = [await self.producer.send(r.topic, r.payload, key=r.key.encode()) for r in rows]
-        await asyncio.gather(*futures)
+        first: dict[tuple[str, int], int] = {}
+        for md in await asyncio.gather(*futures):
+            tp = (md.topic, md.partition)
+            first[tp] = min(md.offset, first.get(tp, md.offset))
+        for tp, offset in first.items():
+            self.acked[tp] = max(offset, self.acked.get(tp, -1))
         ids = [r.id for r in rows]
         if self.after_publish is not None:
             await self.after_publish(ids)
@@ -74,6 +95,23 @@ class OutboxRelay:
         for r in rows:
             metrics.EVENTS_PRODUCED.labels(self.service, r.event_type).inc()
         return len(rows)
+
+    async def republish(self, *, since: datetime) -> int:
+        """Mark every row sent at or after ``since`` as unsent: the relay publishes them again, in id order.
+        Safe at any time (consumers drop events they applied before by ``event_id``)."""
+        from caseflow_common.operations import mark_unsent
+
+        async with self._round:
+            count = await mark_unsent(self.sessions, self.outbox, since=since)
+        metrics.REPUBLISHED.labels(self.service).inc(count)
+        log.warning("outbox rows marked for publishing again", extra={"rows": count, "since": since.isoformat()})
+        return count
+
+    async def sent_since(self, since: datetime) -> int:
+        o = self.outbox
+        async with self.sessions() as s:
+            count = (await s.execute(select(func.count()).where(o.c.sent_at >= since))).scalar_one()
+        return int(count)
 
     async def measure_backlog(self) -> tuple[int, float]:
         o = self.outbox
@@ -86,6 +124,7 @@ class OutboxRelay:
             if oldest.tzinfo is None:
                 oldest = oldest.replace(tzinfo=self.clock().tzinfo)
             age = max(0.0, (self.clock() - oldest).total_seconds())
+        self.last_backlog = (int(count), age)
         metrics.OUTBOX_BACKLOG.labels(self.service).set(count)
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(age)
         return count, age

@@ -1,0 +1,132 @@
+"""Events prove their origin (ARCHITECTURE.md rule 6a): each producer signs its envelopes with its own Ed25519 key.
+
+What is signed is the envelope's identity and the digest of its payload, in a canonical form:
+
+    {"actor": {"id", "role", "unit"}, "case_id", "causation_id", "correlation_id", "event_id", "event_type",
+     "occurred_at", "payload_sha256", "producer", "version"}      (JSON, sorted keys, no spaces)
+
+so a consumer verifies the exact event it parsed, and audit — which strips personal data from what it keeps — can
+still prove an entry's origin later from the payload digest it stored beside the signature. Keys have ids
+(``intake-2026-12``) so they rotate: a consumer trusts every key id it is given, each bound to one producer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat
+from cryptography.hazmat.primitives.serialization import NoEncryption as _NoEncryption
+
+from caseflow_common.events import Envelope
+
+
+def payload_digest(payload: Mapping[str, Any]) -> str:
+    """sha256 (hex) of the payload in canonical JSON (sorted keys): what the signature binds the content to."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def signed_bytes(env: Envelope, digest: str | None = None) -> bytes:
+    """The canonical bytes an envelope's signature covers."""
+    return orjson.dumps(
+        {
+            "actor": {"id": env.actor.id, "role": env.actor.role, "unit": env.actor.unit},
+            "case_id": env.case_id,
+            "causation_id": env.causation_id,
+            "correlation_id": env.correlation_id,
+            "event_id": str(env.event_id),
+            "event_type": env.event_type,
+            "occurred_at": env.occurred_at.astimezone(UTC).isoformat(),
+            "payload_sha256": digest if digest is not None else payload_digest(env.payload),
+            "producer": env.producer,
+            "version": env.version,
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A producer's signing key and its id."""
+
+    key_id: str
+    key: Ed25519PrivateKey
+
+    @classmethod
+    def from_secret(cls, key_id: str, secret: str) -> Signer:
+        """``secret``: the 32-byte Ed25519 seed, base64 (url-safe or standard)."""
+        raw = _unb64(secret.strip().replace("+", "-").replace("/", "_"))
+        if len(raw) != 32:
+            raise ValueError("a signing key is the 32-byte Ed25519 seed, base64-encoded")
+        return cls(key_id, Ed25519PrivateKey.from_private_bytes(raw))
+
+    @classmethod
+    def generate(cls, key_id: str) -> Signer:
+        return cls(key_id, Ed25519PrivateKey.generate())
+
+    def secret(self) -> str:
+        return _b64(self.key.private_bytes(Encoding.Raw, PrivateFormat.Raw, _NoEncryption()))
+
+    def public_key(self) -> str:
+        return _b64(self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+    def sign(self, env: Envelope) -> Envelope:
+        """The envelope with its signature and key id set (in place, returned for chaining)."""
+        env.key_id = self.key_id
+        env.signature = _b64(self.key.sign(signed_bytes(env)))
+        return env
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    producer: str
+    key: Ed25519PublicKey
+
+
+class BadSignature(Exception):
+    """The envelope is unsigned, signed with a key nobody trusts, or its signature does not match."""
+
+
+class Keyring:
+    """The public keys a consumer trusts, by key id, each bound to the producer that holds its private half."""
+
+    def __init__(self, keys: Mapping[str, TrustedKey]) -> None:
+        self.keys = dict(keys)
+
+    @classmethod
+    def from_public(cls, entries: Mapping[str, tuple[str, str]]) -> Keyring:
+        """``{key_id: (producer, base64 public key)}``."""
+        return cls(
+            {
+                key_id: TrustedKey(producer, Ed25519PublicKey.from_public_bytes(_unb64(public)))
+                for key_id, (producer, public) in entries.items()
+            }
+        )
+
+    def producer_of(self, env: Envelope, digest: str | None = None) -> str:
+        """Verify ``env``'s signature; returns the producer its key belongs to. Raises ``BadSignature``."""
+        if not env.signature or not env.key_id:
+            raise BadSignature("unsigned envelope")
+        trusted = self.keys.get(env.key_id)
+        if trusted is None:
+            raise BadSignature(f"unknown key id {env.key_id!r}")
+        try:
+            trusted.key.verify(_unb64(env.signature), signed_bytes(env, digest))
+        except (InvalidSignature, ValueError) as exc:
+            raise BadSignature("signature does not match the envelope") from exc
+        return trusted.producer
