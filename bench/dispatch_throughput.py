@@ -28,6 +28,7 @@ from caseflow_common.contracts.intake import CaseReceived, Channel, MaskedReques
 from caseflow_common.devstack import free_port, start_broker
 from caseflow_common.events import Actor, new_event
 from caseflow_common.messaging.kafka import ensure_topics
+from caseflow_common.signing import generate_keys, trusted_entries
 from dispatch.bootstrap import build
 from dispatch.orm import outbox, work_cases
 from dispatch.reference import load_reference
@@ -36,6 +37,9 @@ from dispatch.uow import DispatchRuntime
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "demo"
+
+
+SIGNERS = generate_keys(("intake", "dispatch"), suffix="bench")
 
 
 async def prefill(bootstrap: str, topic: str, n: int, limit_s: float) -> int:
@@ -69,7 +73,9 @@ async def prefill(bootstrap: str, topic: str, n: int, limit_s: float) -> int:
                 received_at=at,
                 requester=MaskedRequester(name="张*", phone="138****5678"),
             )
-            env = new_event(payload, case_id=case_id, producer="bench", actor=actor, occurred_at=at)
+            env = SIGNERS["intake"].sign(
+                new_event(payload, case_id=case_id, producer="intake", actor=actor, occurred_at=at)
+            )
             pending.append(await producer.send(topic, env.to_bytes(), key=case_id.encode()))
             sent += 1
             if len(pending) >= 2000:
@@ -111,6 +117,9 @@ async def run(args: argparse.Namespace) -> None:
             consumer_group=f"{prefix}dispatch",
             consumer_batch=args.batch,
             log_level="WARNING",
+            signing_key=SIGNERS["dispatch"].secret(),
+            signing_key_id=SIGNERS["dispatch"].key_id,
+            trusted_keys=trusted_entries(SIGNERS),
         )
         runtime, _ = build(settings)
         await runtime.start(workers=False)  # migrations before the clock starts

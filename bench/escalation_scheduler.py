@@ -24,6 +24,7 @@ import asyncpg
 
 import escalation
 from caseflow_common import db
+from caseflow_common.signing import Signer
 from escalation.bootstrap import build
 from escalation.scheduler import run_scheduler_pass
 from escalation.settings import Settings
@@ -115,6 +116,9 @@ async def drop_database(admin_dsn: str, name: str) -> None:
         await conn.close()
 
 
+SIGNER = Signer.generate("escalation-bench")
+
+
 async def one_size(admin_dsn: str, clocks: int, due: int, repeat: int, scenario: str) -> dict:
     now = SCENARIOS[scenario]
     name, dsn = await fresh_database(admin_dsn)
@@ -124,6 +128,8 @@ async def one_size(admin_dsn: str, clocks: int, due: int, repeat: int, scenario:
                 database_url=dsn.replace("postgresql://", "postgresql+asyncpg://"),
                 scheduler_batch=max(due, 1),
                 scheduler_enabled=False,
+                signing_key=SIGNER.secret(),
+                signing_key_id=SIGNER.key_id,
             ),
             lambda: now,
         )

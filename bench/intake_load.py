@@ -105,10 +105,11 @@ def serve(which: str, port: int) -> None:
         async def nothing(body: dict) -> dict:
             return {"case_id": "none"}
     else:
+        from caseflow_common.signing import Signer
         from intake.bootstrap import build
         from intake.settings import Settings
 
-        _, app = build(Settings())
+        _, app = build(Settings(signing_key=Signer.generate("intake-bench").secret(), signing_key_id="intake-bench"))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

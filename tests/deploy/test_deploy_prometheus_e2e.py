@@ -23,7 +23,16 @@ from deploy_support import DEPLOY, ROOT, SERVICES, tool_or_skip
 
 from caseflow_common import topics
 from caseflow_common.auth import Role, TokenCodec
-from caseflow_common.devstack import Stack, free_port, service_env, start_broker, stop_all, wait_port, wait_ready
+from caseflow_common.devstack import (
+    Stack,
+    dev_keys,
+    free_port,
+    service_env,
+    start_broker,
+    stop_all,
+    wait_port,
+    wait_ready,
+)
 from caseflow_common.messaging.kafka import ensure_topics
 
 HOST = "127.0.0.1"
@@ -77,6 +86,7 @@ def test_prometheus_scrapes_all_four_services_and_sees_cases_flow(tmp_path: Path
         procs.append(start_broker(HOST, stack.broker_port, tmp_path / "broker.log"))
         with ThreadPoolExecutor(1) as pool:  # its own event loop, away from the test session's
             pool.submit(asyncio.run, ensure_topics(stack.bootstrap, list(topics.ALL), partitions=3)).result(60)
+        dev_keys(stack.var, tuple(stack.ports))
         for svc, port in stack.ports.items():
             env = service_env(stack, svc, port, secret, ROOT / "data" / "demo")
             with (tmp_path / f"{svc}.log").open("ab") as log:

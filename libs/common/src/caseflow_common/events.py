@@ -94,6 +94,7 @@ class Envelope(BaseModel):
     key_id: str | None = Field(default=None, description="id of the producer's signing key")
     signature: str | None = Field(default=None, description="Ed25519 signature (caseflow_common.signing)")
     _typed: Payload | None = PrivateAttr(default=None)
+    _typed_of: dict[str, Any] | None = PrivateAttr(default=None)
 
     @field_validator("occurred_at")
     @classmethod
@@ -103,11 +104,11 @@ class Envelope(BaseModel):
     def typed(self) -> Payload:
         """The payload as its registered model (validated once, then cached); raises ``UnknownEvent`` or
         ``ValidationError``. The raw ``payload`` dict stays as it came, fields this build does not know included."""
-        if self._typed is None:
+        if self._typed is None or self._typed_of is not self.payload:  # a copy with another payload validates anew
             model = payload_model(self.event_type, self.version)
             if model is None:
                 raise UnknownEvent(f"unknown event {self.event_type} v{self.version}")
-            self._typed = model.model_validate(self.payload)
+            self._typed, self._typed_of = model.model_validate(self.payload), self.payload
         return self._typed
 
     def payload_as(self, model: type[P]) -> P:
@@ -118,7 +119,7 @@ class Envelope(BaseModel):
         return typed
 
     def _with_typed(self, payload: Payload) -> Envelope:
-        self._typed = payload
+        self._typed, self._typed_of = payload, self.payload
         return self
 
     def to_bytes(self) -> bytes:

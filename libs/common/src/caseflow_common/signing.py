@@ -92,6 +92,16 @@ class Signer:
         return env
 
 
+def generate_keys(producers: tuple[str, ...], *, suffix: str) -> dict[str, Signer]:
+    """A fresh signing key per producer (``<producer>-<suffix>`` ids): the embedded default, tests and benchmarks."""
+    return {name: Signer.generate(f"{name}-{suffix}") for name in producers}
+
+
+def trusted_entries(signers: Mapping[str, Signer]) -> dict[str, dict[str, str]]:
+    """The ``trusted_keys`` setting that trusts every one of ``signers`` for its producer."""
+    return {s.key_id: {"producer": name, "public_key": s.public_key()} for name, s in signers.items()}
+
+
 @dataclass(frozen=True)
 class TrustedKey:
     producer: str

@@ -33,7 +33,7 @@ from caseflow_common.devstack import free_port, start_broker
 from caseflow_common.events import Envelope
 from caseflow_common.messaging.kafka import ensure_topics
 from caseflow_common.settings import CommonSettings, TestSettings
-from caseflow_common.signing import Signer
+from caseflow_common.signing import Signer, generate_keys, trusted_entries
 
 REPO = Path(__file__).resolve().parents[4]
 DATA_DIR = REPO / "data" / "demo"
@@ -197,10 +197,8 @@ auth_header = tokens()
 
 
 # Every producer's signing key for the test session (and "ledger", the messaging tests' throwaway service).
-TEST_SIGNERS: dict[str, Signer] = {
-    name: Signer.generate(f"{name}-test") for name in ("intake", "dispatch", "escalation", "audit", "ledger")
-}
-TEST_TRUSTED_KEYS = {s.key_id: {"producer": name, "public_key": s.public_key()} for name, s in TEST_SIGNERS.items()}
+TEST_SIGNERS: dict[str, Signer] = generate_keys(("intake", "dispatch", "escalation", "audit", "ledger"), suffix="test")
+TEST_TRUSTED_KEYS = trusted_entries(TEST_SIGNERS)
 
 
 def signed(env: Envelope) -> Envelope:

@@ -22,7 +22,7 @@ from caseflow_common.contracts.dispatch import CaseAccepted, CaseClosed, CaseDis
 from caseflow_common.contracts.intake import CaseReceived, MaskedRequester, VisitRecorded
 from caseflow_common.events import Actor, Envelope, Payload, new_event
 from caseflow_common.messaging.kafka import ensure_topics
-from caseflow_common.testing import ManualClock, auth_header, running, service_settings, wait_for
+from caseflow_common.testing import ManualClock, auth_header, running, service_settings, signed, wait_for
 
 SUPERVISOR = auth_header(Role.SUPERVISOR)
 UNIT = "GZ-TH-CG"
@@ -39,7 +39,7 @@ class Harness:
 
     async def publish(self, env: Envelope) -> None:
         await self.producer.send_and_wait(
-            self.prefix + PRODUCER_TOPIC[env.producer], env.to_bytes(), key=env.case_id.encode()
+            self.prefix + PRODUCER_TOPIC[env.producer], signed(env).to_bytes(), key=env.case_id.encode()
         )
 
     async def record(self, case_id: str) -> dict:

@@ -21,7 +21,7 @@ from caseflow_common.contracts.escalation import SupervisionActionIssued
 from caseflow_common.contracts.intake import CaseReceived
 from caseflow_common.events import Actor, Envelope, Payload, new_event
 from caseflow_common.messaging.kafka import ensure_topics
-from caseflow_common.testing import ManualClock, auth_header, running, service_settings, topic_reader, wait_for
+from caseflow_common.testing import ManualClock, auth_header, running, service_settings, signed, topic_reader, wait_for
 
 SUPERVISOR = auth_header(Role.SUPERVISOR)
 NEWER_RUNG = "public_criticism"
@@ -73,7 +73,7 @@ async def test_an_unknown_rung_is_recorded_as_sent_and_counted_as_other_without_
         await dlq.start()
         try:
             for topic, env in ((topics.INTAKE, received), (topics.DISPATCH, dispatched), (topics.ESCALATION, newer)):
-                await producer.send_and_wait(prefix + topic, env.to_bytes(), key=case_id.encode())
+                await producer.send_and_wait(prefix + topic, signed(env).to_bytes(), key=case_id.encode())
 
             async def recorded() -> list[dict] | None:
                 r = await svc.client.get(f"/v1/records/{case_id}", headers=SUPERVISOR)

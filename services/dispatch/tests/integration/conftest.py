@@ -12,7 +12,7 @@ import orjson
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from caseflow_common import topics
+from caseflow_common import contracts, topics
 from caseflow_common.auth import Role
 from caseflow_common.contracts.intake import CaseReceived, MaskedRequester
 from caseflow_common.events import Actor, Envelope, Payload, new_event
@@ -22,6 +22,7 @@ from caseflow_common.testing import (
     auth_header,
     running,
     service_settings,
+    signed,
     topic_reader,
     wait_for,
 )
@@ -44,11 +45,13 @@ class Harness:
     _reader: AIOKafkaConsumer | None = None
 
     async def send(self, payload: Payload, case_id: str, topic: str = topics.INTAKE) -> Envelope:
-        env = new_event(payload, case_id=case_id, producer="test", actor=INTAKE, occurred_at=self.clock())
+        owner = contracts.producer_of(topic) or "intake"
+        env = new_event(payload, case_id=case_id, producer=owner, actor=INTAKE, occurred_at=self.clock())
         await self.send_envelope(env, topic)
         return env
 
     async def send_envelope(self, env: Envelope, topic: str = topics.INTAKE) -> None:
+        env = env if env.signature else signed(env)  # as its producer's relay publishes it
         await self.producer.send_and_wait(self.prefix + topic, env.to_bytes(), key=env.case_id.encode())
 
     async def receive(

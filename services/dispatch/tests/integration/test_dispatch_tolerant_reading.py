@@ -8,8 +8,8 @@ import orjson
 
 from caseflow_common import topics
 from caseflow_common.contracts.escalation import SupervisionActionIssued
-from caseflow_common.events import Actor, new_event
-from caseflow_common.testing import topic_reader, wait_for
+from caseflow_common.events import Actor, Envelope, new_event
+from caseflow_common.testing import signed, topic_reader, wait_for
 
 TH_ECOLOGY = "GZ-TH-HJ"
 NEWER_RUNG = "public_criticism"
@@ -32,9 +32,9 @@ async def test_a_supervision_action_with_an_unknown_rung_shows_on_the_case_as_ot
         occurred_at=dispatch.clock(),
     )
     wire = orjson.loads(issued.to_bytes())
-    wire["payload"]["rung"] = NEWER_RUNG  # as a newer escalation writes it
+    wire["payload"]["rung"] = NEWER_RUNG  # as a newer escalation writes (and signs) it
     topic, key = dispatch.prefix + topics.ESCALATION, case_id.encode()
-    await dispatch.producer.send_and_wait(topic, orjson.dumps(wire), key=key)
+    await dispatch.producer.send_and_wait(topic, signed(Envelope.model_validate(wire)).to_bytes(), key=key)
     await dispatch.producer.send_and_wait(topic, CONTROL, key=key)  # same key: same partition, read after it
 
     async def supervised() -> list[dict]:

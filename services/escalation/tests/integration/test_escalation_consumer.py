@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
-from caseflow_common import topics
+from caseflow_common import contracts, topics
 from caseflow_common.auth import Role
 from caseflow_common.events import Actor, Envelope, new_event
-from caseflow_common.testing import ManualClock, auth_header, topic_reader, wait_for
+from caseflow_common.testing import ManualClock, auth_header, signed, topic_reader, wait_for
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -22,8 +22,9 @@ async def test_a_received_and_dispatched_case_gets_clocks_and_announces_them(
         await producer.start()
         try:
             for topic, payload in ((topics.INTAKE, esc.received(AT)), (topics.DISPATCH, esc.dispatched(AT))):
-                env = new_event(payload, case_id="C-K", producer="test", actor=Actor(role="system"), occurred_at=AT)
-                await producer.send_and_wait(topic_prefix + topic, env.to_bytes(), key=b"C-K")
+                owner = contracts.producer_of(topic) or "intake"
+                env = new_event(payload, case_id="C-K", producer=owner, actor=Actor(role="system"), occurred_at=AT)
+                await producer.send_and_wait(topic_prefix + topic, signed(env).to_bytes(), key=b"C-K")
         finally:
             await producer.stop()
 

@@ -11,7 +11,15 @@ import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
 from caseflow_common.events import Actor, Envelope, Payload, new_event
-from caseflow_common.testing import ManualClock, RunningService, running, service_settings, topic_reader, wait_for
+from caseflow_common.testing import (
+    ManualClock,
+    RunningService,
+    running,
+    service_settings,
+    signed,
+    topic_reader,
+    wait_for,
+)
 from intake.bootstrap import build
 from intake.settings import Settings
 
@@ -108,7 +116,7 @@ class Feeder:
 
     async def send(self, topic: str, case_id: str, payload: Payload, producer: str = "dispatch") -> Envelope:
         env = new_event(payload, case_id=case_id, producer=producer, actor=SYSTEM, occurred_at=self.clock())
-        await self.producer.send_and_wait(self.prefix + topic, env.to_bytes(), key=case_id.encode())
+        await self.producer.send_and_wait(self.prefix + topic, signed(env).to_bytes(), key=case_id.encode())
         return env
 
 
