@@ -95,7 +95,11 @@ class CaseMerged(Payload):
 
 @register
 class VisitRecorded(Payload):
-    """回访 / 评价: the hotline's return visit and the requester's evaluation."""
+    """回访 / 评价: the hotline's return visit and the requester's evaluation.
+
+    A case merged into another (并单) is visited under its own case id once its main case closed; each cycle may
+    have several attempts, at most one of which reached the requester (and carries the evaluation).
+    """
 
     event_type = "VisitRecorded"
     contacted: bool
@@ -104,6 +108,11 @@ class VisitRecorded(Payload):
     visited_at: datetime
     cycle: int = 1
     unit: str | None = Field(default=None, description="the unit that handled the cycle being evaluated")
+    attempt: int = Field(
+        default=1,
+        description="the visit attempt within the cycle (1, 2, ...): attempts that could not reach the requester "
+        "(contacted false, 联系不上) come before the one that did",
+    )
 
 
 @register
