@@ -27,6 +27,13 @@ class _RoutedEvent(_UnitEvent):
     region_code: str = ""
     district_code: str | None = None
     received_at: datetime | None = None
+    region_codes: list[str] = Field(
+        default_factory=list, description="every region the report names (the case's region when it names one)"
+    )
+    from_unit: str | None = Field(
+        default=None, description="the unit the case came from: it returned, transferred, referred or escalated it"
+    )
+    from_reason: str | None = Field(default=None, description="that unit's reason, travelling with the case")
 
 
 @register
@@ -38,7 +45,13 @@ class CaseDispatched(_RoutedEvent):
     rule_id: str | None = None
     reason: str | None = Field(
         default=None,
-        description="why: rule, suspected_crime, redispatch (after a return), transfer, coordinated, reopened",
+        description="why: rule, suspected_crime, redispatch (after a return), transfer, coordinated, reopened, "
+        "police_notice (a linked case for public security, GZ Art. 20 ¶3; SZ Art. 28 ¶2)",
+    )
+    linked_case_id: str | None = Field(
+        default=None,
+        description="on a police_notice dispatch: the case whose handling department notified public security "
+        "(this event's case_id is the police's own linked case, which has no CaseReceived)",
     )
 
 
@@ -49,6 +62,11 @@ class CaseSentToCoordination(_RoutedEvent):
     event_type = "CaseSentToCoordination"
     level: str = ""
     reason: Literal["no_rule", "multi_department", "returns", "cross_region"] = "no_rule"
+    cause: Literal["referred", "escalated"] | None = Field(
+        default=None,
+        description="set when a unit sent it: referred (a department asked for coordination, 提请协调) or escalated "
+        "(an institution passed it up a level); from_unit and from_reason say who and why",
+    )
 
 
 @register
@@ -67,6 +85,9 @@ class CaseReturned(_UnitEvent):
     return_count: int = 1
     next_step: Literal["redispatch", "coordination"] = "redispatch"
     suggested_unit: str | None = None
+    returned_by: list[str] = Field(
+        default_factory=list, description="every unit that returned the case in this cycle (none gets it again)"
+    )
 
 
 @register
@@ -76,6 +97,10 @@ class CaseTransferred(_UnitEvent):
     event_type = "CaseTransferred"
     to_unit: str
     reason: str
+    to_unit_name: str = ""
+    role: Literal["sole", "lead", "assisting"] = Field(
+        default="sole", description="the role the receiving unit takes (a lead's transfer hands on the lead)"
+    )
 
 
 @register
@@ -84,6 +109,9 @@ class CaseProgressNoted(_UnitEvent):
 
     event_type = "CaseProgressNoted"
     note: str
+    role: Literal["sole", "lead", "assisting"] | None = Field(
+        default=None, description="the noting unit's role; assisting: a 协办 unit's note, not the handler's"
+    )
 
 
 @register
@@ -125,3 +153,38 @@ class CaseCoordinated(_UnitEvent):
     lead_unit: str
     assisting_units: list[str] = Field(default_factory=list)
     instructions: str = ""
+
+
+@register
+class CasePartReplied(_UnitEvent):
+    """An assisting unit (协办) answered its part to the lead (主办): its own part of the case is done (GZ Art. 10)."""
+
+    event_type = "CasePartReplied"
+    role: Literal["assisting"] = "assisting"
+    lead_unit: str | None = None
+    content: str
+
+
+@register
+class CasePoliceNotified(_UnitEvent):
+    """The handling department notified public security of a suspected crime and keeps its own handling
+    (GZ Art. 20 ¶3; SZ Art. 28 ¶2); the police get a linked case of their own (a CaseDispatched of
+    ``linked_case_id`` with reason police_notice follows)."""
+
+    event_type = "CasePoliceNotified"
+    police_unit: str
+    linked_case_id: str
+    reason: str
+
+
+@register
+class CaseNoticeSent(_UnitEvent):
+    """A unit the regulations say must be informed of such a case received a notice (read-only, no clocks), e.g.
+    the mental-health centre of a case of severe mental disorder (SZ Art. 44)."""
+
+    event_type = "CaseNoticeSent"
+    role: Literal["notified"] = "notified"
+    unit_name: str = ""
+    category: str = ""
+    region_code: str = ""
+    basis: str = Field(default="", description="the article the notice comes from")
