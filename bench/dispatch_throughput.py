@@ -109,6 +109,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"pre-filled {sent:,} CaseReceived events in {time.perf_counter() - t0:.1f} s")
         settings = Settings(
             env="dev",
+            auth_secret="bench-" + "x" * 32,
             kafka_bootstrap=bootstrap,
             topic_prefix=prefix,
             data_dir=DATA,

@@ -125,6 +125,8 @@ async def one_size(admin_dsn: str, clocks: int, due: int, repeat: int, scenario:
     try:
         runtime, _ = build(
             Settings(
+                env="dev",
+                auth_secret="bench-" + "x" * 32,
                 database_url=dsn.replace("postgresql://", "postgresql+asyncpg://"),
                 scheduler_batch=max(due, 1),
                 scheduler_enabled=False,

@@ -105,11 +105,20 @@ def serve(which: str, port: int) -> None:
         async def nothing(body: dict) -> dict:
             return {"case_id": "none"}
     else:
+        import secrets
+
         from caseflow_common.signing import Signer
         from intake.bootstrap import build
         from intake.settings import Settings
 
-        _, app = build(Settings(signing_key=Signer.generate("intake-bench").secret(), signing_key_id="intake-bench"))
+        _, app = build(
+            Settings(
+                env="dev",
+                auth_secret=secrets.token_urlsafe(32),
+                signing_key=Signer.generate("intake-bench").secret(),
+                signing_key_id="intake-bench",
+            )
+        )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

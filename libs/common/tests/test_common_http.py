@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 import httpx
+import jwt
 import pytest
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 from caseflow_common.auth import Principal, Role, TokenCodec, require
 from caseflow_common.db import new_metadata
 from caseflow_common.errors import ApiError
+from caseflow_common.http import PageParams, page_params
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from caseflow_common.settings import CommonSettings
 from caseflow_common.testing import TEST_SECRET, auth_header
@@ -24,7 +26,7 @@ class Thing(BaseModel):
     size: int = Field(ge=0)
 
 
-def _app(tmp_path, max_body: int = 1024):  # type: ignore[no-untyped-def]
+def _app(tmp_path, max_body: int = 1024, routers: list[APIRouter] | None = None):  # type: ignore[no-untyped-def]
     router = APIRouter()
 
     @router.post("/things")
@@ -38,6 +40,7 @@ def _app(tmp_path, max_body: int = 1024):  # type: ignore[no-untyped-def]
         raise RuntimeError("a bug")
 
     settings = CommonSettings(
+        env="dev",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
         auth_secret=TEST_SECRET,
         max_body_bytes=max_body,
@@ -48,7 +51,9 @@ def _app(tmp_path, max_body: int = 1024):  # type: ignore[no-untyped-def]
         settings,
         None,
     )
-    app = create_app(runtime, title="probe", description="probe", routers=[router], manage_runtime=False)
+    app = create_app(
+        runtime, title="probe", description="probe", routers=[router, *(routers or [])], manage_runtime=False
+    )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t")
 
 
@@ -102,6 +107,29 @@ async def test_a_body_over_the_limit_is_413_and_a_bug_is_a_500_without_internals
         assert r.status_code == 500 and "a bug" not in r.text
 
 
+async def test_a_chunked_body_over_the_limit_is_413_not_400(tmp_path):
+    async def chunks():  # no Content-Length: the size is only known while reading
+        for _ in range(10):
+            yield b"x" * 20
+
+    async with _app(tmp_path, max_body=64) as c:
+        r = await c.post("/things", content=chunks(), headers=auth_header(Role.HOTLINE))
+        assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+
+
+async def test_a_page_past_any_listing_is_refused_with_422(tmp_path):
+    router = APIRouter()
+
+    @router.get("/items")
+    async def items(paging: Annotated[PageParams, Depends(page_params)]) -> dict:
+        return {"offset": paging.offset}
+
+    async with _app(tmp_path, routers=[router]) as c:
+        r = await c.get("/items", params={"page": 2**63})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+        assert (await c.get("/items", params={"page": 2})).json() == {"offset": 50}
+
+
 async def test_health_and_metrics_are_served_and_count_requests(tmp_path):
     async with _app(tmp_path) as c:
         assert (await c.get("/healthz")).json() == {"status": "ok"}
@@ -116,4 +144,39 @@ def test_outside_dev_a_weak_or_default_secret_is_refused():
     with pytest.raises(ValueError):
         CommonSettings(env="prod", auth_secret="dev-only-" + "z" * 40)
     assert CommonSettings(env="prod", auth_secret="s" * 40).auth_secret == "s" * 40
-    assert CommonSettings(env="dev").auth_secret.startswith("dev-only-")
+
+
+def test_no_service_starts_on_an_implicit_environment_or_a_built_in_secret():
+    with pytest.raises(ValueError, match="env"):
+        CommonSettings(auth_secret="s" * 40)  # CASEFLOW_ENV unset
+    with pytest.raises(ValueError, match="AUTH_SECRET is not set"):
+        CommonSettings(env="dev")  # not even in dev: the embedded default writes its own
+
+
+def test_settings_errors_name_the_setting_and_never_echo_its_value(tmp_path, capsys):
+    from caseflow_common.cli import main
+
+    secret_tail = "TAIL-OF-A-SECRET-9f8e7d"
+
+    def factory() -> CommonSettings:
+        return CommonSettings(env="prod", auth_secret="short-" + secret_tail)
+
+    with pytest.raises(SystemExit) as stopped:
+        main(settings_factory=factory, build=lambda s: (None, None), argv=["serve"])  # type: ignore[arg-type,return-value]
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and "AUTH_SECRET" in err and secret_tail not in err
+
+
+def test_outside_dev_a_token_without_expiry_is_refused_and_a_list_as_unit_is_refused_everywhere():
+    prod = TokenCodec("s" * 40, require_expiry=True)
+    with pytest.raises(ApiError, match="invalid or expired"):
+        prod.verify(prod.issue("op", "hotline"))
+    assert prod.verify(prod.issue("op", "hotline", ttl=timedelta(hours=1))).role == "hotline"
+    forged = jwt.encode(
+        {"sub": "x", "role": "department", "unit": ["GZ-TH-CG", "GZ-YX-CG"], "iss": "caseflow"},
+        "s" * 40,
+        algorithm="HS256",
+    )
+    with pytest.raises(ApiError, match="one unit code") as refused:
+        TokenCodec("s" * 40).verify(forged)
+    assert refused.value.status == 401

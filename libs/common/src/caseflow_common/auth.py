@@ -48,10 +48,12 @@ class Principal:
 class TokenCodec:
     """Issues and verifies tokens with one shared secret."""
 
-    def __init__(self, secret: str, issuer: str = "caseflow") -> None:
+    def __init__(self, secret: str, issuer: str = "caseflow", *, require_expiry: bool = False) -> None:
         if not secret:
             raise ValueError("auth secret is empty")
         self._secret, self._issuer = secret, issuer
+        # Outside dev every token must say when it ends; dev tokens carry one too (long, but finite).
+        self._required = ["sub", "role", "exp"] if require_expiry else ["sub", "role"]
 
     def issue(self, subject: str, role: Role | str, unit: str | None = None, ttl: timedelta | None = None) -> str:
         role = Role(role)
@@ -72,12 +74,14 @@ class TokenCodec:
     def verify(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
-                token, self._secret, algorithms=["HS256"], issuer=self._issuer, options={"require": ["sub", "role"]}
+                token, self._secret, algorithms=["HS256"], issuer=self._issuer, options={"require": self._required}
             )
             role = Role(claims["role"])
-        except (jwt.PyJWTError, ValueError) as exc:
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise ApiError(401, "unauthenticated", "invalid or expired token") from exc
         unit = claims.get("unit")
+        if unit is not None and not isinstance(unit, str):
+            raise ApiError(401, "unauthenticated", "the token's unit claim must be one unit code")
         if role in UNIT_ROLES and not unit:
             raise ApiError(401, "unauthenticated", "token lacks the unit code its role needs")
         return Principal(subject=str(claims["sub"]), role=role, unit=unit)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from caseflow_common.logging import configure_logging
 from caseflow_common.runtime import ServiceRuntime
@@ -42,7 +43,14 @@ def main(
     dq.add_argument("--dry-run", action="store_true", help="count what would be replayed, change nothing")
     args = parser.parse_args(argv)
     args.command = args.command or "serve"
-    settings = settings_factory()
+    try:
+        settings = settings_factory()
+    except ValidationError as exc:
+        # Name what is wrong, never the value (a key's tail must not reach a log).
+        for err in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(p) for p in err.get("loc", ())) or "settings"
+            print(f"invalid setting {where}: {err.get('msg', 'invalid')}", file=sys.stderr)
+        raise SystemExit(2) from None
     configure_logging(settings.service_name, settings.log_level)
     runtime, app = build(settings)
     if args.command == "migrate":

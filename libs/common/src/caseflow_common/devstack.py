@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,9 @@ def start_broker(host: str, port: int, log_path: Path) -> subprocess.Popen[bytes
     return proc
 
 
+DEV_TOKEN_TTL = timedelta(days=30)  # long-lived for a developer, but finite
+
+
 def dev_secret(var: Path) -> str:
     path = var / "dev-secret"
     if not path.exists():
@@ -132,14 +136,14 @@ def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
     """API.md: var/dev-tokens.json with a token per role and per unit."""
     codec = TokenCodec(secret)
     tokens: dict[str, Any] = {
-        r.value: codec.issue(f"dev-{r.value}", r)
+        r.value: codec.issue(f"dev-{r.value}", r, ttl=DEV_TOKEN_TTL)
         for r in (Role.HOTLINE, Role.GRID, Role.SUPERVISOR, Role.ADMIN, Role.OPS)
     }
     tokens["departments"], tokens["coordination"] = {}, {}
     for unit in load_units(data_dir):
         role = Role.COORDINATION if unit.kind == "coordination" else Role.DEPARTMENT
         bucket = "coordination" if role is Role.COORDINATION else "departments"
-        tokens[bucket][unit.code] = codec.issue(f"dev-{unit.code}", role, unit.code)
+        tokens[bucket][unit.code] = codec.issue(f"dev-{unit.code}", role, unit.code, ttl=DEV_TOKEN_TTL)
     path = var / "dev-tokens.json"
     path.write_text(json.dumps(tokens, ensure_ascii=False, indent=1))
     path.chmod(0o600)

@@ -32,8 +32,11 @@ class PageParams(BaseModel):
         return (self.page - 1) * self.page_size
 
 
+MAX_PAGE = 1_000_000  # far past any real listing, far below any database's integer range
+
+
 def page_params(
-    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     page_size: Annotated[int, Query(ge=1, le=200, description="items per page (max 200)")] = 50,
 ) -> PageParams:
     return PageParams(page=page, page_size=page_size)

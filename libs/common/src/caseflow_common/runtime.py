@@ -88,7 +88,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
         self.engine = db.make_engine(settings.database_url)
         self.probe_engine = db.make_probe_engine(settings.database_url, timeout_s=settings.readiness_timeout_s)
         self.sessions = db.session_factory(self.engine)
-        self.token_codec = TokenCodec(settings.auth_secret)
+        self.token_codec = TokenCodec(settings.auth_secret, require_expiry=settings.env != "dev")
         self.signer, self.keyring = signing_of(settings, producing=spec.own_topic is not None)
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,7 +26,9 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CASEFLOW_", extra="ignore")
 
     service_name: str = "caseflow"
-    env: str = Field(default="dev", description="dev (embedded default) or prod")
+    env: Literal["dev", "prod"] = Field(
+        description="dev (the embedded default) or prod: required, so nothing starts on an implicit environment"
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     database_url: str = "sqlite+aiosqlite:///./var/caseflow.db"
@@ -78,8 +81,8 @@ class CommonSettings(BaseSettings):
         # ARCHITECTURE.md rule 9: no insecure default secret outside the embedded dev mode.
         if self.env != "dev" and (len(self.auth_secret) < 32 or self.auth_secret.startswith(DEV_SECRET_MARK)):
             raise ValueError("CASEFLOW_AUTH_SECRET must be set to a strong secret (>= 32 chars) outside dev")
-        if self.env == "dev" and not self.auth_secret:
-            self.auth_secret = DEV_SECRET_MARK + "insecure-local-secret-change-me"
+        if not self.auth_secret:
+            raise ValueError("CASEFLOW_AUTH_SECRET is not set (the embedded default writes one to var/dev-secret)")
         return self
 
     def topic(self, name: str) -> str:

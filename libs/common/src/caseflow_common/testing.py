@@ -188,7 +188,7 @@ def tokens(secret: str = TEST_SECRET) -> Callable[..., dict[str, str]]:
     codec = TokenCodec(secret)
 
     def auth(role: Role | str, unit: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {codec.issue(f'test-{role}', role, unit)}"}
+        return {"Authorization": f"Bearer {codec.issue(f'test-{role}', role, unit, ttl=timedelta(days=1))}"}
 
     return auth
 
