@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -81,6 +82,27 @@ def setup() -> Path:
     return py
 
 
+def system_tools() -> None:
+    """The deployment tests check the alert rules with promtool and scrape the stack with a real Prometheus
+    (Debian's `prometheus` package). Installed once where we are root with apt; otherwise those tests say how."""
+    if shutil.which("promtool") and shutil.which("prometheus"):
+        return
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing Debian's prometheus (promtool) for the deployment tests ...", flush=True)
+        quiet = {"stdout": subprocess.DEVNULL}
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, **quiet)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"], check=False, env=env, **quiet
+        )
+    else:
+        print(
+            "note: promtool/prometheus not found and cannot be installed here (needs root + apt-get); "
+            "the deployment tests that need them will fail",
+            flush=True,
+        )
+
+
 def lint(py: Path) -> int:
     for args in LINT:
         print("$", "python", *args, flush=True)
@@ -99,6 +121,8 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if cmd == "setup":
         return 0
+    if cmd == "test":
+        system_tools()
     if cmd == "lint" or (cmd == "test" and not rest):
         code = lint(py)
         if code or cmd == "lint":
