@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text, UniqueConstraint, text
 
 from caseflow_common.db import new_metadata
 from caseflow_common.messaging.tables import messaging_tables
@@ -31,10 +31,13 @@ cases = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("merged_into", String(40), nullable=True),
+    # The principal that submitted the report: the grid system reads back the cases it submitted (GZ Art. 16).
+    Column("submitted_by", String(120), nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_cases_channel_external_id"),
     Index("ix_cases_category_grid", "category", "grid_code"),
     Index("ix_cases_category_received", "category", "received_at"),
     Index("ix_cases_merged_into", "merged_into"),
+    Index("ix_cases_channel_submitted_by", "channel", "submitted_by"),
 )
 
 # Personal data lives here only: name and phone encrypted, plus a keyed hash to find a caller's cases (GZ Art. 15).
@@ -68,6 +71,10 @@ case_status = Table(
     Column("clocks", Text, nullable=False, default="[]"),
     Column("clocks_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The department's latest reply (答复), which merged requests take over and the grid reads back.
+    Column("reply", Text, nullable=True),
+    Column("reply_resolved", Boolean, nullable=True),
+    Column("replied_at", DateTime(timezone=True), nullable=True),
     Index("ix_case_status_status", "status"),
 )
 
@@ -90,9 +97,19 @@ visits = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(40), nullable=False),
     Column("cycle", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False, default=1),
     Column("contacted", Boolean, nullable=False),
     Column("satisfaction", String(30), nullable=True),
     Column("comment", Text, nullable=False, default=""),
     Column("visited_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("case_id", "cycle", name="uq_visits_case_id_cycle"),
+    # Every attempt of a cycle is kept; at most one of them reached the requester (and holds the evaluation).
+    UniqueConstraint("case_id", "cycle", "attempt", name="uq_visits_case_id_cycle_attempt"),
+    Index(
+        "uq_visits_reached",
+        "case_id",
+        "cycle",
+        unique=True,
+        sqlite_where=text("contacted"),
+        postgresql_where=text("contacted"),
+    ),
 )
