@@ -36,8 +36,22 @@ class PatternKind(StrEnum):
     OTHER = "other"
 
 
+class SupervisionReason(StrEnum):
+    """Why a supervisor issued an action by hand: the situations of GZ Art. 48 (1)-(6) (SZ Art. 56 (1)-(5))."""
+
+    INEFFECTIVE_MEASURES = "ineffective_measures"  # (一) 不重视平安建设，相关工作措施落实不力
+    HAZARDS_UNRECTIFIED = "hazards_unrectified"  # (二) 重大安全隐患整改不力，社会矛盾纠纷比较突出
+    REPEATED_INCIDENTS = "repeated_incidents"  # (三) 在较短时间内连续发生重大刑事案件或者群体性事件、公共安全事件
+    ASSESSMENT_FAILED = "assessment_failed"  # (四) 平安建设工作考核评价不合格、不达标
+    PUBLIC_CONCERN_UNADDRESSED = "public_concern_unaddressed"  # (五) 对公众反映强烈的问题没有及时采取有效措施
+    OTHER = "other"  # (六) 其他需要督促整改的情形; also a reason a newer producer added, as an older consumer reads it
+
+
 RungField = Annotated[Rung, BeforeValidator(tolerant(Rung, Rung.OTHER))]
 PatternKindField = Annotated[PatternKind, BeforeValidator(tolerant(PatternKind, PatternKind.OTHER))]
+SupervisionReasonField = Annotated[
+    SupervisionReason, BeforeValidator(tolerant(SupervisionReason, SupervisionReason.OTHER))
+]
 
 
 class ClockView(Payload):
@@ -51,6 +65,9 @@ class ClockView(Payload):
     started_at: datetime | None = None
     warn_at: datetime | None = Field(default=None, description="when 催办 fires (None while paused before it)")
     met_at: datetime | None = None
+    role: str | None = Field(
+        default=None, description="the unit's part: `holder` (the unit handling the case) or `assisting` (协办)"
+    )
 
 
 @register
@@ -87,6 +104,12 @@ class SupervisionActionIssued(Payload):
     cycle: int = 1
     issued_at: datetime | None = Field(default=None, description="the moment the rung fell due")
     provisional: bool = False
+    manual: bool = Field(default=False, description="issued by a supervisor's decision (GZ Art. 48), not by a clock")
+    reason: SupervisionReasonField | None = Field(
+        default=None, description="manual actions: the GZ Art. 48 situation behind the decision"
+    )
+    note: str | None = Field(default=None, description="manual actions: the supervisor's explanation")
+    issued_by: str | None = Field(default=None, description="manual actions: the supervisor who decided")
 
 
 @register
@@ -115,3 +138,10 @@ class PatternWarningRaised(Payload):
     count: int = 0
     case_ids: list[str] = Field(default_factory=list)
     rate: float | None = Field(default=None, description="satisfaction rate (low_satisfaction only)")
+    level: int | None = Field(
+        default=None, description="graded warning level (SZ Art. 21 分级预警): 1 the lowest, higher is graver"
+    )
+    notify_units: list[str] = Field(
+        default_factory=list,
+        description="units the warning also reaches besides coordination, e.g. the area's public security (SZ Art. 21)",
+    )
