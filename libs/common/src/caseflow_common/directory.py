@@ -52,6 +52,7 @@ class CategoryRecord(BaseModel):
     grassroots: bool = Field(default=False, description="a street office may take it (not pushed down otherwise)")
     channels: list[str] = Field(default_factory=lambda: ["hotline", "grid"])
     fields: list[dict[str, Any]] = Field(default_factory=list)
+    public: bool = Field(default=False, description="its cases may be listed publicly (Open311), personal data removed")
 
 
 class RoutingRuleRecord(BaseModel):

@@ -10,3 +10,6 @@ REPORTS_REJECTED = Counter(
 )
 CASES_MERGED = Counter("caseflow_cases_merged_total", "Repeat requests linked to an open case (并单)")
 VISITS = Counter("caseflow_visits_total", "Return visits recorded, by satisfaction", ["satisfaction"])
+RATE_LIMITED = Counter(
+    "caseflow_rate_limited_total", "Requests refused with 429 by a per-client limit, by route", ["service", "route"]
+)
