@@ -21,6 +21,8 @@ cases = Table(
     Column("category", String(80), nullable=False),
     Column("urgency", String(20), nullable=False),
     Column("description", Text, nullable=False),
+    # The description as given, encrypted; `description` holds it with personal data redacted (GZ Art. 15).
+    Column("description_sealed", Text, nullable=True),
     Column("region_code", String(40), nullable=False),
     Column("grid_code", String(40), nullable=True),
     Column("address", String(200), nullable=False, default=""),
