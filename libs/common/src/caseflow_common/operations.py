@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from caseflow_common import contracts, topics
 from caseflow_common.messaging.consumer import EventConsumer
 from caseflow_common.messaging.dead_letters import DeadLetter
-from caseflow_common.messaging.kafka import new_producer
+from caseflow_common.messaging.kafka import PLAINTEXT, client_security, new_producer
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,11 @@ class ReplayReport:
     by_reason: Counter[str] = field(default_factory=Counter)
 
 
-async def read_dead_letters(bootstrap: str, dlq_topic: str, *, timeout_s: float = 10.0) -> list[DeadLetter]:
+async def read_dead_letters(
+    bootstrap: str, dlq_topic: str, *, timeout_s: float = 10.0, security: Mapping[str, Any] = PLAINTEXT
+) -> list[DeadLetter]:
     """Every dead letter on the DLQ topic, from its start to its end now (no consumer group, nothing committed)."""
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **security)
     await reader.start()
     try:
         parts = reader.partitions_for_topic(dlq_topic) or set()
@@ -78,9 +81,12 @@ async def replay_dead_letters(runtime: Any, *, reason: str | None = None, dry_ru
     A letter whose cause persists is parked again (with today's reason)."""
     s = runtime.settings
     report = ReplayReport()
-    letters = await read_dead_letters(s.kafka_bootstrap, runtime.topic(topics.DLQ))
+    security = client_security(s)
+    letters = await read_dead_letters(s.kafka_bootstrap, runtime.topic(topics.DLQ), security=security)
     consumer_name = f"{runtime.spec.name}:{s.group_id}"
-    producer = new_producer(s.kafka_bootstrap, idempotence=s.kafka_idempotence, client_id=f"{consumer_name}-replay")
+    producer = new_producer(
+        s.kafka_bootstrap, idempotence=s.kafka_idempotence, client_id=f"{consumer_name}-replay", security=security
+    )
     await producer.start()
     try:
         consumer: EventConsumer[Any, Any] = EventConsumer(
@@ -105,6 +111,7 @@ async def replay_dead_letters(runtime: Any, *, reason: str | None = None, dry_ru
                 for t in runtime.spec.consumes
                 if (owner := contracts.producer_of(t)) is not None
             },
+            security=security,
         )
         for letter in letters:
             report.read += 1

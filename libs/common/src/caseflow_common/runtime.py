@@ -5,6 +5,7 @@ extra background loops; ``create_app`` puts a FastAPI app around it. Built in ``
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -24,7 +25,7 @@ from caseflow_common.events import Payload, utcnow
 from caseflow_common.http import MetricsMiddleware, ops_router
 from caseflow_common.messaging.consumer import CtxT, EventConsumer, Handler, UowT
 from caseflow_common.messaging.guard import BrokerGuard
-from caseflow_common.messaging.kafka import broker_reachable, ensure_topics, new_producer
+from caseflow_common.messaging.kafka import broker_reachable, client_security, ensure_topics, new_producer
 from caseflow_common.messaging.outbox import OutboxRelay
 from caseflow_common.messaging.tables import messaging_tables
 from caseflow_common.settings import CommonSettings
@@ -100,6 +101,13 @@ class ServiceRuntime(Generic[UowT, CtxT]):
     def topic(self, name: str) -> str:
         return self.settings.topic(name)
 
+    @functools.cached_property
+    def kafka_security(self) -> dict[str, Any]:
+        """The SASL/TLS keyword arguments every Kafka client of this service connects with (producer, consumer,
+        admin, broker guard; the readiness probe uses the producer's). Read at first use, so ``migrate`` needs no
+        TLS files."""
+        return client_security(self.settings)
+
     def uow(self) -> UowT:
         return self.spec.uow_class(
             self.sessions,
@@ -123,11 +131,19 @@ class ServiceRuntime(Generic[UowT, CtxT]):
                 [self.topic(t) for t in topics.ALL],
                 partitions=s.topic_partitions,
                 replication=s.topic_replication,
+                security=self.kafka_security,
             )
         producer = new_producer(
-            s.kafka_bootstrap, idempotence=s.kafka_idempotence, client_id=f"caseflow-{self.spec.name}"
+            s.kafka_bootstrap,
+            idempotence=s.kafka_idempotence,
+            client_id=f"caseflow-{self.spec.name}",
+            security=self.kafka_security,
         )
-        await producer.start()
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()  # refused (unreachable broker, wrong credentials): leave no client behind
+            raise
         self.producer = producer
         self.relay = OutboxRelay(
             service=self.spec.name,
@@ -155,6 +171,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             window=timedelta(hours=s.outbox_retention_hours),
             clock=self.clock,
             interval_s=s.broker_check_interval_s,
+            security=self.kafka_security,
         )
         guard = self.guard
         # The relay waits while topics are missing or the guard cannot see the broker: what it publishes after an
@@ -187,11 +204,16 @@ class ServiceRuntime(Generic[UowT, CtxT]):
                     for t in self.spec.consumes
                     if t in contracts.PRODUCER_TOPICS.values()
                 },
+                keyring=self.keyring,
+                topic_producers={
+                    self.topic(t): owner for t in self.spec.consumes if (owner := contracts.producer_of(t)) is not None
+                },
                 dlq_topic=self.topic(topics.DLQ),
                 clock=self.clock,
                 batch=s.consumer_batch,
                 session_timeout_ms=s.consumer_session_timeout_ms,
                 rebalance_timeout_ms=s.consumer_rebalance_timeout_ms,
+                security=self.kafka_security,
             )
             await self.consumer.start()
             self._spawn(self.consumer.run(self._stop), "consumer")

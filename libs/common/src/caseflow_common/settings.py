@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_MARK = "dev-only-"
 
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"]
+KafkaSaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
+
 
 class TrustedKeySetting(BaseModel):
     """A producer's public key, as consumers are given it."""
@@ -23,7 +26,8 @@ class TrustedKeySetting(BaseModel):
 class CommonSettings(BaseSettings):
     """Settings shared by all services, read from ``CASEFLOW_*`` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="CASEFLOW_", extra="ignore")
+    # A refused setting is named, never echoed: validation errors leave the input out (it may hold a secret).
+    model_config = SettingsConfigDict(env_prefix="CASEFLOW_", extra="ignore", hide_input_in_errors=True)
 
     service_name: str = "caseflow"
     env: Literal["dev", "prod"] = Field(
@@ -34,6 +38,22 @@ class CommonSettings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./var/caseflow.db"
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_idempotence: bool = Field(default=False, description="on for Apache Kafka; the embedded Tansu refuses it")
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        default="PLAINTEXT",
+        description="how every Kafka client connects: PLAINTEXT (embedded default), SASL_PLAINTEXT, SASL_SSL or SSL",
+    )
+    kafka_sasl_mechanism: KafkaSaslMechanism = Field(
+        default="SCRAM-SHA-512", description="SASL mechanism of the SASL protocols (the deployment's broker: SCRAM)"
+    )
+    kafka_sasl_username: str = Field(default="", description="SASL user (principal User:<name>) of this service")
+    kafka_sasl_password: SecretStr = Field(default=SecretStr(""), description="SASL password of kafka_sasl_username")
+    kafka_ssl_cafile: Path | None = Field(
+        default=None, description="PEM file of the CA that signed the broker's certificate (SSL, SASL_SSL)"
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        default=None, description="client certificate, PEM (mutual TLS; may also hold the key)"
+    )
+    kafka_ssl_keyfile: Path | None = Field(default=None, description="private key of kafka_ssl_certfile, PEM")
     topic_prefix: str = ""
     topic_partitions: int = 3
     topic_replication: int = 1
@@ -83,6 +103,20 @@ class CommonSettings(BaseSettings):
             raise ValueError("CASEFLOW_AUTH_SECRET must be set to a strong secret (>= 32 chars) outside dev")
         if not self.auth_secret:
             raise ValueError("CASEFLOW_AUTH_SECRET is not set (the embedded default writes one to var/dev-secret)")
+        return self
+
+    @model_validator(mode="after")
+    def _kafka_security_is_complete(self) -> CommonSettings:
+        # A locked bus needs the service's credentials; the message names the settings, never their values.
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        credentials = bool(self.kafka_sasl_username and self.kafka_sasl_password.get_secret_value())
+        if sasl and self.env != "dev" and not credentials:
+            raise ValueError(
+                f"CASEFLOW_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs CASEFLOW_KAFKA_SASL_USERNAME "
+                "and CASEFLOW_KAFKA_SASL_PASSWORD outside dev"
+            )
+        if self.kafka_ssl_keyfile is not None and self.kafka_ssl_certfile is None:
+            raise ValueError("CASEFLOW_KAFKA_SSL_KEYFILE needs CASEFLOW_KAFKA_SSL_CERTFILE (the key's certificate)")
         return self
 
     def topic(self, name: str) -> str:

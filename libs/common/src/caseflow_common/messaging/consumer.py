@@ -29,6 +29,7 @@ from caseflow_common.events import Envelope, UnknownEvent, payload_model
 from caseflow_common.failures import TransientFailure, is_transient
 from caseflow_common.logging import case_id_var, correlation_id_var
 from caseflow_common.messaging.dead_letters import dead_letter_record
+from caseflow_common.messaging.kafka import PLAINTEXT
 from caseflow_common.signing import BadSignature, Keyring
 from caseflow_common.uow import UnitOfWork
 
@@ -98,8 +99,10 @@ class EventConsumer(Generic[UowT, CtxT]):
         retries: int = 3,
         session_timeout_ms: int = 2000,
         rebalance_timeout_ms: int = 2000,
+        security: Mapping[str, Any] = PLAINTEXT,
     ) -> None:
         self.service, self.topics, self.group_id, self.bootstrap = service, topics, group_id, bootstrap
+        self.security = security  # client_security(settings): SASL/TLS keyword arguments of the Kafka client
         self.handlers, self.uow_factory, self.producer, self.dlq_topic = handlers, uow_factory, producer, dlq_topic
         self.context, self.clock, self.batch, self.retries = context, clock, batch, retries
         # Event types that may travel on each consumed topic (from the contracts); None: anything registered.
@@ -129,6 +132,7 @@ class EventConsumer(Generic[UowT, CtxT]):
             heartbeat_interval_ms=max(100, self.session_timeout_ms // 5),
             max_poll_interval_ms=300000,
             rebalance_timeout_ms=self.rebalance_timeout_ms,
+            **self.security,
         )
         self.consumer.subscribe(self.topics, listener=_Listener(self))
         await self.consumer.start()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from caseflow_common import metrics
-from caseflow_common.messaging.kafka import ensure_topics
+from caseflow_common.messaging.kafka import PLAINTEXT, ensure_topics
 from caseflow_common.messaging.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,10 @@ class BrokerGuard:
         window: timedelta,
         clock: Callable[[], datetime],
         interval_s: float = 2.0,
+        security: Mapping[str, Any] = PLAINTEXT,
     ) -> None:
         self.service, self.bootstrap, self.topics, self.own_topic = service, bootstrap, topics, own_topic
+        self.security = security  # client_security(settings), for the watermark reader and topic creation
         self.relay, self.rewind, self.create, self.replication = relay, rewind, create, replication
         self.window, self.clock, self.interval_s = window, clock, interval_s
         self.state = TopicState()
@@ -77,6 +79,7 @@ class BrokerGuard:
                 group_id=None,
                 enable_auto_commit=False,
                 client_id=f"caseflow-{self.service}-guard",
+                **self.security,
             )
             await asyncio.wait_for(self._client.start(), timeout=5)
         existing = await asyncio.wait_for(self._client.topics(), timeout=5)
@@ -124,7 +127,12 @@ class BrokerGuard:
         if missing and self.create:
             partitions = max(self.topics[t] for t in missing)
             await ensure_topics(
-                self.bootstrap, missing, partitions=partitions, replication=self.replication, attempts=5
+                self.bootstrap,
+                missing,
+                partitions=partitions,
+                replication=self.replication,
+                attempts=5,
+                security=self.security,
             )
         republished = await self.relay.republish(since=self.clock() - self.window)
         self.relay.acked.clear()

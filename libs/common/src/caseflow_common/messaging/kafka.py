@@ -1,18 +1,61 @@
-"""aiokafka factories and topic administration (the embedded broker does not auto-create topics)."""
+"""aiokafka factories and topic administration (the embedded broker does not auto-create topics).
+
+Every Kafka client of a service (producer, consumer, admin, the broker guard's watermark reader, the dead-letter
+reader) connects the same way: ``client_security(settings)`` turns the ``CASEFLOW_KAFKA_*`` security settings into
+the aiokafka keyword arguments each of them is given. The default is PLAINTEXT with no arguments at all (the
+embedded broker); the deployment's Apache Kafka wants SASL/SCRAM (docs/operations.md, "Locking the bus").
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
+
+from caseflow_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
+# The keyword arguments of a client that connects with PLAINTEXT: none (aiokafka's own default).
+PLAINTEXT: Mapping[str, Any] = MappingProxyType({})
 
-def new_producer(bootstrap: str, *, idempotence: bool, client_id: str) -> AIOKafkaProducer:
+
+def client_security(settings: CommonSettings) -> dict[str, Any]:
+    """The aiokafka client keyword arguments of the settings' security protocol, SASL credentials and TLS files.
+
+    PLAINTEXT gives ``{}``; SSL and SASL_SSL get an ``ssl_context`` that verifies the broker against
+    ``kafka_ssl_cafile`` (the system CAs when unset) and presents ``kafka_ssl_certfile``/``kafka_ssl_keyfile`` when
+    set (mutual TLS); SASL_PLAINTEXT and SASL_SSL log in as ``kafka_sasl_username``.
+    """
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return dict(PLAINTEXT)
+    kwargs: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        kwargs["ssl_context"] = create_ssl_context(
+            cafile=settings.kafka_ssl_cafile,
+            certfile=settings.kafka_ssl_certfile,
+            keyfile=settings.kafka_ssl_keyfile,
+        )
+    if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
+        kwargs.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password.get_secret_value(),
+        )
+    return kwargs
+
+
+def new_producer(
+    bootstrap: str, *, idempotence: bool, client_id: str, security: Mapping[str, Any] = PLAINTEXT
+) -> AIOKafkaProducer:
     """A producer keyed by case_id upstream; idempotence is a setting (Tansu refuses InitProducerId)."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
@@ -21,16 +64,23 @@ def new_producer(bootstrap: str, *, idempotence: bool, client_id: str) -> AIOKaf
         enable_idempotence=idempotence,
         linger_ms=2,
         request_timeout_ms=15000,
+        **security,
     )
 
 
 async def ensure_topics(
-    bootstrap: str, topics: list[str], *, partitions: int, replication: int = 1, attempts: int = 30
+    bootstrap: str,
+    topics: list[str],
+    *,
+    partitions: int,
+    replication: int = 1,
+    attempts: int = 30,
+    security: Mapping[str, Any] = PLAINTEXT,
 ) -> None:
     """Create every topic with its final partition count; existing topics are left as they are."""
     last: Exception | None = None
     for attempt in range(attempts):
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="caseflow-admin")
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="caseflow-admin", **security)
         try:
             await admin.start()
             existing = set(await admin.list_topics())
@@ -51,7 +101,8 @@ async def ensure_topics(
 
 
 async def broker_reachable(producer: AIOKafkaProducer) -> bool:
-    """Readiness probe: the producer's client can fetch cluster metadata."""
+    """Readiness probe: the producer's client (so with the producer's security settings) can fetch cluster
+    metadata."""
     try:
         await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout=3)
         return True
