@@ -38,7 +38,7 @@ def compose_validator() -> Any:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
-@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.scale.yml"])
+@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.scale.yml", "docker-compose.tls.yml"])
 def test_the_compose_files_validate_against_the_compose_specification_schema(name: str) -> None:
     document = interpolate(load_yaml(DEPLOY / name))
     errors = sorted(compose_validator().iter_errors(document), key=lambda e: list(e.path))
@@ -96,6 +96,10 @@ def test_no_secret_has_a_default_value(compose_text: str) -> None:
         "INTAKE_PHONE_ENCRYPTION_KEYS",
         "INTAKE_OPEN311_API_KEYS",
         *(f"{svc.upper()}_DB_PASSWORD" for svc in SERVICES),
+        "KAFKA_ADMIN_PASSWORD",
+        "KAFKA_BROKER_PASSWORD",
+        "KAFKA_CONTROLLER_PASSWORD",
+        *(f"{svc.upper()}_KAFKA_PASSWORD" for svc in SERVICES),
     }
     assert secrets <= required_variables(compose_text)
     assert not re.search(r"(PASSWORD|SECRET|_KEYS?)\b[^\n]*:-", compose_text), "a secret falls back to a default"
@@ -123,10 +127,13 @@ def test_each_service_runs_its_module_on_its_port_with_a_readiness_health_check(
 
 
 @pytest.mark.parametrize("svc", SERVICES)
-def test_each_service_starts_only_after_its_migrations_and_the_topics(compose: dict[str, Any], svc: str) -> None:
+def test_each_service_starts_only_after_its_migrations_the_bus_lock_and_the_topics(
+    compose: dict[str, Any], svc: str
+) -> None:
     services = compose["services"]
     assert services[svc]["depends_on"] == {
         f"{svc}-migrate": {"condition": "service_completed_successfully"},
+        "kafka-acls": {"condition": "service_completed_successfully"},
         "kafka-topics": {"condition": "service_completed_successfully"},
     }
     migrate = services[f"{svc}-migrate"]
@@ -141,6 +148,7 @@ def test_postgres_and_kafka_gate_their_dependents_with_health_checks(compose: di
     for name in ("postgres", "kafka", "prometheus", "grafana"):
         assert services[name]["healthcheck"]["test"], name
     assert services["kafka-topics"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+    assert services["kafka-acls"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
 
 
 def test_kafka_runs_kraft_without_auto_created_topics(compose: dict[str, Any]) -> None:
@@ -150,7 +158,7 @@ def test_kafka_runs_kraft_without_auto_created_topics(compose: dict[str, Any]) -
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert "ZOOKEEPER" not in " ".join(env)
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "CLIENT://kafka:9092"  # SASL/SCRAM: test_deploy_kafka_acls.py
 
 
 def test_the_topic_creator_makes_every_topic_with_the_partition_count_the_services_expect(
