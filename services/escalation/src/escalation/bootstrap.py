@@ -16,9 +16,15 @@ from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from escalation.api import routers
 from escalation.calendar_doc import load_calendar_file
 from escalation.config import ConfigStore
-from escalation.context import EscalationContext, SchedulerPace
+from escalation.context import EscalationContext, SchedulerPace, TimeLimits
 from escalation.coordination import CoordinationMap
-from escalation.domain.patterns import HotspotPolicy, PatternPolicies, RepeatPolicy, SatisfactionPolicy
+from escalation.domain.patterns import (
+    CrimeClues,
+    HotspotPolicy,
+    PatternPolicies,
+    RepeatPolicy,
+    SatisfactionPolicy,
+)
 from escalation.handlers import HANDLERS
 from escalation.orm import metadata
 from escalation.scheduler import scheduler_loop
@@ -39,20 +45,25 @@ def _readiness(runtime: EscalationRuntime) -> dict[str, Any]:
 
 
 def _pattern_policies(s: Settings) -> PatternPolicies:
-    """The pattern thresholds a city chose (SZ Art. 21; GZ Art. 48(3))."""
+    """The pattern thresholds and warning levels a city chose (SZ Art. 21; GZ Art. 48(3))."""
     return PatternPolicies(
-        RepeatPolicy(s.repeat_threshold),
-        HotspotPolicy(s.hotspot_threshold, timedelta(hours=s.hotspot_window_hours)),
+        RepeatPolicy(s.repeat_threshold, tuple(s.repeat_levels or ())),
+        HotspotPolicy(s.hotspot_threshold, timedelta(hours=s.hotspot_window_hours), tuple(s.hotspot_levels or ())),
         SatisfactionPolicy(s.satisfaction_threshold, s.satisfaction_last, timedelta(hours=s.satisfaction_window_hours)),
+        CrimeClues(tuple(s.crime_clue_categories)),
     )
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[EscalationRuntime, FastAPI]:
     context = EscalationContext(
         config=ConfigStore(load_calendar_file(settings.calendar_file) if settings.calendar_file else None),
-        coordination=CoordinationMap.load(Path(settings.data_dir)),
+        coordination=CoordinationMap.load(Path(settings.data_dir), settings.public_security_kind),
         patterns=_pattern_policies(settings),
         pace=SchedulerPace(settings.scheduler_batch, settings.scheduler_interval_s, settings.gauge_interval_s),
+        assisting_kinds=tuple(dict.fromkeys(settings.assisting_clock_kinds)),
+        limits=TimeLimits(
+            timedelta(seconds=settings.event_time_skew_s), timedelta(days=settings.manual_rectification_max_days)
+        ),
     )
     spec: ServiceSpec[EscalationUnitOfWork, EscalationContext] = ServiceSpec(
         name="escalation",

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from caseflow_common.contracts.escalation import ClockView, Rung
+from caseflow_common.contracts.escalation import ClockView, Rung, SupervisionReason
 from caseflow_common.db import as_utc
 from escalation.domain.calendar import TimeUnit, WorkCalendar
-from escalation.domain.clock import Clock, Pause
+from escalation.domain.clock import Clock, ClockRole, Pause
 from escalation.domain.ladder import SupervisionAction
 from escalation.domain.policy import ClockKind, ClockSpec
 from escalation.repository import stored_at
@@ -35,6 +35,8 @@ def clock_from_row(row: Row, calendar: WorkCalendar) -> Clock:
         calendar=calendar,
         pauses=pauses,
         met_at=as_utc(row.met_at),
+        leg=row.leg,
+        role=ClockRole(row.role),
     )
 
 
@@ -56,6 +58,8 @@ def clock_to_row(clock: Clock, next_due_at: datetime | None) -> dict[str, Any]:
         "warn_at": clock.warn_at,
         "provisional": clock.provisional,
         "next_due_at": next_due_at,
+        "leg": clock.leg,
+        "role": clock.role.value,
     }
 
 
@@ -83,15 +87,26 @@ def clock_view(clock: Clock, now: datetime) -> ClockView:
         started_at=clock.started_at,
         warn_at=clock.warn_at,
         met_at=clock.met_at,
+        role=clock.role.value,
     )
 
 
-def current_views(clocks: Iterable[Clock], now: datetime) -> list[ClockView]:
-    """Views of the latest cycle's clocks, in kind order."""
+def current_clocks(clocks: Iterable[Clock]) -> list[Clock]:
+    """The latest cycle's clocks of the units the case concerns now: the unit holding it (its newest leg's unit)
+    and the assisting units; a unit that handed the case on no longer sees, nor is shown, its old clocks."""
     clocks = list(clocks)
     latest = max((c.cycle for c in clocks), default=0)
+    cycle = [c for c in clocks if c.cycle == latest]
+    holders = [c for c in cycle if c.role is ClockRole.HOLDER]
+    holder = max(holders, key=lambda c: (c.started_at, c.leg)).unit if holders else None
     order = list(ClockKind)
-    return [clock_view(c, now) for c in sorted(clocks, key=lambda c: order.index(c.kind)) if c.cycle == latest]
+    kept = [c for c in cycle if c.role is ClockRole.ASSISTING or c.unit == holder]
+    return sorted(kept, key=lambda c: (c.role is ClockRole.ASSISTING, c.unit or "", order.index(c.kind)))
+
+
+def current_views(clocks: Iterable[Clock], now: datetime) -> list[ClockView]:
+    """Views of the current clocks (see current_clocks), holder first, in kind order."""
+    return [clock_view(c, now) for c in current_clocks(clocks)]
 
 
 def action_from_row(row: Row) -> SupervisionAction:
@@ -100,7 +115,7 @@ def action_from_row(row: Row) -> SupervisionAction:
         row.id,
         row.case_id,
         row.cycle,
-        ClockKind(row.clock_kind),
+        ClockKind(row.clock_kind) if row.clock_kind else None,
         Rung(row.rung),
         row.unit,
         stored_at(row.issued_at),
@@ -110,6 +125,11 @@ def action_from_row(row: Row) -> SupervisionAction:
         tuple(row.case_ids),
         as_utc(row.resolved_at),
         row.rectification,
+        leg=row.leg,
+        manual=row.manual,
+        reason=SupervisionReason(row.reason) if row.reason else None,
+        note=row.note,
+        issued_by=row.issued_by,
     )
 
 
@@ -119,7 +139,7 @@ def action_to_row(action: SupervisionAction, policy_version: int) -> dict[str, A
         "id": action.id,
         "case_id": action.case_id,
         "cycle": action.cycle,
-        "clock_kind": action.clock_kind.value,
+        "clock_kind": action.clock_kind.value if action.clock_kind else None,
         "rung": action.rung.value,
         "unit": action.unit,
         "issued_at": action.issued_at,
@@ -131,4 +151,9 @@ def action_to_row(action: SupervisionAction, policy_version: int) -> dict[str, A
         "resolved_at": None,
         "resolved_by": None,
         "rectification": None,
+        "leg": action.leg,
+        "manual": action.manual,
+        "reason": action.reason.value if action.reason else None,
+        "note": action.note,
+        "issued_by": action.issued_by,
     }

@@ -16,14 +16,17 @@ from sqlalchemy import Row, Table
 from caseflow_common.auth import Principal
 from caseflow_common.contracts.escalation import SupervisionActionResolved
 from caseflow_common.events import new_event
+from escalation import metrics
 from escalation.calendar_doc import CalendarDocument
-from escalation.clock_store import action_from_row, clock_from_row
+from escalation.clock_store import action_from_row, action_to_row, clock_from_row
 from escalation.config import Config
 from escalation.domain.ladder import ActionStatus
+from escalation.domain.manual import ManualActionError, ManualDecision, issue_manual
+from escalation.domain.replay import parties_of
 from escalation.domain.timer import next_due_at
 from escalation.gauges import refresh_gauges
 from escalation.policy_doc import PolicyDocument
-from escalation.publishing import PRODUCER
+from escalation.publishing import PRODUCER, manual_issued_event
 from escalation.repository import CALENDAR_VERSIONS, POLICY_VERSIONS
 from escalation.tracking import refresh_case
 from escalation.uow import EscalationRuntime
@@ -39,6 +42,14 @@ class NotFound(LookupError):
     def __init__(self, what: str) -> None:
         super().__init__(what)
         self.what = what
+
+
+class Unprocessable(ValueError):
+    """A request the service understood but cannot carry out as it stands (422), with each problem in words."""
+
+    def __init__(self, code: str, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.code, self.message, self.problems = code, message, problems
 
 
 class UnusablePolicies(ValueError):
@@ -66,7 +77,7 @@ async def recompute_running_clocks(runtime: EscalationRuntime) -> int:
             cfg = await store.refresh(uow.repo)
             case_ids = await uow.repo.running_case_ids(after, CASES_PER_TRANSACTION)
             for case_id in case_ids:
-                changed += await refresh_case(uow, cfg, case_id, uow.clock())
+                changed += await refresh_case(uow, cfg, case_id, uow.clock(), None, runtime.context.assisting_kinds)
             await uow.commit()
         if len(case_ids) < CASES_PER_TRANSACTION:
             break
@@ -129,10 +140,67 @@ async def resolve_action(runtime: EscalationRuntime, action_id: str, who: Princi
         cfg = await store.refresh(repo)
         actions = [action_from_row(a) for a in await repo.actions_of_cases([row.case_id])]
         for c in await repo.clock_rows([row.case_id], lock=True):
-            if c.cycle == row.cycle and c.kind == row.clock_kind:
+            if c.cycle == row.cycle and c.kind == row.clock_kind and c.leg == row.leg:
                 await repo.set_next_due([(c.id, next_due_at(clock_from_row(c, cfg.calendar), actions, cfg.ladder))])
         await uow.commit()
         resolved = await repo.action(action_id)
     if resolved is None:
         raise NotFound("supervision action")
     return resolved
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A manual action and whether this call issued it (False: the same decision was issued before)."""
+
+    row: Row
+    created: bool
+
+
+async def issue_manual_action(runtime: EscalationRuntime, decision: ManualDecision, who: Principal) -> Issued:
+    """A supervisor issues a rung by decision (GZ Art. 48 (1)-(6)) to a unit about cases it handles or handled;
+    the same decision twice issues it once."""
+    ctx, now = runtime.context, runtime.clock()
+    if not ctx.coordination.knows_unit(decision.unit):
+        raise Unprocessable("unknown_unit", "the directory has no such unit", [f"unit {decision.unit!r}"])
+    async with runtime.uow() as uow:
+        repo = uow.repo
+        problems, cycle = [], 1
+        for n, case_id in enumerate(dict.fromkeys(decision.case_ids)):
+            case = await repo.case(case_id)
+            facts = await repo.facts(case_id) if case is not None else []
+            if case is None or decision.unit not in parties_of(case_id, facts).reached:
+                problems.append(f"case {case_id!r} was never with unit {decision.unit!r}")
+            elif n == 0:
+                cycle = case.cycle
+        if problems:
+            raise Unprocessable("case_not_of_unit", "a named case is not one of the unit's", problems)
+        cfg = await ctx.config.refresh(repo)
+        try:
+            action = issue_manual(
+                decision,
+                cycle=cycle,
+                now=now,
+                policy_version=str(cfg.policy_version),
+                longest=ctx.limits.manual_rectification,
+            )
+        except ManualActionError as exc:
+            raise Unprocessable("invalid_decision", "the decision cannot be issued as it stands", exc.problems) from exc
+        inserted = await repo.insert_actions([action_to_row(action, cfg.policy_version)])
+        if action.id in inserted:
+            uow.emit(
+                new_event(
+                    manual_issued_event(action),
+                    case_id=action.case_id,
+                    producer=PRODUCER,
+                    actor=who.actor,
+                    occurred_at=now,
+                )
+            )
+            metrics.SUPERVISION_ACTIONS.labels(action.rung.value).inc()
+        await uow.commit()
+        row = await repo.action(action.id)
+    if row is None:
+        raise NotFound("supervision action")
+    log.info("supervision issued by decision", extra={"action_id": action.id, "rung": action.rung.value})
+    return Issued(row, action.id in inserted)

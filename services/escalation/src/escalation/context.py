@@ -1,13 +1,16 @@
 """What escalation was built with: the versioned rules in force, the coordination map, pattern thresholds, the
-scheduler's pace, and the gauges the scheduler refreshes."""
+scheduler's pace, the gauges the scheduler refreshes, the clocks assisting units owe, and time limits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from escalation.config import ConfigStore
 from escalation.coordination import CoordinationMap
 from escalation.domain.patterns import PatternPolicies
+from escalation.domain.policy import ClockKind
+from escalation.domain.replay import DEFAULT_ASSISTING_KINDS
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,15 @@ class Gauges:
 
 
 @dataclass(frozen=True)
+class TimeLimits:
+    """How far an event's time may run ahead of this service's clock, and how far ahead a supervisor may set a
+    rectification deadline by hand."""
+
+    event_skew: timedelta = timedelta(minutes=5)
+    manual_rectification: timedelta = timedelta(days=366)
+
+
+@dataclass(frozen=True)
 class EscalationContext:
     """The rules store, the directory's coordination map and the thresholds every handler, loop and route shares."""
 
@@ -36,3 +48,5 @@ class EscalationContext:
     patterns: PatternPolicies = field(default_factory=PatternPolicies)
     pace: SchedulerPace = field(default_factory=SchedulerPace)
     gauges: Gauges = field(default_factory=Gauges)
+    assisting_kinds: tuple[ClockKind, ...] = DEFAULT_ASSISTING_KINDS
+    limits: TimeLimits = field(default_factory=TimeLimits)

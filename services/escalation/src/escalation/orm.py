@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from caseflow_common.db import new_metadata
@@ -65,7 +66,8 @@ case_regions = Table(
 )
 Index("ix_case_regions_window", case_regions.c.category, case_regions.c.region_code, case_regions.c.received_at)
 
-# One row per (case, cycle, clock kind): the clock's facts plus the durable timer `next_due_at`.
+# One row per (case, cycle, clock kind, leg): the clock's facts plus the durable timer `next_due_at`.  A leg is one
+# unit's stretch with the case in a cycle ("" for the first unit; later holders and assisting units have their own).
 clocks = Table(
     "clocks",
     metadata,
@@ -85,7 +87,9 @@ clocks = Table(
     Column("warn_at", Ts, nullable=True),
     Column("provisional", Boolean, nullable=False, default=False),
     Column("next_due_at", Ts, nullable=True),
-    UniqueConstraint("case_id", "cycle", "kind", name="uq_clocks_case_cycle_kind"),
+    Column("leg", String(120), nullable=False, default="", server_default=""),
+    Column("role", String(20), nullable=False, default="holder", server_default="holder"),
+    UniqueConstraint("case_id", "cycle", "kind", "leg", name="uq_clocks_case_cycle_kind_leg"),
 )
 # Only clocks with something still to fire are indexed, so a pass costs what is due, not what is open.
 Index(
@@ -101,14 +105,15 @@ Index(
     sqlite_where=clocks.c.met_at.is_(None),
 )
 
-# Supervision actions (GZ Art. 48; SZ Art. 56); the deterministic id makes a second firing a no-op.
+# Supervision actions (GZ Art. 48; SZ Art. 56); the deterministic id makes a second firing a no-op.  A manual one
+# (a supervisor's decision, GZ Art. 48 (1)-(6)) has no clock: its reason, note and author say why and who.
 supervision_actions = Table(
     "supervision_actions",
     metadata,
     Column("id", String(36), primary_key=True),
     Column("case_id", String(64), nullable=False, index=True),
     Column("cycle", Integer, nullable=False),
-    Column("clock_kind", String(20), nullable=False),
+    Column("clock_kind", String(20), nullable=True),
     Column("rung", String(20), nullable=False),
     Column("unit", String(64), nullable=True),
     Column("issued_at", Ts, nullable=False),
@@ -120,6 +125,11 @@ supervision_actions = Table(
     Column("resolved_at", Ts, nullable=True),
     Column("resolved_by", String(100), nullable=True),
     Column("rectification", Text, nullable=True),
+    Column("leg", String(120), nullable=False, default="", server_default=""),
+    Column("manual", Boolean, nullable=False, default=False, server_default=false()),
+    Column("reason", String(40), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("issued_by", String(100), nullable=True),
 )
 Index("ix_supervision_actions_unit_status", supervision_actions.c.unit, supervision_actions.c.status)
 
@@ -138,7 +148,17 @@ pattern_warnings = Table(
     Column("rate", Float, nullable=True),
     Column("case_ids", JSON, nullable=False),
     Column("raised_at", Ts, nullable=False),
+    Column("level", Integer, nullable=False, default=1, server_default="1"),
 )
+
+# Units a warning reaches besides its coordination institution (SZ Art. 21: the area's public security).
+warning_recipients = Table(
+    "warning_recipients",
+    metadata,
+    Column("warning_id", String(36), primary_key=True),
+    Column("unit", String(64), primary_key=True),
+)
+Index("ix_warning_recipients_unit", warning_recipients.c.unit)
 
 repeats = Table(
     "repeats",

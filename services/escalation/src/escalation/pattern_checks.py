@@ -14,8 +14,8 @@ from escalation.coordination import CoordinationMap
 from escalation.domain.patterns import (
     CaseSighting,
     Evaluation,
-    HotspotPolicy,
     OpenCase,
+    PatternPolicies,
     PatternWarning,
     RepeatPolicy,
     SatisfactionPolicy,
@@ -45,8 +45,9 @@ async def _raise(
             "rate": w.rate,
             "case_ids": list(w.case_ids),
             "raised_at": now,
+            "level": w.level,
         }
-        if await uow.repo.insert_warning(row):
+        if await uow.repo.insert_warning(row, w.notify_units):
             emit(
                 uow,
                 PatternWarningRaised(
@@ -61,6 +62,8 @@ async def _raise(
                     count=w.count,
                     case_ids=list(w.case_ids),
                     rate=w.rate,
+                    level=w.level,
+                    notify_units=list(w.notify_units),
                 ),
                 causation.case_id,
                 now,
@@ -72,7 +75,7 @@ async def _raise(
 async def check_hotspot(
     uow: EscalationUnitOfWork,
     coord: CoordinationMap,
-    policy: HotspotPolicy,
+    policies: PatternPolicies,
     *,
     case_id: str,
     category: str,
@@ -81,7 +84,9 @@ async def check_hotspot(
     now: datetime,
     causation: Envelope,
 ) -> None:
-    """Count the case in every region of its path that has a coordination institution, then check each."""
+    """Count the case in every region of its path that has a coordination institution, then check each; a
+    crime-clue hotspot also reaches the public-security unit of its region (SZ Art. 21)."""
+    policy = policies.hotspot
     regions = [r for r in region_path if coord.has_own(r)]
     await uow.repo.add_case_regions(case_id, regions, category, received_at)
     if not regions:
@@ -94,7 +99,12 @@ async def check_hotspot(
         by_case.setdefault(r.case_id, []).append(r.region_code)
         times[r.case_id] = stored_at(r.received_at)
     sightings = [CaseSighting(c, category, times[c], tuple(rs)) for c, rs in by_case.items()]
-    await _raise(uow, hotspot_warnings(sightings, at, coord.for_region, policy), now, causation)
+
+    def notify_of(category: str, region: str) -> tuple[str, ...]:
+        police = coord.police_for(region) if policies.crime_clues.matches(category) else None
+        return (police,) if police else ()
+
+    await _raise(uow, hotspot_warnings(sightings, at, coord.for_region, policy, notify_of), now, causation)
 
 
 async def check_repeats(

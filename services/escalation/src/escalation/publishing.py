@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from caseflow_common.contracts.escalation import SupervisionActionIssued
 from caseflow_common.events import Actor, Envelope, Payload
 from caseflow_common.uow import UnitOfWork
+from escalation.domain.ladder import SupervisionAction
 
 PRODUCER = "escalation"
 SCHEDULER = Actor(role="system", id="escalation")
@@ -32,3 +34,20 @@ def envelope(payload: Payload, case_id: str, now: datetime, causation: Envelope 
 def emit(uow: UnitOfWork, payload: Payload, case_id: str, now: datetime, causation: Envelope | None = None) -> None:
     """Put one escalation event in the outbox of this unit of work."""
     uow.emit(envelope(payload, case_id, now, causation))
+
+
+def manual_issued_event(action: SupervisionAction) -> SupervisionActionIssued:
+    """The event of an action a supervisor issued by decision (GZ Art. 48): no clock, no policy decided it."""
+    return SupervisionActionIssued(
+        action_id=action.id,
+        rung=action.rung,
+        unit=action.unit,
+        case_ids=list(action.case_ids),
+        rectification_deadline=action.rectification_deadline,
+        cycle=action.cycle,
+        issued_at=action.issued_at,
+        manual=True,
+        reason=action.reason,
+        note=action.note,
+        issued_by=action.issued_by,
+    )

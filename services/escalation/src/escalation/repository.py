@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, case, func, select, text, update
+from sqlalchemy import Row, Table, bindparam, case, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from escalation.orm import (
     policy_versions,
     repeats,
     supervision_actions,
+    warning_recipients,
 )
 
 _PG_ARRAY_TYPES = {
@@ -42,6 +43,11 @@ _PG_ARRAY_TYPES = {
     "resolved_at": "timestamptz[]",
     "resolved_by": "text[]",
     "rectification": "text[]",
+    "leg": "text[]",
+    "manual": "boolean[]",
+    "reason": "text[]",
+    "note": "text[]",
+    "issued_by": "text[]",
 }
 
 
@@ -156,9 +162,11 @@ class Repository:
         if not rows:
             return
         stmt = self._insert(clocks)
-        keep = {c: getattr(stmt.excluded, c) for c in rows[0] if c not in ("case_id", "cycle", "kind")}
+        keep = {c: getattr(stmt.excluded, c) for c in rows[0] if c not in ("case_id", "cycle", "kind", "leg")}
         await self.session.execute(
-            stmt.on_conflict_do_update(index_elements=[clocks.c.case_id, clocks.c.cycle, clocks.c.kind], set_=keep),
+            stmt.on_conflict_do_update(
+                index_elements=[clocks.c.case_id, clocks.c.cycle, clocks.c.kind, clocks.c.leg], set_=keep
+            ),
             list(rows),
         )
 
@@ -219,11 +227,11 @@ class Repository:
     # --- supervision actions ----------------------------------------------------------------------------
 
     async def actions_of_cases(self, case_ids: Sequence[str]) -> list[Row]:
+        """The clock-driven actions of the cases (manual ones follow no clock and never steer the ladder)."""
         if not case_ids:
             return []
-        return list(
-            await self.session.execute(select(supervision_actions).where(supervision_actions.c.case_id.in_(case_ids)))
-        )
+        t = supervision_actions
+        return list(await self.session.execute(select(t).where(t.c.case_id.in_(case_ids), t.c.manual.is_(False))))
 
     async def insert_actions(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert if absent; the ids actually inserted (an id already there was fired before)."""
@@ -264,15 +272,26 @@ class Repository:
         )
 
     async def list_actions(
-        self, *, unit: str | None, rung: str | None, status: str | None, offset: int, limit: int
+        self,
+        *,
+        unit: str | None,
+        rung: str | None,
+        status: str | None,
+        offset: int,
+        limit: int,
+        units: Collection[str] | None = None,
+        manual: bool | None = None,
     ) -> tuple[list[Row], int]:
+        """Actions newest first; `units` (when given) limits them to those addressed to one of these units."""
         t = supervision_actions
         conds = [
             c
             for c in (
                 t.c.unit == unit if unit else None,
+                t.c.unit.in_(sorted(units)) if units is not None else None,
                 t.c.rung == rung if rung else None,
                 t.c.status == status if status else None,
+                t.c.manual.is_(manual) if manual is not None else None,
             )
             if c is not None
         ]
@@ -284,24 +303,56 @@ class Repository:
 
     # --- pattern warnings -------------------------------------------------------------------------------
 
-    async def insert_warning(self, row: dict[str, Any]) -> bool:
+    async def insert_warning(self, row: dict[str, Any], recipients: Sequence[str] = ()) -> bool:
+        """Insert if absent, with the further units it reaches; True when this call inserted it."""
         result = await self.session.execute(
             self._insert(pattern_warnings)
             .values(**row)
             .on_conflict_do_nothing(index_elements=[pattern_warnings.c.id])
             .returning(pattern_warnings.c.id)
         )
-        return result.first() is not None
+        inserted = result.first() is not None
+        if inserted and recipients:
+            await self.session.execute(
+                warning_recipients.insert(), [{"warning_id": row["id"], "unit": u} for u in dict.fromkeys(recipients)]
+            )
+        return inserted
+
+    async def recipients_of(self, warning_ids: Sequence[str]) -> dict[str, list[str]]:
+        if not warning_ids:
+            return {}
+        t = warning_recipients
+        rows = await self.session.execute(select(t).where(t.c.warning_id.in_(warning_ids)).order_by(t.c.unit))
+        found: dict[str, list[str]] = {}
+        for r in rows:
+            found.setdefault(r.warning_id, []).append(r.unit)
+        return found
 
     async def list_warnings(
-        self, *, coordination_unit: str | None, kind: str | None, offset: int, limit: int
+        self,
+        *,
+        coordination_unit: str | None,
+        kind: str | None,
+        offset: int,
+        limit: int,
+        recipient: str | None = None,
+        min_level: int | None = None,
     ) -> tuple[list[Row], int]:
+        """Warnings newest first, of one coordination institution and/or reaching one unit (either, when both)."""
         t = pattern_warnings
+        reaching = (
+            t.c.id.in_(select(warning_recipients.c.warning_id).where(warning_recipients.c.unit == recipient))
+            if recipient
+            else None
+        )
+        own = t.c.coordination_unit == coordination_unit if coordination_unit else None
+        scope = or_(own, reaching) if own is not None and reaching is not None else own if own is not None else reaching
         conds = [
             c
             for c in (
-                t.c.coordination_unit == coordination_unit if coordination_unit else None,
+                scope,
                 t.c.kind == kind if kind else None,
+                t.c.level >= min_level if min_level else None,
             )
             if c is not None
         ]

@@ -42,6 +42,7 @@ class PassResult:
 
 
 def _issue_events(action: SupervisionAction, policy_version: int, fraction: float, now: datetime) -> list[Envelope]:
+    clock_kind = action.clock_kind.value if action.clock_kind else ""
     events = [
         envelope(
             SupervisionActionIssued(
@@ -49,7 +50,7 @@ def _issue_events(action: SupervisionAction, policy_version: int, fraction: floa
                 rung=action.rung,
                 unit=action.unit,
                 case_ids=list(action.case_ids),
-                clock_kind=action.clock_kind.value,
+                clock_kind=clock_kind,
                 rectification_deadline=action.rectification_deadline,
                 policy_version=policy_version,
                 cycle=action.cycle,
@@ -67,7 +68,7 @@ def _issue_events(action: SupervisionAction, policy_version: int, fraction: floa
         events.append(
             envelope(
                 SlaWarningIssued(
-                    clock_kind=action.clock_kind.value,
+                    clock_kind=clock_kind,
                     unit=action.unit,
                     deadline=action.rectification_deadline,
                     fraction=fraction,
@@ -89,9 +90,9 @@ async def _one_batch(uow: EscalationUnitOfWork, store: ConfigStore, now: datetim
     if not rows:
         return PassResult()
     case_ids = sorted({r.case_id for r in rows})
-    issued: dict[tuple[str, int, str], list[SupervisionAction]] = defaultdict(list)
+    issued: dict[tuple[str, int, str, str], list[SupervisionAction]] = defaultdict(list)
     for a in await repo.actions_of_cases(case_ids):
-        issued[(a.case_id, a.cycle, a.clock_kind)].append(action_from_row(a))
+        issued[(a.case_id, a.cycle, a.clock_kind, a.leg)].append(action_from_row(a))
     new_rows: list[dict[str, Any]] = []
     fresh: list[SupervisionAction] = []
     next_due: list[tuple[int, datetime | None]] = []
@@ -100,7 +101,7 @@ async def _one_batch(uow: EscalationUnitOfWork, store: ConfigStore, now: datetim
     built: dict[int, Clock] = {}
     for row in rows:
         clock = built[row.id] = clock_from_row(row, cfg.calendar)
-        known = issued[(row.case_id, row.cycle, row.kind)]
+        known = issued[(row.case_id, row.cycle, row.kind, row.leg)]
         due = next_actions(clock, known, now, cfg.ladder)
         for action in due:
             new_rows.append(action_to_row(action, row.policy_version))

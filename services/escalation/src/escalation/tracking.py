@@ -7,6 +7,7 @@ which is how a calendar or policy change reaches them (DOMAIN.md: change the cal
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
@@ -16,7 +17,8 @@ from caseflow_common.events import Envelope
 from escalation.clock_store import action_from_row, clock_from_row, clock_to_row, current_views, row_differs
 from escalation.config import Config
 from escalation.domain.clock import Clock, ClockError
-from escalation.domain.replay import CaseFact, FactKind, replay
+from escalation.domain.policy import ClockKind
+from escalation.domain.replay import DEFAULT_ASSISTING_KINDS, CaseFact, FactKind, replay
 from escalation.domain.timer import next_due_at
 from escalation.publishing import emit
 from escalation.uow import EscalationUnitOfWork
@@ -33,40 +35,40 @@ def _policy_facts(facts: list[CaseFact], cfg: Config) -> list[CaseFact]:
     received = next((f for f in facts if f.kind is FactKind.RECEIVED), None)
     out = []
     for f in facts:
-        if f.kind is FactKind.RECEIVED and cfg.policies.select(f.channel or "", f.category, f.urgency) is None:
+        if f.channel is not None and cfg.policies.select(f.channel, f.category, f.urgency) is None:
             f = replace(f, channel=FALLBACK_CHANNEL)
-        elif received is not None and f.at < received.at:
+        if f.kind is not FactKind.RECEIVED and received is not None and f.at < received.at:
             f = replace(f, at=received.at)
         out.append(f)
     return sorted(out, key=lambda f: (f.at, f.kind is not FactKind.RECEIVED))
 
 
-def latest_per_kind(clocks: list[Clock]) -> list[Clock]:
-    """One clock per (cycle, kind): a re-dispatch restarts sign-for, and the newest one is the live duty."""
-    latest: dict[tuple[int, str], Clock] = {}
-    for c in clocks:
-        key = (c.cycle, c.kind.value)
-        if key not in latest or c.started_at >= latest[key].started_at:
-            latest[key] = c
-    return list(latest.values())
+def _one_per_key(clocks: list[Clock]) -> list[Clock]:
+    """One clock per (cycle, kind, leg), the later one winning (a leg's name is unique by construction)."""
+    return list({(c.cycle, c.kind.value, c.leg): c for c in clocks}.values())
 
 
 async def refresh_case(
-    uow: EscalationUnitOfWork, cfg: Config, case_id: str, now: datetime, causation: Envelope | None = None
+    uow: EscalationUnitOfWork,
+    cfg: Config,
+    case_id: str,
+    now: datetime,
+    causation: Envelope | None = None,
+    assisting_kinds: Collection[ClockKind] = DEFAULT_ASSISTING_KINDS,
 ) -> bool:
     """Recompute the case's running clocks from its facts; emit ClocksUpdated when anything changed."""
     repo = uow.repo
-    rows = {(r.cycle, r.kind): r for r in await repo.clock_rows([case_id], lock=True)}
+    rows = {(r.cycle, r.kind, r.leg): r for r in await repo.clock_rows([case_id], lock=True)}
     facts = _policy_facts(await repo.facts(case_id), cfg)
     try:
-        replayed = latest_per_kind(replay(case_id, facts, cfg.calendar, cfg.policies))
-    except (ClockError, LookupError) as exc:
+        replayed = _one_per_key(replay(case_id, facts, cfg.calendar, cfg.policies, assisting_kinds))
+    except (ClockError, LookupError, OverflowError) as exc:
         log.warning("clocks not recomputable", extra={"case_id": case_id, "reason": str(exc)})
         return False
     issued = [action_from_row(a) for a in await repo.actions_of_cases([case_id])]
     changes, keep = [], set()
     for clock in replayed:
-        key = (clock.cycle, clock.kind.value)
+        key = (clock.cycle, clock.kind.value, clock.leg)
         keep.add(key)
         old = rows.get(key)
         if old is not None and old.met_at is not None:

@@ -1,9 +1,10 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from escalation.domain.calendar import SHANGHAI, TimeUnit, WorkCalendar
-from escalation.domain.clock import ClockState
+from escalation.domain.clock import ClockRole, ClockState
 from escalation.domain.policy import ClockKind, ClockSpec, PolicySet, SlaPolicy, default_policy_set
-from escalation.domain.replay import CaseFact, FactKind, current_clocks, replay
+from escalation.domain.replay import CaseFact, FactKind, bounded, current_clocks, leg_of, parties_of, replay
+from escalation.domain.scope import visible_clocks
 
 CAL = WorkCalendar()
 F = FactKind
@@ -81,3 +82,76 @@ def test_a_policy_change_recomputes_running_clocks():
 def test_replay_does_not_depend_on_the_order_facts_arrive_in():
     facts = [RECEIVED, DISPATCHED, CaseFact(F.SUSPENDED, sh(2026, 3, 4)), CaseFact(F.RESUMED, sh(2026, 3, 5))]
     assert replay("C1", facts, CAL, default_policy_set()) == replay("C1", facts[::-1], CAL, default_policy_set())
+
+
+def test_a_report_backdated_by_weeks_starts_no_clock_before_it_reaches_a_unit():
+    weeks_ago = CaseFact(F.RECEIVED, sh(2026, 1, 5), channel="hotline", category="noise")
+    dispatched = CaseFact(F.DISPATCHED, sh(2026, 3, 2, 10), unit="U1")
+    clocks = replay("C1", [weeks_ago, dispatched], CAL, default_policy_set())
+    assert {c.started_at for c in clocks} == {sh(2026, 3, 2, 10)}
+    assert all(c.state_at(sh(2026, 3, 2, 11)) is ClockState.RUNNING for c in clocks)
+
+
+def test_a_far_future_fact_time_is_taken_as_now():
+    now = sh(2026, 3, 2, 10)
+    far = CaseFact(F.ACCEPTED, datetime(9999, 12, 31, 23, 59, tzinfo=SHANGHAI), unit="U1")
+    assert bounded(far, now, timedelta(minutes=5)).at == now
+    near = CaseFact(F.ACCEPTED, now + timedelta(minutes=4), unit="U1")
+    assert bounded(near, now, timedelta(minutes=5)) is near
+
+
+def test_a_transfer_after_sign_for_gives_the_receiver_its_own_clocks_on_a_leg_of_its_own():
+    moved = sh(2026, 3, 3, 10)
+    facts = [
+        RECEIVED,
+        DISPATCHED,
+        CaseFact(F.ACCEPTED, sh(2026, 3, 2, 11), unit="U1"),
+        CaseFact(F.DISPATCHED, moved, unit="U2"),
+        CaseFact(F.ACCEPTED, sh(2026, 3, 3, 11), unit="U1"),  # the giver's late act concerns nothing any more
+    ]
+    clocks = replay("C1", facts, CAL, default_policy_set())
+    receiver = {c.kind: c for c in clocks if c.unit == "U2"}
+    assert set(receiver) == {ClockKind.SIGN_FOR, ClockKind.HANDLING}
+    assert all(c.started_at == moved and c.met_at is None and c.leg == leg_of("U2", moved) for c in receiver.values())
+    assert all(c.met_at is not None and c.leg == "" for c in clocks if c.unit == "U1")
+    assert parties_of("C1", facts).holder == "U2"
+
+
+def test_assisting_units_owe_their_own_part_and_its_reply_meets_it():
+    named = sh(2026, 3, 2, 11)
+    facts = [
+        RECEIVED,
+        CaseFact(F.COORDINATED, named, unit="ZZ"),
+        CaseFact(F.DISPATCHED, named, unit="LEAD"),
+        CaseFact(F.ASSISTING, named, unit="HELP"),
+        CaseFact(F.REPLIED, sh(2026, 3, 4), unit="HELP"),
+    ]
+    clocks = replay("C1", facts, CAL, default_policy_set())
+    helper = [c for c in clocks if c.unit == "HELP"]
+    assert {(c.kind, c.role) for c in helper} == {
+        (ClockKind.SIGN_FOR, ClockRole.ASSISTING),
+        (ClockKind.HANDLING, ClockRole.ASSISTING),
+    }
+    assert all(c.met_at == sh(2026, 3, 4) for c in helper)
+    assert all(c.met_at is None for c in clocks if c.unit == "LEAD")
+    parties = parties_of("C1", facts)
+    assert (parties.holder, parties.assisting, parties.coordinators) == ("LEAD", {"HELP"}, {"ZZ"})
+    lead_view = visible_clocks(clocks, parties, "LEAD")
+    helper_view = visible_clocks(clocks, parties, "HELP")
+    assert lead_view is not None and {c.unit for c in lead_view} == {"LEAD", "HELP"}
+    assert helper_view is not None and {c.unit for c in helper_view} == {"HELP"}
+    assert visible_clocks(clocks, parties, "STRANGER") is None
+
+
+def test_a_new_coordination_names_its_assisting_units_anew():
+    first, second = sh(2026, 3, 2, 11), sh(2026, 3, 3, 11)
+    facts = [
+        RECEIVED,
+        CaseFact(F.DISPATCHED, first, unit="LEAD"),
+        CaseFact(F.ASSISTING, first, unit="OLD"),
+        CaseFact(F.COORDINATED, second, unit="ZZ"),
+        CaseFact(F.ASSISTING, second, unit="NEW"),
+    ]
+    clocks = replay("C1", facts, CAL, default_policy_set())
+    assert all(c.met_at == second for c in clocks if c.unit == "OLD")
+    assert parties_of("C1", facts).assisting == {"NEW"}

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from caseflow_common.auth import Role
 from caseflow_common.http import Page
 from escalation import commands
-from escalation.api.deps import ActionReader, Paging, Rectifier, Runtime, WarningReader
+from escalation.api.deps import ActionReader, Paging, Rectifier, Runtime, Supervisor, WarningReader
 from escalation.api.errors import api_errors
 from escalation.domain.ladder import ActionStatus
 from escalation.issued import IssuedRung, RaisedPatternKind
-from escalation.views import ActionView, ResolveBody, WarningView
+from escalation.views import ActionView, ManualActionBody, ResolveBody, WarningView
 
 router = APIRouter(prefix="/v1", tags=["supervision"])
 
@@ -24,15 +26,46 @@ async def list_actions(
     unit: str | None = None,
     rung: IssuedRung | None = None,
     status: ActionStatus | None = None,
+    manual: Annotated[bool | None, Query(description="only manual (true) or only clock-driven (false) actions")] = None,
 ) -> Page[ActionView]:
-    """Supervision actions, newest first; a department sees only those addressed to it."""
+    """Supervision actions, newest first; a department sees only those addressed to it, a coordination
+    institution those addressed to units of its own area (the city's office: every unit)."""
+    units = None
     if principal.role is Role.DEPARTMENT:
         unit = principal.unit
+    elif principal.role is Role.COORDINATION:
+        units = runtime.context.coordination.units_in_area(principal.unit or "")
     async with runtime.uow() as uow:
         rows, total = await uow.repo.list_actions(
-            unit=unit, rung=rung, status=status, offset=paging.offset, limit=paging.page_size
+            unit=unit,
+            units=units,
+            rung=rung,
+            status=status,
+            manual=manual,
+            offset=paging.offset,
+            limit=paging.page_size,
         )
     return Page(items=[ActionView.of(r) for r in rows], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.post(
+    "/supervision/actions",
+    response_model=ActionView,
+    status_code=201,
+    responses={200: {"model": ActionView, "description": "the same decision was issued before: that action"}},
+)
+async def issue_action(
+    body: ManualActionBody, runtime: Runtime, principal: Supervisor, response: Response
+) -> ActionView:
+    """Issue a rung by decision (GZ Art. 48 (1)-(6)): 通报, 约谈, 挂牌督办 or any rung of the ladder, to a unit,
+    naming one or several of its cases, the situation and the rectification deadline (责令限期整改). It is
+    recorded, announced and resolved by the unit like the automatic ones; the same decision again answers 200
+    with the action already issued."""
+    with api_errors():
+        issued = await commands.issue_manual_action(runtime, body.decision(principal.subject), principal)
+    if not issued.created:
+        response.status_code = 200
+    return ActionView.of(issued.row)
 
 
 @router.post("/supervision/actions/{action_id}/resolve", response_model=ActionView)
@@ -50,12 +83,25 @@ async def list_warnings(
     paging: Paging,
     kind: RaisedPatternKind | None = None,
     coordination_unit: str | None = None,
+    min_level: Annotated[int | None, Query(ge=1, le=100, description="only warnings of this level or graver")] = None,
 ) -> Page[WarningView]:
-    """Pattern warnings (repeats, hotspots, low satisfaction); a coordination institution sees its own."""
+    """Pattern warnings (repeats, hotspots, low satisfaction), newest first, each with its level (SZ Art. 21
+    分级预警); a coordination institution sees its own and those it is notified of, a department (e.g. the
+    public-security unit of the area, for crime-clue hotspots) those it is notified of."""
+    recipient = None
     if principal.role is Role.COORDINATION:
-        coordination_unit = principal.unit
+        coordination_unit = recipient = principal.unit
+    elif principal.role is Role.DEPARTMENT:
+        coordination_unit, recipient = None, principal.unit
     async with runtime.uow() as uow:
         rows, total = await uow.repo.list_warnings(
-            coordination_unit=coordination_unit, kind=kind, offset=paging.offset, limit=paging.page_size
+            coordination_unit=coordination_unit,
+            recipient=recipient,
+            kind=kind,
+            min_level=min_level,
+            offset=paging.offset,
+            limit=paging.page_size,
         )
-    return Page(items=[WarningView.of(r) for r in rows], total=total, page=paging.page, page_size=paging.page_size)
+        notified = await uow.repo.recipients_of([r.id for r in rows])
+    items = [WarningView.of(r, notified.get(r.id)) for r in rows]
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)

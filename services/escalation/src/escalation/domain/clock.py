@@ -16,6 +16,13 @@ from escalation.domain.calendar import UTC, Deadline, WorkCalendar
 from escalation.domain.policy import ClockKind, ClockSpec
 
 
+class ClockRole(StrEnum):
+    """Whose duty a clock measures: the unit handling the case, or a unit assisting it (协办, GZ Art. 10)."""
+
+    HOLDER = "holder"
+    ASSISTING = "assisting"
+
+
 class ClockState(StrEnum):
     """Where a clock stands at a moment."""
 
@@ -39,7 +46,11 @@ class ClockError(ValueError):
 
 @dataclass(frozen=True)
 class Clock:
-    """An SLA clock; `unit` is the department it binds, `spec.unit` how its time is measured."""
+    """An SLA clock; `unit` is the department it binds, `spec.unit` how its time is measured.
+
+    `leg` tells apart the clocks of one kind in one cycle: "" for the first unit to hold the case in the cycle, then
+    one leg per unit the case reached later (transfer, re-dispatch, coordination hand-over) and per assisting unit.
+    """
 
     case_id: str
     kind: ClockKind
@@ -51,6 +62,8 @@ class Clock:
     calendar: WorkCalendar = field(default_factory=WorkCalendar, compare=False, repr=False)
     pauses: tuple[Pause, ...] = ()
     met_at: datetime | None = None
+    leg: str = ""
+    role: ClockRole = ClockRole.HOLDER
 
     def __post_init__(self) -> None:
         if self.started_at.tzinfo is None:
@@ -74,10 +87,12 @@ class Clock:
         calendar: WorkCalendar,
         pauses: tuple[Pause, ...] = (),
         met_at: datetime | None = None,
+        leg: str = "",
+        role: ClockRole = ClockRole.HOLDER,
     ) -> Clock:
         """A running, unpaused clock read back from storage with the moments derived when it was stored, so a
         scheduler pass does not recompute them (they are recomputed whenever calendar or policy change)."""
-        clock = cls(case_id, kind, unit, cycle, started_at, spec, policy_version, calendar, pauses, met_at)
+        clock = cls(case_id, kind, unit, cycle, started_at, spec, policy_version, calendar, pauses, met_at, leg, role)
         if clock.met_at is None and not clock.is_paused:
             clock.__dict__["_deadline"] = (deadline, provisional, False)
             clock.__dict__["warn_at"] = warn_at
@@ -189,10 +204,6 @@ class Clock:
             return self
         clock = self.resume(at) if self.is_paused else self
         return replace(clock, met_at=at.astimezone(UTC))
-
-    def reassign(self, unit: str | None) -> Clock:
-        """The same clock bound to another department (transfer, re-dispatch)."""
-        return replace(self, unit=unit)
 
     def recompute(self, calendar: WorkCalendar) -> Clock:
         """The same facts on another calendar (e.g. once a year is published)."""

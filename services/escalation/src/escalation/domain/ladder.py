@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from caseflow_common.contracts.escalation import Rung
+from caseflow_common.contracts.escalation import Rung, SupervisionReason
 from escalation.domain.calendar import UTC, TimeUnit
 from escalation.domain.clock import Clock
 from escalation.domain.policy import ClockKind
@@ -73,19 +73,22 @@ class LadderPolicy:
         return found
 
 
-def action_id(case_id: str, cycle: int, kind: ClockKind, rung: Rung) -> str:
-    """Deterministic id: the same (case, cycle, clock, rung) always names the same action."""
-    return str(uuid.uuid5(_ID_NAMESPACE, f"{case_id}|{cycle}|{kind}|{rung}"))
+def action_id(case_id: str, cycle: int, kind: ClockKind, rung: Rung, leg: str = "") -> str:
+    """Deterministic id: the same (case, cycle, clock, rung) always names the same action; a later unit's clock
+    (its leg) names its own, so a transfer or an assisting unit never inherits another unit's rungs."""
+    key = f"{case_id}|{cycle}|{kind}|{rung}" + (f"|{leg}" if leg else "")
+    return str(uuid.uuid5(_ID_NAMESPACE, key))
 
 
 @dataclass(frozen=True)
 class SupervisionAction:
-    """One rung issued to a unit about one clock; resolved when the unit rectifies."""
+    """One rung issued to a unit about one clock (or, `manual`, by a supervisor's decision about one or several
+    cases, GZ Art. 48); resolved when the unit rectifies."""
 
     id: str
     case_id: str
     cycle: int
-    clock_kind: ClockKind
+    clock_kind: ClockKind | None
     rung: Rung
     unit: str | None
     issued_at: datetime
@@ -95,6 +98,11 @@ class SupervisionAction:
     case_ids: tuple[str, ...] = ()
     resolved_at: datetime | None = None
     rectification: str | None = None
+    leg: str = ""
+    manual: bool = False
+    reason: SupervisionReason | None = None
+    note: str | None = None
+    issued_by: str | None = None
 
     @property
     def status(self) -> ActionStatus:
@@ -124,7 +132,7 @@ def next_actions(
         return clock.met_at is None or clock.met_at > moment
 
     def action(rung: Rung, at: datetime, deadline: datetime, provisional: bool) -> SupervisionAction:
-        aid = action_id(clock.case_id, clock.cycle, clock.kind, rung)
+        aid = action_id(clock.case_id, clock.cycle, clock.kind, rung, clock.leg)
         if aid in known:
             return known[aid]
         new = SupervisionAction(
@@ -139,6 +147,7 @@ def next_actions(
             policy.version,
             provisional,
             (clock.case_id,),
+            leg=clock.leg,
         )
         due.append(new)
         return new

@@ -4,8 +4,11 @@
 - hotspot: many cases of one category in one region within a sliding window (SZ Art. 21 early warning of
   高发频发 issues; GZ Art. 48(3) 在较短时间内连续发生);
 - low satisfaction: a unit's satisfaction rate over its latest evaluations below a threshold.
-Every warning id is derived from (kind, key, window bucket), so a warning fires once per window however often,
-and on however many replicas, the check runs.  The caller maps regions and units to coordination units.
+Repeats and hotspots are graded (SZ Art. 21 分级预警): each level has its own threshold, and reaching a higher level
+raises a warning of its own.  Hotspots of crime-clue categories also reach the public-security unit of the area
+(SZ Art. 21: 公安机关 warn of 高发频发 crime such as telecom fraud).
+Every warning id is derived from (kind, key, window bucket, level), so a warning fires once per window and level
+however often, and on however many replicas, the check runs.  The caller maps regions and units to units.
 """
 
 from __future__ import annotations
@@ -24,6 +27,38 @@ _ID_NAMESPACE = uuid.UUID("0b5a3e8c-2f41-5d7a-8c6e-9d1f2a3b4c5e")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 CoordinationLookup = Callable[[str], str | None]
+# (category, region) -> the units a warning about them also reaches besides coordination
+NoticeLookup = Callable[[str, str], tuple[str, ...]]
+
+
+def _no_notice(category: str, region: str) -> tuple[str, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Grading:
+    """Ascending counts at which warning levels 1, 2, 3, ... are reached (SZ Art. 21 分级预警)."""
+
+    thresholds: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        t = self.thresholds
+        if not t or any(n < 1 for n in t) or any(b <= a for a, b in zip(t, t[1:], strict=False)):
+            raise ValueError(f"warning levels need ascending positive thresholds, got {list(t)}")
+
+    @classmethod
+    def doubling(cls, first: int, levels: int = 3) -> Grading:
+        """Level 1 at `first`, each further level at twice the previous count."""
+        return cls(tuple(first * 2**n for n in range(levels)))
+
+    def level(self, count: int) -> int:
+        """The level `count` reaches (0: below the first threshold)."""
+        return sum(count >= t for t in self.thresholds)
+
+
+def _levelled(bucket: str, level: int) -> str:
+    # level 1 keeps the bucket of ungraded warnings: the same warning, whether levels are configured or not
+    return bucket if level <= 1 else f"{bucket}|L{level}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +76,8 @@ class PatternWarning:
     category: str | None = None
     unit: str | None = None
     rate: float | None = None
+    level: int = 1
+    notify_units: tuple[str, ...] = ()
 
 
 def warning_id(kind: PatternKind, key: str, bucket: str) -> str:
@@ -57,9 +94,15 @@ def _bucket(now: datetime, window: timedelta) -> int:
 
 @dataclass(frozen=True)
 class RepeatPolicy:
-    """An open case with at least `threshold` repeat reports merged into it is a pattern."""
+    """An open case with at least `threshold` repeat reports merged into it is a pattern; `levels` grade it
+    (default: level 1 at the threshold, 2 at twice, 3 at four times)."""
 
     threshold: int = 3
+    levels: tuple[int, ...] = ()
+
+    @property
+    def grading(self) -> Grading:
+        return Grading(self.levels) if self.levels else Grading.doubling(self.threshold)
 
 
 @dataclass(frozen=True)
@@ -82,14 +125,16 @@ def repeat_warnings(
 ) -> list[PatternWarning]:
     """One warning per open case cycle whose merged repeats reach the threshold."""
     policy = policy or RepeatPolicy()
+    grading = policy.grading
     found = []
     for case in cases:
         count = len(set(case.repeat_case_ids))
-        if count < policy.threshold:
+        level = grading.level(count)
+        if level == 0:
             continue
         found.append(
             PatternWarning(
-                warning_id(PatternKind.REPEAT, case.case_id, f"cycle-{case.cycle}"),
+                warning_id(PatternKind.REPEAT, case.case_id, _levelled(f"cycle-{case.cycle}", level)),
                 PatternKind.REPEAT,
                 coordination_unit_of(case.region_code),
                 case.opened_at,
@@ -98,6 +143,7 @@ def repeat_warnings(
                 (case.case_id, *sorted(set(case.repeat_case_ids))),
                 case.region_code,
                 case.category,
+                level=level,
             )
         )
     return found
@@ -108,10 +154,16 @@ def repeat_warnings(
 
 @dataclass(frozen=True)
 class HotspotPolicy:
-    """At least `threshold` cases of one category in one region within `window`."""
+    """At least `threshold` cases of one category in one region within `window`; `levels` grade it (default:
+    level 1 at the threshold, 2 at twice, 3 at four times)."""
 
     threshold: int = 10
     window: timedelta = timedelta(days=7)
+    levels: tuple[int, ...] = ()
+
+    @property
+    def grading(self) -> Grading:
+        return Grading(self.levels) if self.levels else Grading.doubling(self.threshold)
 
 
 @dataclass(frozen=True)
@@ -129,9 +181,11 @@ def hotspot_warnings(
     now: datetime,
     coordination_unit_of: CoordinationLookup,
     policy: HotspotPolicy | None = None,
+    notify_of: NoticeLookup = _no_notice,
 ) -> list[PatternWarning]:
-    """One warning per (category, region) reaching the threshold in the window ending at `now`."""
+    """One warning per (category, region) and level reached in the window ending at `now`."""
     policy = policy or HotspotPolicy()
+    grading = policy.grading
     start = now.astimezone(UTC) - policy.window
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     for case in cases:
@@ -139,21 +193,27 @@ def hotspot_warnings(
             for region in case.region_codes:
                 groups[(case.category, region)].add(case.case_id)
     bucket = f"{policy.window.total_seconds():.0f}s-{_bucket(now, policy.window)}"
-    return [
-        PatternWarning(
-            warning_id(PatternKind.HOTSPOT, f"{category}|{region}", bucket),
-            PatternKind.HOTSPOT,
-            coordination_unit_of(region),
-            start,
-            now.astimezone(UTC),
-            len(ids),
-            tuple(sorted(ids)),
-            region,
-            category,
+    found = []
+    for (category, region), ids in sorted(groups.items()):
+        level = grading.level(len(ids))
+        if level == 0:
+            continue
+        found.append(
+            PatternWarning(
+                warning_id(PatternKind.HOTSPOT, f"{category}|{region}", _levelled(bucket, level)),
+                PatternKind.HOTSPOT,
+                coordination_unit_of(region),
+                start,
+                now.astimezone(UTC),
+                len(ids),
+                tuple(sorted(ids)),
+                region,
+                category,
+                level=level,
+                notify_units=notify_of(category, region),
+            )
         )
-        for (category, region), ids in sorted(groups.items())
-        if len(ids) >= policy.threshold
-    ]
+    return found
 
 
 # --- satisfaction --------------------------------------------------------------------------------------------
@@ -220,9 +280,22 @@ def low_satisfaction_warnings(
 
 
 @dataclass(frozen=True)
+class CrimeClues:
+    """Categories whose hotspots are crime clues and also reach public security (SZ Art. 21); an entry ending in
+    `*` matches every category code it begins (`clue.*`)."""
+
+    categories: tuple[str, ...] = ("clue.*",)
+
+    def matches(self, category: str) -> bool:
+        """True when `category` is a crime clue."""
+        return any(category.startswith(c[:-1]) if c.endswith("*") else category == c for c in self.categories)
+
+
+@dataclass(frozen=True)
 class PatternPolicies:
     """The thresholds in force, one policy per trigger (a city's choice)."""
 
     repeat: RepeatPolicy = field(default_factory=RepeatPolicy)
     hotspot: HotspotPolicy = field(default_factory=HotspotPolicy)
     satisfaction: SatisfactionPolicy = field(default_factory=SatisfactionPolicy)
+    crime_clues: CrimeClues = field(default_factory=CrimeClues)

@@ -26,7 +26,7 @@ def next_due_at(
     mine = {
         a.rung: a
         for a in issued
-        if a.case_id == clock.case_id and a.cycle == clock.cycle and a.clock_kind == clock.kind
+        if a.case_id == clock.case_id and a.cycle == clock.cycle and a.clock_kind == clock.kind and a.leg == clock.leg
     }
 
     def open_at(moment: datetime) -> bool:
