@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -258,7 +259,12 @@ async def test_replicas_joining_and_leaving_a_group_mid_stream_apply_every_event
     """Two replicas share a consumer group and a database; one joins late and one leaves early (rebalances)."""
     url = await databases.new_url("ledger")
     settings = service_settings(
-        CommonSettings, broker=broker, prefix=topic_prefix, database_url=url, service_name="ledger"
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=url,
+        service_name="ledger",
+        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
     )
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as first:
@@ -307,3 +313,22 @@ async def test_housekeeping_forgets_only_what_can_no_longer_be_redelivered_or_re
         async with rt.sessions() as s:
             rows = (await s.execute(select(rt.outbox.c.key, rt.outbox.c.sent_at))).all()
         assert [(r.key, r.sent_at) for r in rows] == [("C-2", None)]
+
+
+async def test_a_commit_wakes_the_relay_at_once_however_seldom_it_polls_when_idle(broker, topic_prefix, databases):
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+        require_signed_events=False,
+        relay_idle_poll_s=60,  # idle it would not look again for a minute
+    )
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock) as svc:
+        await asyncio.sleep(1.0)  # the relay is asleep now
+        started = time.monotonic()
+        await _emit(svc.runtime, [touched("C-wake", 1, clock())])
+        await wait_for(lambda: _count_is(svc.runtime, 1), timeout=10)
+        assert time.monotonic() - started < 5

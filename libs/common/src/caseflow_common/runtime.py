@@ -116,6 +116,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             topic=self.topic(self.spec.own_topic) if self.spec.own_topic else "",
             clock=self.clock,
             signer=self.signer,
+            on_commit=self.relay.notify if self.relay is not None else None,
         )
 
     async def start(self, *, workers: bool | None = None) -> None:
@@ -154,6 +155,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             clock=self.clock,
             batch=s.relay_batch,
             interval_s=s.relay_interval_s,
+            idle_s=s.relay_idle_poll_s,
             retention=timedelta(hours=s.outbox_retention_hours),
             processed=self.processed,
             processed_retention=timedelta(days=s.processed_retention_days),

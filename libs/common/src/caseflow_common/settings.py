@@ -65,7 +65,12 @@ class CommonSettings(BaseSettings):
     )
     consumer_rebalance_timeout_ms: int = 10000
     relay_batch: int = 500
-    relay_interval_s: float = 0.05
+    relay_interval_s: float = Field(default=0.05, description="first back-off of the relay after a publish failure")
+    relay_idle_poll_s: float = Field(
+        default=1.0,
+        description="idle, the relay polls this seldom (commits in this process wake it at once; this catches rows"
+        " other replicas committed)",
+    )
     outbox_retention_hours: float = Field(default=24, description="sent outbox rows older than this are purged")
     processed_retention_days: float = Field(
         default=45, description="applied event ids are forgotten after this; keep it above the topics' retention"

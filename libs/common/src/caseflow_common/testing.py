@@ -216,20 +216,21 @@ def service_settings(
     keys: dict[str, Any] = {"trusted_keys": TEST_TRUSTED_KEYS}
     if signer is not None:
         keys.update(signing_key=signer.secret(), signing_key_id=signer.key_id)
-    return settings_cls(
-        env="dev",
-        kafka_bootstrap=broker,
-        topic_prefix=prefix,
-        database_url=database_url,
-        auth_secret=TEST_SECRET,
-        data_dir=DATA_DIR,
-        create_topics=False,
-        relay_interval_s=0.02,
-        consumer_session_timeout_ms=2000,
-        consumer_rebalance_timeout_ms=2000,
-        consumer_group=f"{prefix}{name}",
-        **{**keys, **overrides},
-    )
+    defaults: dict[str, Any] = {
+        "env": "dev",
+        "kafka_bootstrap": broker,
+        "topic_prefix": prefix,
+        "database_url": database_url,
+        "auth_secret": TEST_SECRET,
+        "data_dir": DATA_DIR,
+        "create_topics": False,
+        "relay_interval_s": 0.02,
+        "relay_idle_poll_s": 0.1,  # replicas see each other's commits quickly
+        "consumer_session_timeout_ms": 2000,
+        "consumer_rebalance_timeout_ms": 2000,
+        "consumer_group": f"{prefix}{name}",
+    }
+    return settings_cls(**{**defaults, **keys, **overrides})
 
 
 @dataclass

@@ -32,9 +32,10 @@ class UnitOfWork:
         topic: str,
         clock: Callable[[], datetime],
         signer: Signer | None = None,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._sessions, self._outbox, self._processed = sessions, outbox, processed
-        self.topic, self.clock, self.signer = topic, clock, signer
+        self.topic, self.clock, self.signer, self._on_commit = topic, clock, signer, on_commit
         self.session: AsyncSession
         self._pending: list[Envelope] = []
         self._processed_rows: list[dict[str, Any]] = []
@@ -107,3 +108,5 @@ class UnitOfWork:
             await self.session.execute(insert(self._processed), self._processed_rows)
         await self.session.commit()
         self.committed_events, self._pending, self._processed_rows = self._pending, [], []
+        if self.committed_events and self._on_commit is not None:
+            self._on_commit()  # the relay publishes now rather than at its next poll

@@ -33,12 +33,14 @@ class OutboxRelay:
         clock: Callable[[], datetime],
         batch: int = 500,
         interval_s: float = 0.05,
+        idle_s: float = 1.0,
         retention: timedelta = timedelta(hours=24),
         processed: Table | None = None,
         processed_retention: timedelta = timedelta(days=45),
     ) -> None:
         self.service, self.sessions, self.outbox, self.producer = service, sessions, outbox, producer
         self.clock, self.batch, self.interval_s, self.retention = clock, batch, interval_s, retention
+        self.idle_s = idle_s  # poll at most this seldom when no commit woke the relay
         self.processed, self.processed_retention = processed, processed_retention
         self.lease = Lease(sessions, leases, "outbox-relay", timedelta(seconds=15), clock)
         # Fault-injection seam for tests: runs after the broker acked, before rows are marked sent.
@@ -52,6 +54,7 @@ class OutboxRelay:
         # below the last offset it acknowledged while nothing is lost.)
         self.acked: dict[tuple[str, int], int] = {}
         self.last_backlog: tuple[int, float] | None = None
+        self.wake = asyncio.Event()
         self._last_purge: datetime | None = None
         # A round (select, publish, mark sent) and a re-publish never interleave: rows the old broker acknowledged
         # are marked sent before the guard marks the window unsent, never after (they would be lost).
@@ -144,10 +147,31 @@ class OutboxRelay:
                 )
             await s.commit()
 
+    def notify(self) -> None:
+        """A unit of work committed outbox rows: publish now instead of at the next idle poll."""
+        self.wake.set()
+
+    async def _pause(self, stop: asyncio.Event, timeout: float) -> None:
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+
+    async def _pause_for_error(self, stop: asyncio.Event, backoff: float) -> None:
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=backoff)
+        except TimeoutError:
+            pass
+
     async def run(self, stop: asyncio.Event) -> None:
+        """Publish while there is something to publish; otherwise sleep until a commit wakes the relay (or the idle
+        poll, for rows another replica committed, elapses). Idle, it costs next to nothing."""
         backoff = self.interval_s
         ticks = 0
         while not stop.is_set():
+            self.wake.clear()  # commits from here on wake the pause below
             try:
                 sent = await self.run_once()
                 backoff = self.interval_s
@@ -162,10 +186,9 @@ class OutboxRelay:
                 metrics.RELAY_ERRORS.labels(self.service).inc()
                 log.exception("outbox relay failed; retrying")
                 backoff = min(backoff * 2 + 0.1, 5.0)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
+                await self._pause_for_error(stop, backoff)
+                continue
+            await self._pause(stop, self.idle_s)
         try:
             await self.lease.release()
         except Exception:
