@@ -17,8 +17,20 @@ from intake.context import IntakeContext
 from intake.handlers import HANDLERS
 from intake.orm import metadata
 from intake.privacy import PhoneVault
+from intake.ratelimit import Limit, RateLimits, TokenBuckets
 from intake.settings import Settings
 from intake.uow import IntakeRuntime, IntakeUnitOfWork
+
+
+def rate_limits(settings: Settings) -> RateLimits:
+    """This process's buckets for authenticated writes and for Open311 POSTs, from the settings."""
+    keep = settings.rate_limit_max_clients
+    return RateLimits(
+        writes=TokenBuckets(Limit(settings.rate_limit_per_minute, settings.rate_limit_burst), max_clients=keep),
+        open311=TokenBuckets(
+            Limit(settings.open311_rate_limit_per_minute, settings.open311_rate_limit_burst), max_clients=keep
+        ),
+    )
 
 
 def build_context(settings: Settings) -> IntakeContext:
@@ -28,6 +40,10 @@ def build_context(settings: Settings) -> IntakeContext:
         regions={r.code: r for r in directory.load_regions(settings.data_dir)},
         vault=PhoneVault(settings.phone_encryption_keys, settings.phone_hash_key),
         case_number_prefix=settings.case_number_prefix,
+        public_listing=settings.open311_public_listing,
+        public_level=settings.open311_public_region_level,
+        public_decimals=settings.open311_public_coordinate_decimals,
+        rate_limits=rate_limits(settings),
         repeat_distance_m=settings.repeat_distance_m,
         withheld_view_roles=frozenset(settings.identity_withheld_view_roles),
         expected_clock=settings.open311_expected_clock,

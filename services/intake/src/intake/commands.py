@@ -43,6 +43,7 @@ from intake.domain.errors import (
     InvalidReport,
 )
 from intake.domain.masking import requester_masked
+from intake.domain.redaction import redact_personal
 from intake.domain.repeats import CaseSpot, find_repeat
 from intake.domain.reports import GridReportIn, HotlineReportIn, Report, fingerprint, occurred_at
 from intake.domain.visits import VisitIn, reopens, visit_refusal
@@ -154,6 +155,7 @@ async def _store(
     withheld = identity_withheld(anonymous, category)
     urgency = effective_urgency(report.urgency, category)
     reporter_id = report.reporter_id if isinstance(report, GridReportIn) else None
+    description, sealed = _redacted(report, ctx)
     await uow.repo.add_case(
         dict(
             case_id=case_id,
@@ -163,7 +165,8 @@ async def _store(
             kind=str(report.kind),
             category=category.code,
             urgency=str(urgency),
-            description=report.description,
+            description=description,
+            description_sealed=sealed,
             region_code=region_code,
             grid_code=grid_code,
             address=loc.address,
@@ -193,7 +196,7 @@ async def _store(
         category=category.code,
         category_name=category.name,
         urgency=urgency,
-        description=report.description,
+        description=description,
         region_code=region_code,
         region_path=path,
         address=loc.address,
@@ -220,6 +223,13 @@ async def _store(
         uow.emit(new_event(merged, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
     await uow.commit()
     return Received(case_id, True, received_at, merged_into)
+
+
+def _redacted(report: Report, ctx: IntakeContext) -> tuple[str, str | None]:
+    """The description departments read (personal data redacted) and, when that changed it, the original sealed."""
+    name = report.requester.name if isinstance(report, HotlineReportIn) else None
+    description = redact_personal(report.description, names=[name] if name else [])
+    return description, (ctx.vault.seal(report.description) if description != report.description else None)
 
 
 def _stored_requester(report: Report, ctx: IntakeContext) -> dict[str, Any] | None:

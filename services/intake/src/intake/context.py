@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from caseflow_common.directory import CategoryRecord, RegionRecord
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS
 from intake.privacy import PhoneVault
+from intake.ratelimit import RateLimits
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,10 @@ class IntakeContext:
     regions: Mapping[str, RegionRecord]
     vault: PhoneVault
     case_number_prefix: str = "GZ"
+    public_listing: bool = True  # the public Open311 listing is served
+    public_level: str = "street"  # the finest region level the public sees of a case's place
+    public_decimals: int = 3  # decimals of public coordinates
+    rate_limits: RateLimits = field(default_factory=RateLimits)  # this process's per-client buckets
     repeat_distance_m: float = 100.0
     reportable_levels: frozenset[str] = DEFAULT_REPORTABLE_LEVELS
     withheld_view_roles: frozenset[str] = field(default_factory=lambda: frozenset({"hotline"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -27,6 +28,33 @@ class Settings(CommonSettings):
     phone_hash_key: str = Field(default="", description="HMAC key for matching phones without decrypting them")
     open311_api_keys: dict[str, str] = Field(
         default_factory=dict, description="Open311 api_key -> principal subject allowed to POST requests"
+    )
+    open311_public_listing: bool = Field(
+        default=True,
+        description="serve the public Open311 listing (GET requests.json, requests/{id}.json) without login; "
+        "false answers 404 there (POST and services stay)",
+    )
+    open311_public_region_level: Literal["street", "community"] = Field(
+        default="street", description="the finest region level a public request's address and address_id show"
+    )
+    open311_public_coordinate_decimals: int = Field(
+        default=3, ge=0, le=4, description="decimals public lat/long keep (3 is about 100 m)"
+    )
+    rate_limit_per_minute: float = Field(
+        default=30_000,
+        ge=0,
+        description="authenticated writes (hotline/grid reports, visits) per minute per principal and route, "
+        "in each process; 0 turns the limit off",
+    )
+    rate_limit_burst: int = Field(
+        default=3_000, ge=0, description="writes a principal may send at once on top of the steady rate"
+    )
+    open311_rate_limit_per_minute: float = Field(
+        default=600, ge=0, description="Open311 POSTs per minute per api_key (or client address), in each process"
+    )
+    open311_rate_limit_burst: int = Field(default=60, ge=0, description="Open311 POSTs a client may send at once")
+    rate_limit_max_clients: int = Field(
+        default=10_000, ge=1, description="clients whose buckets each process remembers (least recent forgotten)"
     )
     repeat_distance_m: float = Field(default=100.0, ge=0, description="两次诉求 this close count as the same place")
     identity_withheld_view_roles: list[str] = Field(

@@ -11,7 +11,6 @@ from sqlalchemy import Row
 
 from intake.context import IntakeContext
 from intake.domain.masking import requester_view
-from intake.domain.open311 import open311_status, status_notes
 from intake.privacy import VaultError
 from intake.repository import aware
 
@@ -124,7 +123,8 @@ def case_view(case: Row, steps: list[Row], requester: Row | None, role: str, ctx
         category=case.category,
         category_name=category.name if category else "",
         urgency=case.urgency,
-        description=case.description,
+        # The hotline took the call: it reads the description as given (departments get it redacted).
+        description=_open(ctx, case.description_sealed) or case.description,
         region_code=case.region_code,
         address=case.address,
         lat=case.lat,
@@ -141,32 +141,3 @@ def case_view(case: Row, steps: list[Row], requester: Row | None, role: str, ctx
         ],
         requester=who,
     )
-
-
-def _expected(clocks: list[dict[str, Any]], kind: str) -> str | None:
-    deadlines: list[str] = [c["deadline"] for c in clocks if c.get("kind") == kind and c.get("deadline")]
-    return max(deadlines) if deadlines else None
-
-
-def open311_request(row: Row, ctx: IntakeContext) -> dict[str, Any]:
-    """One service request as the public sees it: never the requester (GZ Art. 15; SZ Art. 19)."""
-    category = ctx.categories.get(row.category)
-    return {
-        "service_request_id": row.case_id,
-        "status": str(open311_status(row.status)),
-        "status_notes": status_notes(row.status),
-        "service_name": category.name if category else row.category,
-        "service_code": row.category,
-        "description": row.description,
-        "agency_responsible": row.unit_name or row.unit,
-        "service_notice": "",
-        "requested_datetime": aware(row.received_at).isoformat(),
-        "updated_datetime": aware(row.updated_at).isoformat(),
-        "expected_datetime": _expected(clocks_of(row.clocks), ctx.expected_clock),
-        "address": row.address,
-        "address_id": row.region_code,
-        "zipcode": None,
-        "lat": row.lat,
-        "long": row.lon,
-        "media_url": None,
-    }

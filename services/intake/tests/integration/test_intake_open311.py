@@ -35,7 +35,8 @@ async def test_an_open311_request_round_trips_and_follows_the_case(intake, feede
 
     one = (await intake.client.get(f"{BASE}/requests/{request_id}.json")).json()
     assert len(one) == 1 and one[0]["status"] == "open" and one[0]["service_code"] == "urban.garbage"
-    assert one[0]["address_id"] == "440103001001-01" and one[0]["lat"] == 23.121
+    # Published at street level: the street's code and name, never the address given, coordinates rounded.
+    assert one[0]["address_id"] == "440103001" and one[0]["address"] == "荔湾区沙面街道" and one[0]["lat"] == 23.121
     assert "13800138000" not in str(one) and "赵六" not in str(one)
 
     await feeder.send(

@@ -8,6 +8,7 @@ from caseflow_common.errors import not_found
 from intake import commands
 from intake.api.deps import Hotline, Runtime
 from intake.api.errors import api_errors
+from intake.api.limits import HotlineWriter
 from intake.api.route_classes import ExplainedRoute
 from intake.domain.visits import VisitIn
 from intake.views import CaseView, VisitOut, case_view
@@ -36,7 +37,7 @@ async def get_case(case_id: str, runtime: Runtime, principal: Hotline) -> CaseVi
     response_model=VisitOut,
     responses={404: {"description": "no such case"}, 409: {"description": "case not closed, or visited"}},
 )
-async def post_visit(case_id: str, body: VisitIn, runtime: Runtime, principal: Hotline) -> VisitOut:
+async def post_visit(case_id: str, body: VisitIn, runtime: Runtime, principal: HotlineWriter) -> VisitOut:
     """Record the return visit (回访) and evaluation (评价); dissatisfied reopens the case (GZ Art. 17)."""
     with api_errors():
         outcome = await commands.record_visit(runtime, case_id, body, actor=principal.actor)

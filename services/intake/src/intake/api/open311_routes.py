@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -18,10 +18,13 @@ from caseflow_common.events import Actor
 from intake import commands
 from intake.api.deps import Runtime
 from intake.api.errors import open311_errors, open311_invalid
+from intake.api.limits import open311_limit
 from intake.api.route_classes import Open311Route
+from intake.context import IntakeContext
 from intake.domain.open311 import open311_status, service_definition, service_from_category
+from intake.domain.public import listed_categories
 from intake.domain.reports import HotlineReportIn
-from intake.views import open311_request
+from intake.public_views import open311_request
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 
@@ -31,8 +34,17 @@ MAX_RESULTS = 1000
 OPEN311_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "[{code, description}] naming each invalid field"},
     403: {"description": "[{code, description}] unknown api_key"},
-    404: {"description": "[{code, description}] not found"},
+    404: {"description": "[{code, description}] not found, or the public listing is turned off"},
 }
+POST_ERRORS: dict[int | str, dict[str, Any]] = {
+    **OPEN311_ERRORS,
+    429: {"description": "[{code, description}] too many requests from this api_key or address; see Retry-After"},
+}
+
+
+def _listing_served(ctx: IntakeContext) -> None:
+    if not ctx.public_listing:
+        raise ApiError(404, "not_found", "the public listing of service requests is not offered here")
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -55,7 +67,13 @@ async def get_service(service_code: str, runtime: Runtime) -> dict[str, Any]:
     return service_definition(category)
 
 
-@router.post("/requests.json", summary="Open311: submit a service request", status_code=201, responses=OPEN311_ERRORS)
+@router.post(
+    "/requests.json",
+    summary="Open311: submit a service request",
+    status_code=201,
+    responses=POST_ERRORS,
+    dependencies=[Depends(open311_limit)],
+)
 async def post_request(
     runtime: Runtime,
     api_key: Annotated[str, Form(max_length=200)],
@@ -69,7 +87,10 @@ async def post_request(
     last_name: Annotated[str, Form(max_length=25)] = "",
     phone: Annotated[str | None, Form(max_length=30)] = None,
 ) -> JSONResponse:
-    """Accept a request through Open311 (form-encoded, api_key); it becomes a case like a hotline report."""
+    """Accept a request through Open311 (form-encoded, api_key); it becomes a case like a hotline report.
+
+    Limited per api_key (per client address while the key is unknown): 429 with Retry-After past the burst.
+    """
     subject = runtime.context.open311_keys.get(api_key)
     if subject is None:
         raise ApiError(403, "forbidden", "api_key is not valid")
@@ -108,7 +129,13 @@ async def list_requests(
     end_date: datetime | None = None,
     status: Annotated[str | None, Query(pattern=r"^\s*(open|closed)\s*(,\s*(open|closed)\s*)?$")] = None,
 ) -> list[dict[str, Any]]:
-    """Requests filtered by id, service, date range and open/closed; the last 90 days by default."""
+    """Public requests (categories marked public only, no personal data, street-level places) filtered by id,
+    service, date range and open/closed; the last 90 days by default. 404 when the listing is turned off."""
+    ctx = runtime.context
+    _listing_served(ctx)
+    codes = listed_categories(ctx.categories, _split(service_code))
+    if not codes:
+        return []
     ids = _split(service_request_id)
     start, end = as_utc(start_date), as_utc(end_date)
     if ids is None and start is None and end is None:
@@ -117,21 +144,27 @@ async def list_requests(
     statuses = None
     if wanted and wanted != {"open", "closed"}:
         statuses = [s.value for s in CaseStatus if open311_status(s).value in wanted]
-    ctx = runtime.context
     async with runtime.uow() as uow:
         rows = await uow.repo.public_cases(
-            ids=ids, service_codes=_split(service_code), start=start, end=end, statuses=statuses, limit=MAX_RESULTS
+            ids=ids, service_codes=codes, start=start, end=end, statuses=statuses, limit=MAX_RESULTS
         )
     return [open311_request(r, ctx) for r in rows]
 
 
 @router.get("/requests/{service_request_id}.json", summary="Open311: one service request", responses=OPEN311_ERRORS)
 async def get_request(service_request_id: str, runtime: Runtime) -> list[dict[str, Any]]:
-    """One request (as a one-element array, per GeoReport v2)."""
+    """One public request (as a one-element array, per GeoReport v2); a private category's is not found."""
+    ctx = runtime.context
+    _listing_served(ctx)
     async with runtime.uow() as uow:
         rows = await uow.repo.public_cases(
-            ids=[service_request_id], service_codes=None, start=None, end=None, statuses=None, limit=1
+            ids=[service_request_id],
+            service_codes=listed_categories(ctx.categories),
+            start=None,
+            end=None,
+            statuses=None,
+            limit=1,
         )
     if not rows:
         raise ApiError(404, "not_found", f"service request '{service_request_id}' not found")
-    return [open311_request(rows[0], runtime.context)]
+    return [open311_request(rows[0], ctx)]

@@ -11,8 +11,9 @@ from caseflow_common.auth import AnyPrincipal, Principal
 from caseflow_common.contracts.intake import Channel
 from caseflow_common.contracts.status import CaseStatus
 from intake import commands
-from intake.api.deps import Grid, Hotline, Runtime
+from intake.api.deps import Runtime
 from intake.api.errors import api_errors
+from intake.api.limits import GridWriter, HotlineWriter
 from intake.api.route_classes import ReportRoute
 from intake.domain.reports import GridReportIn, HotlineReportIn, Report
 from intake.uow import IntakeRuntime
@@ -25,6 +26,7 @@ _REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"description": "same external_id, different body"},
     413: {"description": "body over the size limit"},
     422: {"description": "malformed JSON, or invalid fields (each one named)"},
+    429: {"description": "too many reports from this principal; see Retry-After"},
 }
 
 
@@ -49,7 +51,7 @@ async def list_categories(runtime: Runtime, _: AnyPrincipal) -> dict[str, Any]:
 @router.post(
     "/v1/hotline/reports", tags=["reports"], status_code=201, response_model=ReportAccepted, responses=_REPORT_RESPONSES
 )
-async def post_hotline_report(body: HotlineReportIn, runtime: Runtime, principal: Hotline) -> JSONResponse:
+async def post_hotline_report(body: HotlineReportIn, runtime: Runtime, principal: HotlineWriter) -> JSONResponse:
     """Accept a 12345 hotline report (受理)."""
     return await _accept(runtime, body, channel=Channel.HOTLINE, principal=principal)
 
@@ -57,6 +59,6 @@ async def post_hotline_report(body: HotlineReportIn, runtime: Runtime, principal
 @router.post(
     "/v1/grid/reports", tags=["reports"], status_code=201, response_model=ReportAccepted, responses=_REPORT_RESPONSES
 )
-async def post_grid_report(body: GridReportIn, runtime: Runtime, principal: Grid) -> JSONResponse:
+async def post_grid_report(body: GridReportIn, runtime: Runtime, principal: GridWriter) -> JSONResponse:
     """Accept what a grid member found on patrol (GZ Art. 16; SZ Art. 17)."""
     return await _accept(runtime, body, channel=Channel.GRID, principal=principal)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import orjson
@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from caseflow_common.errors import ApiError
 from intake.api.deps import intake_runtime
@@ -95,8 +96,10 @@ class ReportRoute(ExplainedRoute):
     catalogue_checks = True
 
 
-def _open311_answer(status: int, message: str, details: list[Any]) -> JSONResponse:
-    return JSONResponse(open311_errors(status, message, details), status_code=status)
+def _open311_answer(
+    status: int, message: str, details: list[Any], headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(open311_errors(status, message, details), status_code=status, headers=headers)
 
 
 class Open311Route(_GuardedRoute):
@@ -113,5 +116,7 @@ class Open311Route(_GuardedRoute):
                 return await guarded(request)
             except ApiError as exc:
                 return _open311_answer(exc.status, exc.message, exc.details)
+            except StarletteHTTPException as exc:  # e.g. 429 with its Retry-After
+                return _open311_answer(exc.status_code, str(exc.detail), [], exc.headers)
 
         return handler
