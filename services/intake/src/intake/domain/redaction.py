@@ -31,8 +31,9 @@ _NOT_DIGIT_AFTER = "(?![0-9０-９])"
 _SEP = r"[ \t\u3000\-－‐–—.．]?"
 
 _EMAIL = re.compile(
-    r"[A-Za-z0-9._%+\-]+\s*(?:@|＠|\[at\]|\(at\)|（at）)\s*[A-Za-z0-9\-]+"
-    r"(?:\s*(?:\.|．|\[dot\]|\(dot\)|（dot）)\s*[A-Za-z0-9\-]+)+",
+    # Starts only where a run of address characters starts, and bounded: linear on any 4000-character text.
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}\s*(?:@|＠|\[at\]|\(at\)|（at）)\s*[A-Za-z0-9\-]{1,63}"
+    r"(?:\s*(?:\.|．|\[dot\]|\(dot\)|（dot）)\s*[A-Za-z0-9\-]{1,63}){1,8}",
     re.IGNORECASE,
 )
 # 18 characters: 6-digit area, birth date, 3-digit sequence, check character (0-9 or X); spaces may split 6-8-4.
