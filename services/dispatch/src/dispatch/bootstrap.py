@@ -14,11 +14,11 @@ from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from dispatch.api import routers
 from dispatch.api.errors import install_error_answers
-from dispatch.commands import seed_routing
 from dispatch.context import DispatchContext
 from dispatch.handlers import HANDLERS
 from dispatch.orm import metadata
 from dispatch.reference import load_reference
+from dispatch.routing_commands import seed_routing
 from dispatch.routing_store import RoutingStore
 from dispatch.settings import Settings
 from dispatch.state_gauge import state_gauge

@@ -14,33 +14,94 @@ from dispatch.domain import (
     TargetKind,
     UnknownUnit,
 )
+from dispatch.domain import case_events as ev
+from dispatch.domain.notices import notified_units
+from dispatch.domain.returns import after_return
 from dispatch.reference import Reference
 from dispatch.repository import CaseFile
+from dispatch.uow import DispatchUnitOfWork
 
 log = logging.getLogger(__name__)
 
 
+def regions_of(file: CaseFile) -> list[str]:
+    """Every region of the case (a report may name several), the case's own region when it names one."""
+    return list(file.facts.get("region_codes") or [file.facts["region_code"]])
+
+
 def decide(table: RoutingTable, ref: Reference, file: CaseFile, *, dispute: bool = False) -> RoutingDecision:
     """Where the case goes under this table; a case is never lost to bad reference data."""
-    regions = [file.facts["region_code"]]
+    regions = regions_of(file)
     try:
         if dispute:
             return table.coordination_for_dispute(regions, ref.tree, ref.units)
         return table.route(file.facts["category"], regions, ref.categories, ref.tree, ref.units)
     except DomainError as exc:
-        # Unknown category or region: the city's coordination institution sorts it out (GZ Art. 10).
-        log.warning("routing fell back to the city coordination institution", extra={"reason": exc.reason})
-        unit = ref.units.coordination_for(ref.tree.root.code, ref.tree)
-        if unit is None:
-            raise UnknownUnit("no coordination institution at the city level") from exc
+        return _city_coordination(table, ref, exc)
+
+
+def decide_after_return(table: RoutingTable, ref: Reference, file: CaseFile, *, dispute: bool) -> RoutingDecision:
+    """After a 退单: back to the institution that coordinated the case, else the next candidate of the table that
+    did not return it, else coordination; after the maximum of returns, coordination (a dispute, not a loop)."""
+    case = file.case
+    institution = ref.units.get(case.coordination_unit) if case.coordination_unit else None
+    if institution is not None:
         return RoutingDecision(
-            target_unit=unit.code,
+            target_unit=institution.code,
             target_kind=TargetKind.COORDINATION,
-            reason=RoutingReason.NO_RULE,
+            reason=RoutingReason.RETURNS,
             routing_version=table.version,
-            region_code=ref.tree.root.code,
-            coordination_level=unit.level,
+            region_code=institution.region,
+            coordination_level=institution.level,
         )
+    if dispute:
+        return decide(table, ref, file, dispute=True)
+    try:
+        return after_return(
+            table,
+            file.facts["category"],
+            regions_of(file),
+            ref.categories,
+            ref.tree,
+            ref.units,
+            excluded=case.returned_by,
+        )
+    except DomainError as exc:
+        return _city_coordination(table, ref, exc)
+
+
+async def send_notices(uow: DispatchUnitOfWork, ref: Reference, file: CaseFile, *, now: datetime) -> list[ev.CaseEvent]:
+    """Read-only notices to the units the category names (SZ Art. 44: the mental-health centre); their events."""
+    category = ref.categories.get(file.facts["category"])
+    if category is None or not category.notify_unit_kinds:
+        return []
+    case, events = file.case, list[ev.CaseEvent]()
+    for unit in notified_units(category, file.facts["region_code"], ref.tree, ref.units):
+        if unit.code == case.unit:
+            continue
+        await uow.cases.assign(case.case_id, unit.code, cycle=case.cycle, role="notified", at=now)
+        events.append(
+            ev.CaseNoticeSent(
+                case_id=case.case_id, at=now, cycle=case.cycle, unit=unit.code, basis=category.notice_basis
+            )
+        )
+    return events
+
+
+def _city_coordination(table: RoutingTable, ref: Reference, exc: DomainError) -> RoutingDecision:
+    # Unknown category or region: the city's coordination institution sorts it out (GZ Art. 10).
+    log.warning("routing fell back to the city coordination institution", extra={"reason": exc.reason})
+    unit = ref.units.coordination_for(ref.tree.root.code, ref.tree)
+    if unit is None:
+        raise UnknownUnit("no coordination institution at the city level") from exc
+    return RoutingDecision(
+        target_unit=unit.code,
+        target_kind=TargetKind.COORDINATION,
+        reason=RoutingReason.NO_RULE,
+        routing_version=table.version,
+        region_code=ref.tree.root.code,
+        coordination_level=unit.level,
+    )
 
 
 def apply_decision(file: CaseFile, decision: RoutingDecision, *, now: datetime) -> None:

@@ -15,7 +15,7 @@ from caseflow_common.events import SYSTEM, Envelope, Payload
 from caseflow_common.masking import mask_name, mask_phone
 from caseflow_common.messaging.consumer import Handler
 from dispatch.context import DispatchContext
-from dispatch.dispatching import apply_decision, decide
+from dispatch.dispatching import apply_decision, decide, send_notices
 from dispatch.domain import CaseStatus, DomainError, WorkCase
 from dispatch.repository import CaseFile
 from dispatch.uow import DispatchUnitOfWork
@@ -39,13 +39,32 @@ def _facts(
         "requester_name": None,
         "requester_phone": None,
         "received_at": received_at,
+        "region_codes": None,
     }
     facts.update(more)
     return facts
 
 
+# A report names at most this many regions; more are ignored (a matter spanning the city is the city's anyway).
+MAX_REGIONS = 50
+
+
+def region_codes_of(env: Envelope, event: intake.CaseReceived, ctx: DispatchContext) -> list[str]:
+    """Every known region the report names: ``region_codes`` (read from the raw payload when this build's contract
+    does not have the field yet) with ``region_code`` first; the lowest institution covering them all takes a
+    cross-region case (GZ Art. 10; SZ Art. 24)."""
+    listed = getattr(event, "region_codes", None)
+    if listed is None:
+        listed = env.payload.get("region_codes")
+    named = [event.region_code]
+    if isinstance(listed, list):
+        named += [code for code in listed[:MAX_REGIONS] if isinstance(code, str)]
+    known = [code for code in dict.fromkeys(named) if code in ctx.reference.tree]
+    return known or [event.region_code]
+
+
 async def on_case_received(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
-    """Route a new case to its department, or to the coordination institution."""
+    """Route a new case to its department, or to the coordination institution; notify the units its category names."""
     event = env.payload_as(intake.CaseReceived)
     if await uow.cases.exists(env.case_id):
         return  # routed before (a replay under another event id) or already merged
@@ -66,13 +85,20 @@ async def on_case_received(env: Envelope, uow: DispatchUnitOfWork, ctx: Dispatch
             address=event.address,
             requester_name=mask_name(requester.name) if requester else None,
             requester_phone=mask_phone(requester.phone) if requester else None,
+            region_codes=region_codes_of(env, event, ctx),
         ),
     )
     decision = decide(await ctx.routing.current(uow.routing), ctx.reference, file)
     apply_decision(file, decision, now=now)
     await uow.cases.add(file, now)
+    notices = await send_notices(uow, ctx.reference, file, now=now)
     await uow.record(
-        file, file.case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=decision.reason.value
+        file,
+        [*file.case.pull_events(), *notices],
+        ctx.reference,
+        actor=SYSTEM,
+        causation=env,
+        reason=decision.reason.value,
     )
 
 

@@ -25,11 +25,14 @@ ACTIONS: dict[type[ev.CaseEvent], str] = {
     ev.CaseReplied: "reply",
     ev.CaseClosed: "close",
     ev.CaseCoordinated: "coordinate",
+    ev.CasePartReplied: "part_reply",
+    ev.CasePoliceNotified: "notify_police",
+    ev.CaseNoticeSent: "notice",
     ev.CaseReopened: "reopened",
     ev.CaseMerged: "merged",
 }
 # Routing steps are counted by caseflow_cases_dispatched_total, not as department actions.
-ROUTING_ACTIONS = frozenset({"dispatched", "sent_to_coordination", "reopened", "merged"})
+ROUTING_ACTIONS = frozenset({"dispatched", "sent_to_coordination", "reopened", "merged", "notice"})
 
 
 class _UnitFields(TypedDict):
@@ -45,6 +48,7 @@ class _RoutingFacts(TypedDict):
     region_code: str
     district_code: str | None
     received_at: datetime | None
+    region_codes: list[str]
 
 
 def _routing_facts(file: CaseFile) -> _RoutingFacts:
@@ -56,6 +60,7 @@ def _routing_facts(file: CaseFile) -> _RoutingFacts:
         "region_code": f["region_code"],
         "district_code": f["district_code"],
         "received_at": f["received_at"],
+        "region_codes": list(f.get("region_codes") or [f["region_code"]]),
     }
 
 
@@ -77,6 +82,9 @@ def to_payload(event: ev.CaseEvent, file: CaseFile, ref: Reference, reason: str 
                     "rule_id": event.rule_id,
                     "routing_version": event.routing_version,
                     "reason": reason,
+                    "from_unit": event.from_unit,
+                    "from_reason": event.from_reason,
+                    "linked_case_id": event.linked_case_id,
                 }
             )
         case ev.CaseSentToCoordination():
@@ -87,7 +95,10 @@ def to_payload(event: ev.CaseEvent, file: CaseFile, ref: Reference, reason: str 
                     "reason": event.reason,
                     "unit_name": ref.unit_name(event.unit),
                     "level": event.level,
-                    "routing_version": event.routing_version,
+                    "routing_version": event.routing_version or file.facts.get("routing_version"),
+                    "cause": event.cause,
+                    "from_unit": event.from_unit,
+                    "from_reason": event.from_reason,
                 }
             )
         case ev.CaseAccepted():
@@ -100,12 +111,21 @@ def to_payload(event: ev.CaseEvent, file: CaseFile, ref: Reference, reason: str 
                     "reason": event.reason,
                     "return_count": event.returns,
                     "suggested_unit": event.suggested_unit,
+                    "returned_by": list(event.returned_by),
                 }
             )
         case ev.CaseTransferred():
-            return contract.CaseTransferred(**base, to_unit=event.to_unit, reason=event.reason)
+            return contract.CaseTransferred.model_validate(
+                {
+                    **base,
+                    "to_unit": event.to_unit,
+                    "reason": event.reason,
+                    "to_unit_name": ref.unit_name(event.to_unit),
+                    "role": event.role,
+                }
+            )
         case ev.CaseProgressNoted():
-            return contract.CaseProgressNoted(**base, note=event.note)
+            return contract.CaseProgressNoted.model_validate({**base, "note": event.note, "role": event.role})
         case ev.CaseSuspended():
             return contract.CaseSuspended(**base, reason=event.reason)
         case ev.CaseResumed():
@@ -120,5 +140,19 @@ def to_payload(event: ev.CaseEvent, file: CaseFile, ref: Reference, reason: str 
                 lead_unit=event.lead_unit,
                 assisting_units=list(event.assisting_units),
                 instructions=event.instructions,
+            )
+        case ev.CasePartReplied():
+            return contract.CasePartReplied(**base, lead_unit=event.lead_unit, content=event.content)
+        case ev.CasePoliceNotified():
+            return contract.CasePoliceNotified(
+                **base, police_unit=event.police_unit, linked_case_id=event.linked_case_id, reason=event.reason
+            )
+        case ev.CaseNoticeSent():
+            return contract.CaseNoticeSent(
+                **base,
+                unit_name=ref.unit_name(event.unit),
+                category=file.facts["category"],
+                region_code=file.facts["region_code"],
+                basis=event.basis,
             )
     raise TypeError(f"no contract for {type(event).__name__}")

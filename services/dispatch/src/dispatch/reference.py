@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from caseflow_common import directory as files
 from dispatch.domain import CategoryCatalogue, RegionTree, UnitDirectory, UnitLevel, ValidationError
 
@@ -50,13 +52,27 @@ class Reference:
         return police.code
 
 
+# Category fields only dispatch reads (the shared file model ignores them): who is notified of such cases.
+DISPATCH_CATEGORY_FIELDS = ("notify_unit_kinds", "notice_basis")
+
+
+def _categories(data_dir: Path) -> CategoryCatalogue:
+    """The catalogue as the shared model validates it, with the fields only dispatch reads taken from the file."""
+    raw = {item.get("code"): item for item in orjson.loads((data_dir / "categories.json").read_bytes())}
+    items = []
+    for record in files.load_categories(data_dir):
+        item = record.model_dump(mode="json", exclude_none=True)
+        extra = raw.get(record.code) or {}
+        item.update({name: extra[name] for name in DISPATCH_CATEGORY_FIELDS if name in extra})
+        items.append(item)
+    return CategoryCatalogue.from_dicts(items)
+
+
 def load_reference(data_dir: Path) -> Reference:
     """Read and validate the directory files (regions, units, categories, routing)."""
     return Reference(
         tree=RegionTree.from_dicts(r.model_dump(mode="json") for r in files.load_regions(data_dir)),
         units=UnitDirectory.from_dicts(u.model_dump(mode="json") for u in files.load_units(data_dir)),
-        categories=CategoryCatalogue.from_dicts(
-            c.model_dump(mode="json", exclude_none=True) for c in files.load_categories(data_dir)
-        ),
+        categories=_categories(data_dir),
         seed_routing=files.load_routing(data_dir).model_dump(mode="json"),
     )

@@ -27,6 +27,10 @@ STATE_COLUMNS = (
     "coordination_unit",
     "needs_coordination",
     "merged_into",
+    "handed_over_by",
+    "handover_reason",
+    "police_case_id",
+    "linked_case_id",
 )
 
 
@@ -60,6 +64,11 @@ def _case_from_row(row: Any, assisting: tuple[str, ...]) -> WorkCase:
         needs_coordination=row.needs_coordination,
         suspended_from=CaseStatus(row.suspended_from) if row.suspended_from else None,
         merged_into=row.merged_into,
+        returned_by=tuple(row.returned_by or ()),
+        handed_over_by=row.handed_over_by,
+        handover_reason=row.handover_reason,
+        police_case_id=row.police_case_id,
+        linked_case_id=row.linked_case_id,
     )
 
 
@@ -67,6 +76,7 @@ def _state_of(case: WorkCase) -> dict[str, Any]:
     state = {name: getattr(case, name) for name in STATE_COLUMNS}
     state["status"] = case.status.value
     state["suspended_from"] = case.suspended_from.value if case.suspended_from else None
+    state["returned_by"] = list(case.returned_by)
     return state
 
 
@@ -134,6 +144,10 @@ class CaseRepository:
             update(asg).where(asg.c.case_id == case_id, asg.c.role.in_(roles)).values(active=False)
         )
 
+    async def end_assignment(self, case_id: str, unit: str) -> None:
+        """Deactivate one unit's assignments on the case (it handed the case on: its access ends)."""
+        await self.session.execute(update(asg).where(asg.c.case_id == case_id, asg.c.unit == unit).values(active=False))
+
     async def assignment_role(self, case_id: str, unit: str) -> str | None:
         """The unit's active assignment role on the case (assisting, coordination, lead), or None."""
         return (
@@ -171,6 +185,16 @@ class CaseRepository:
                 "detail": detail,
             },
         )
+
+    async def has_action(self, case_id: str, *, unit: str, cycle: int, action: str) -> bool:
+        """True when the unit took this action on the case in this cycle (a part reply is given once)."""
+        t = case_actions
+        found = await self.session.execute(
+            select(t.c.id)
+            .where(t.c.case_id == case_id, t.c.unit == unit, t.c.cycle == cycle, t.c.action == action)
+            .limit(1)
+        )
+        return found.first() is not None
 
     # -- merges (并单) ---------------------------------------------------------------------------------------
     async def add_merge(self, into_case_id: str, case_id: str, received_at: datetime) -> None:

@@ -42,6 +42,7 @@ class DispatchUnitOfWork(UnitOfWork):
         actor: Actor,
         causation: Envelope | None = None,
         reason: str | None = None,
+        correlation_id: str | None = None,
     ) -> None:
         """Append the events to the case's action log, count the actions, and put the published ones in the outbox."""
         for event in events:
@@ -72,6 +73,7 @@ class DispatchUnitOfWork(UnitOfWork):
                         actor=actor,
                         occurred_at=event.at,
                         causation=causation,
+                        correlation_id=correlation_id,
                     )
                 )
 

@@ -45,8 +45,14 @@ def summary(facts: Mapping[str, Any] | RowMapping, role: str, ref: Reference) ->
         "address": facts["address"],
         # Masked at intake and again on arrival here; anonymous and whistleblower requesters show nothing.
         "requester": {"name": name, "phone": phone} if (name or phone) else None,
+        "region_codes": list(facts.get("region_codes") or [facts["region_code"]]),
         "returns": facts["returns"],
+        "returned_by": list(facts.get("returned_by") or []),
         "transfers": facts["transfers"],
+        # Where the case came from and why (a return, transfer, referral, coordination or police notice).
+        "handover": _handover(facts, ref),
+        "police_case_id": facts.get("police_case_id"),
+        "linked_case_id": facts.get("linked_case_id"),
         "cycle": facts["cycle"],
         "routing": {
             "rule_id": facts["rule_id"],
@@ -85,7 +91,8 @@ async def case(rt: DispatchRuntime, case_id: str, who: Principal) -> dict[str, A
         merged = await uow.reads.merged_into(case_id)
         alerts = await uow.reads.alerts_of(case_id)
         actions = await uow.reads.actions_of(case_id)
-    view = summary(facts, scoped.role, rt.context.reference)
+    ref = rt.context.reference
+    view = summary(facts, scoped.role, ref)
     view.update(
         replied=facts["replied"],
         resolved=facts["resolved"],
@@ -93,6 +100,9 @@ async def case(rt: DispatchRuntime, case_id: str, who: Principal) -> dict[str, A
         coordination_unit=facts["coordination_unit"],
         lead_unit=next((a["unit"] for a in assignments if a["role"] == "lead"), None),
         assisting_units=[a["unit"] for a in assignments if a["role"] == "assisting"],
+        # Each assisting unit's part (协办): its notes and part reply this cycle, visible to the lead.
+        assisting=[_part(a, actions, facts["cycle"], ref) for a in assignments if a["role"] == "assisting"],
+        notified_units=[a["unit"] for a in assignments if a["role"] == "notified"],
         repeat_count=len(merged),
         merged_case_ids=merged,
         supervision=[_alert(a) for a in alerts if a["kind"] == "supervision"],
@@ -117,6 +127,26 @@ def routing_version(stored: Mapping[str, Any]) -> dict[str, Any]:
         "rules": stored["rules"],
         "created_at": stored["created_at"].isoformat(),
         "created_by": stored["created_by"],
+    }
+
+
+def _handover(facts: Mapping[str, Any] | RowMapping, ref: Reference) -> dict[str, Any] | None:
+    unit = facts.get("handed_over_by")
+    if not unit:
+        return None
+    return {"from_unit": unit, "from_unit_name": ref.unit_name(unit), "reason": facts.get("handover_reason")}
+
+
+def _part(assignment: Mapping[str, Any], actions: list[dict[str, Any]], cycle: int, ref: Reference) -> dict[str, Any]:
+    unit = assignment["unit"]
+    own = [a for a in actions if a["unit"] == unit and a["cycle"] == cycle]
+    replied = next((a for a in own if a["action"] == "part_reply"), None)
+    return {
+        "unit": unit,
+        "unit_name": ref.unit_name(unit),
+        "assigned_at": _time(assignment["assigned_at"]),
+        "notes": [{"note": a["detail"].get("note"), "at": _time(a["at"])} for a in own if a["action"] == "progress"],
+        "part_reply": {"content": replied["detail"].get("content"), "at": _time(replied["at"])} if replied else None,
     }
 
 

@@ -127,3 +127,34 @@ def test_every_category_in_every_single_region_routes():
         for region in tree:
             decision = table.route(category.code, [region.code], categories, tree, units)
             assert tree.is_within(region.code, units.get_or_raise(decision.target_unit).region)
+
+
+# Matters of the regulations, the unit kind that holds the duty in every district (and the article that says so).
+REGULATED_MATTERS = {
+    "education.school_bullying": "education",  # SZ Art. 34: 教育部门会同公安机关 (the school's authority leads)
+    "family.domestic_violence": "public_security",  # SZ Art. 39 ¶2: 公安机关应当及时采取措施保护受害人
+    "care.minor_begging": "public_security",  # GZ Art. 32 ¶2: 胁迫、诱骗、利用未成年人乞讨 -> 公安机关
+    "safety.participant_threat": "public_security",  # GZ Art. 46 ¶2: 参与平安建设受到恐吓威胁 -> 公安机关
+}
+
+
+def test_each_matter_of_the_regulations_routes_to_the_unit_holding_the_duty_in_every_district():
+    categories, tree, units, table = demo()
+    for code, kind in REGULATED_MATTERS.items():
+        assert not categories.get_or_raise(code).multi_department, code
+        for district in (r for r in tree if r.level == "district"):
+            street = next(r for r in tree if r.parent == district.code)
+            decision = table.route(code, [street.code], categories, tree, units)
+            target = units.get_or_raise(decision.target_unit)
+            assert (target.kind, target.region, decision.target_kind) == (kind, district.code, TargetKind.DEPARTMENT)
+
+
+def test_cases_of_severe_mental_disorder_notify_the_citys_mental_health_centre():
+    from dispatch.domain.notices import notified_units
+
+    categories, tree, units, _ = demo()
+    category = categories.get_or_raise("care.severe_mental_disorder")
+    assert category.multi_department and category.notice_basis == "SZ Art. 44"
+    for region in ("440106001001", "440113001", "440100"):
+        assert [u.code for u in notified_units(category, region, tree, units)] == ["GZ-JWZX"]
+    assert [u.name for u in units if u.kind == "mental_health_centre"] == ["广州市精神卫生中心"]

@@ -100,6 +100,50 @@ def test_a_transferred_case_belongs_to_the_receiving_unit():
         case.accept(UNIT, at=AT)
 
 
+def test_a_returned_case_never_goes_back_to_a_unit_that_returned_it_and_carries_its_reason():
+    case = dispatched()
+    case.return_(UNIT, "不属于本单位职责", at=AT)
+    with pytest.raises(IllegalTransition, match="never goes back"):
+        case.dispatch(UNIT, at=AT)
+    event = case.dispatch("GZ-TH-ZJ", at=AT)
+    assert (event.from_unit, event.from_reason) == (UNIT, "不属于本单位职责")
+    with pytest.raises(ValidationError, match="returned this case already"):
+        case.return_("GZ-TH-ZJ", "也不属于", at=AT, suggested_unit=UNIT)
+    case.return_("GZ-TH-ZJ", "也不属于", at=AT, max_returns=3)
+    assert case.returned_by == (UNIT, "GZ-TH-ZJ")
+
+
+def test_a_referred_case_goes_to_coordination_with_the_departments_reason():
+    case = dispatched()
+    case.accept(UNIT, at=AT)
+    event = case.refer(UNIT, "GZ-TH-PA", "需住建、规划共同处置", at=AT, level="district")
+    assert (event.cause, event.reason, event.from_unit, event.from_reason) == (
+        "referred",
+        "multi_department",
+        UNIT,
+        "需住建、规划共同处置",
+    )
+    assert (case.status, case.unit) == (CaseStatus.COORDINATING, "GZ-TH-PA")
+    passed = case.escalate("GZ-TH-PA", "GZ-PA", "跨区协调", at=AT, level="city", routing_reason="multi_department")
+    assert (passed.unit, passed.cause, passed.from_unit) == ("GZ-PA", "escalated", "GZ-TH-PA")
+    with pytest.raises(NotYourCase):
+        case.escalate("GZ-TH-PA", "GZ-PA", "x", at=AT, level="city", routing_reason="returns")
+
+
+def test_public_security_is_notified_once_and_the_department_keeps_the_case():
+    case = dispatched()
+    case.accept(UNIT, at=AT)
+    event = case.notify_police(UNIT, "GZ-TH-GA", "c-1-GA", "发现涉嫌违法犯罪", at=AT)
+    assert (event.police_unit, event.linked_case_id, case.unit, case.status) == (
+        "GZ-TH-GA",
+        "c-1-GA",
+        UNIT,
+        CaseStatus.ACCEPTED,
+    )
+    with pytest.raises(IllegalTransition, match="notified already"):
+        case.notify_police(UNIT, "GZ-TH-GA", "c-1-GA", "again", at=AT)
+
+
 def test_a_suspended_case_must_be_resumed_before_the_reply():
     case = dispatched()
     case.accept(UNIT, at=AT)
@@ -114,12 +158,14 @@ def test_a_suspended_case_must_be_resumed_before_the_reply():
 def test_a_reopened_case_starts_a_fresh_cycle():
     case = dispatched()
     case.return_(UNIT, "非本单位职责", at=AT)
-    case.dispatch(UNIT, at=AT)
-    case.accept(UNIT, at=AT)
-    case.reply(UNIT, "已处理", resolved=False, at=AT)
-    case.close(UNIT, at=AT)
+    case.dispatch("GZ-TH-ZJ", at=AT)
+    case.accept("GZ-TH-ZJ", at=AT)
+    case.reply("GZ-TH-ZJ", "已处理", resolved=False, at=AT)
+    case.close("GZ-TH-ZJ", at=AT)
     case.reopen(2, at=AT, reason="不满意")
     assert (case.status, case.cycle, case.returns, case.replied) == (CaseStatus.REOPENED, 2, 0, False)
+    assert case.returned_by == () and case.handed_over_by is None
+    case.dispatch(UNIT, at=AT)  # a new cycle: the unit that returned the first one may get it again
     with pytest.raises(ValidationError):
         WorkCase("c-2", status=CaseStatus.CLOSED, cycle=2).reopen(2, at=AT)
 
@@ -142,6 +188,9 @@ ACTIONS: dict[str, Callable[[WorkCase], object]] = {
     "accept": lambda c: c.accept(UNIT, at=AT),
     "return_": lambda c: c.return_(UNIT, "非本单位职责", at=AT),
     "transfer": lambda c: c.transfer(UNIT, "GZ-TH-GA", "移送", at=AT),
+    "refer": lambda c: c.refer(UNIT, "GZ-TH-PA", "涉及多个部门", at=AT, level="district"),
+    "escalate": lambda c: c.escalate(UNIT, "GZ-PA", "超出本级协调能力", at=AT, level="city", routing_reason="returns"),
+    "notify_police": lambda c: c.notify_police(UNIT, "GZ-TH-GA", "c-1-GA", "发现涉嫌违法犯罪", at=AT),
     "note_progress": lambda c: c.note_progress(UNIT, "进展", at=AT),
     "suspend": lambda c: c.suspend(UNIT, "等待材料", at=AT),
     "resume": lambda c: c.resume(UNIT, at=AT),

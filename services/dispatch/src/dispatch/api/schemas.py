@@ -40,6 +40,25 @@ class ReplyBody(_Body):
     resolved: bool
 
 
+class ReferBody(_Body):
+    reason: Text = Field(description="why the case needs coordination (提请协调的理由)")
+
+
+class EscalateBody(_Body):
+    reason: Text = Field(description="why the institution one level up should take the case")
+
+
+class PartReplyBody(_Body):
+    content: Text = Field(description="the assisting unit's answer on its part, for the lead")
+
+
+class PoliceNoticeBody(_Body):
+    reason: Text = Field(description="the suspected crime found while handling the case")
+    police_unit: UnitCode | None = Field(
+        default=None, description="the public security unit to notify (default: the one covering the case's region)"
+    )
+
+
 class CoordinateBody(_Body):
     lead_unit: UnitCode = Field(description="主办 unit")
     assisting_units: list[UnitCode] = Field(default_factory=list, max_length=20, description="协办 units")

@@ -6,9 +6,20 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from dispatch import commands, views
+from dispatch import commands, coordination_commands, police_notice, views
 from dispatch.api.deps import Coordination, Department, Paging, Runtime, Worker
-from dispatch.api.schemas import CoordinateBody, NoteBody, ReasonBody, ReplyBody, ReturnBody, TransferBody
+from dispatch.api.schemas import (
+    CoordinateBody,
+    EscalateBody,
+    NoteBody,
+    PartReplyBody,
+    PoliceNoticeBody,
+    ReasonBody,
+    ReferBody,
+    ReplyBody,
+    ReturnBody,
+    TransferBody,
+)
 from dispatch.domain import CaseStatus
 
 router = APIRouter(tags=["work"])
@@ -38,14 +49,16 @@ async def accept(rt: Runtime, case_id: str, who: Department) -> dict[str, Any]:
 
 @router.post("/v1/work/cases/{case_id}/return", summary="退单: return the case", responses=STATE_ERRORS)
 async def return_case(rt: Runtime, case_id: str, body: ReturnBody, who: Department) -> dict[str, Any]:
-    """退单: not this unit's duty; re-dispatched, or sent to coordination after the configured returns."""
+    """退单: not this unit's duty. Never back to a unit that returned it: the suggested unit, the next candidate of
+    the routing table, else coordination (also after the configured returns); the reason travels with the case."""
     done = await commands.return_(rt, case_id, who, reason=body.reason, suggested_unit=body.suggested_unit)
     return views.acted(done, rt.context.reference)
 
 
 @router.post("/v1/work/cases/{case_id}/transfer", summary="移送: transfer the case", responses=STATE_ERRORS)
 async def transfer(rt: Runtime, case_id: str, body: TransferBody, who: Department) -> dict[str, Any]:
-    """移送 to the unit that holds the duty (SZ Art. 25); suspected crime to public security."""
+    """移送 to the unit that holds the duty (SZ Art. 25); suspected crime to public security. The receiver gets it as
+    a fresh assignment; the giver's access ends (its past steps stay in the record)."""
     done = await commands.transfer(
         rt, case_id, who, to_unit=body.to_unit, reason=body.reason, suspected_crime=body.suspected_crime
     )
@@ -87,8 +100,9 @@ async def close(rt: Runtime, case_id: str, who: Department) -> dict[str, Any]:
     "/v1/work/cases/{case_id}/coordinate", summary="Coordinate: name lead and assisting units", responses=STATE_ERRORS
 )
 async def coordinate(rt: Runtime, case_id: str, body: CoordinateBody, who: Coordination) -> dict[str, Any]:
-    """The coordination institution names the lead (主办) and assisting (协办) units (GZ Art. 10; SZ Art. 24)."""
-    done = await commands.coordinate(
+    """The coordination institution names the lead (主办) and assisting (协办) units within its own area (the city's
+    office names anyone; 422 otherwise), GZ Art. 10; SZ Art. 24."""
+    done = await coordination_commands.coordinate(
         rt,
         case_id,
         who,
@@ -96,4 +110,42 @@ async def coordinate(rt: Runtime, case_id: str, body: CoordinateBody, who: Coord
         assisting_units=body.assisting_units,
         instructions=body.instructions,
     )
+    return views.acted(done, rt.context.reference)
+
+
+@router.post("/v1/work/cases/{case_id}/refer", summary="提请协调: ask for coordination", responses=STATE_ERRORS)
+async def refer(rt: Runtime, case_id: str, body: ReferBody, who: Department) -> dict[str, Any]:
+    """The handling department asks for coordination with a reason: the institution that coordinated the case
+    before, else the lowest one covering every region of the case (GZ Art. 10; SZ Art. 24)."""
+    return views.acted(await coordination_commands.refer(rt, case_id, who, reason=body.reason), rt.context.reference)
+
+
+@router.post(
+    "/v1/work/cases/{case_id}/escalate", summary="Pass the case up a coordination level", responses=STATE_ERRORS
+)
+async def escalate(rt: Runtime, case_id: str, body: EscalateBody, who: Coordination) -> dict[str, Any]:
+    """The institution holding the case passes it one level up (street centre -> district office -> city office)
+    with a reason; 422 at the city office, which has no level above it."""
+    done = await coordination_commands.escalate(rt, case_id, who, reason=body.reason)
+    return views.acted(done, rt.context.reference)
+
+
+@router.post(
+    "/v1/work/cases/{case_id}/part-reply", summary="协办: an assisting unit's part reply", responses=STATE_ERRORS
+)
+async def part_reply(rt: Runtime, case_id: str, body: PartReplyBody, who: Department) -> dict[str, Any]:
+    """An assisting unit (协办) answers its part to the lead, once per handling cycle; the lead sees it in the case."""
+    done = await coordination_commands.part_reply(rt, case_id, who, content=body.content)
+    return views.acted(done, rt.context.reference)
+
+
+@router.post(
+    "/v1/work/cases/{case_id}/notify-police",
+    summary="Notify public security of a suspected crime, keeping the case",
+    responses=STATE_ERRORS,
+)
+async def notify_police(rt: Runtime, case_id: str, body: PoliceNoticeBody, who: Department) -> dict[str, Any]:
+    """The handling department tells public security of a suspected crime and keeps its own handling (GZ Art. 20 ¶3;
+    SZ Art. 28 ¶2); the police get a linked case of their own (its id in `police_case_id`). Once per case."""
+    done = await police_notice.notify_police(rt, case_id, who, reason=body.reason, police_unit=body.police_unit)
     return views.acted(done, rt.context.reference)

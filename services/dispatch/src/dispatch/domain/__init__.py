@@ -13,7 +13,7 @@ from dispatch.domain.errors import (
     UnknownUnit,
     ValidationError,
 )
-from dispatch.domain.lifecycle import NextStep, ReturnOutcome, WorkCase
+from dispatch.domain.lifecycle import WorkCase
 from dispatch.domain.routing import (
     Role,
     RoutingDecision,
@@ -22,6 +22,7 @@ from dispatch.domain.routing import (
     RoutingTable,
     TargetKind,
 )
+from dispatch.domain.transitions import NextStep, ReturnOutcome
 
 __all__ = [
     "COORDINATION_KIND",

@@ -27,6 +27,9 @@ class CaseDispatched(CaseEvent):
     role: str
     rule_id: str | None = None
     routing_version: int | None = None
+    from_unit: str | None = None  # the unit the case came from, and its reason (they travel with the case)
+    from_reason: str | None = None
+    linked_case_id: str | None = None  # a police case: the case whose department notified public security
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -36,6 +39,9 @@ class CaseSentToCoordination(CaseEvent):
     level: str
     reason: str
     routing_version: int | None = None
+    cause: str | None = None  # referred (提请协调) / escalated (passed up a level)
+    from_unit: str | None = None
+    from_reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,6 +57,7 @@ class CaseReturned(CaseEvent):
     returns: int
     next_step: str  # "redispatch" | "coordination"
     suggested_unit: str | None = None
+    returned_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,13 +66,15 @@ class CaseTransferred(CaseEvent):
 
     to_unit: str
     reason: str
+    role: str = "sole"  # the role the receiving unit takes
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CaseProgressNoted(CaseEvent):
-    """The handler recorded progress."""
+    """The handler, or an assisting unit (role assisting), recorded progress."""
 
     note: str
+    role: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -100,6 +109,30 @@ class CaseCoordinated(CaseEvent):
     lead_unit: str
     assisting_units: tuple[str, ...]
     instructions: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CasePartReplied(CaseEvent):
+    """An assisting unit (协办, unit) answered its part to the lead (GZ Art. 10; SZ Art. 24)."""
+
+    lead_unit: str | None
+    content: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CasePoliceNotified(CaseEvent):
+    """The handling department notified public security, keeping its own handling (GZ Art. 20 ¶3; SZ Art. 28 ¶2)."""
+
+    police_unit: str
+    linked_case_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CaseNoticeSent(CaseEvent):
+    """A unit that must be informed of such cases (unit) got a read-only notice, e.g. SZ Art. 44."""
+
+    basis: str
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -28,6 +28,9 @@ class Category(BaseModel):
     # A matter that a grassroots unit (street office / town government) may handle itself; functional
     # department matters are never pushed down to the street.
     grassroots: bool = False
+    # Units of these kinds are informed of every case of the category (SZ Art. 44: the mental-health centre).
+    notify_unit_kinds: tuple[str, ...] = ()
+    notice_basis: str = ""
     channels: tuple[Channel, ...] = (Channel.HOTLINE, Channel.GRID)
     fields: tuple[dict[str, Any], ...] = Field(default_factory=tuple)
 

@@ -102,11 +102,12 @@ class RoutingTable:
 
     def rule_for(self, category_code: str, region_code: str, tree: RegionTree) -> RoutingRule | None:
         """The most specific rule: the one whose region is the nearest ancestor-or-self of the region."""
-        for region in tree.ancestors(region_code):
-            rule = self._index.get((category_code, region.code))
-            if rule is not None:
-                return rule
-        return None
+        return next(iter(self.rules_along(category_code, region_code, tree)), None)
+
+    def rules_along(self, category_code: str, region_code: str, tree: RegionTree) -> list[RoutingRule]:
+        """Every rule of the category on the region's path to the city, most specific first."""
+        found = (self._index.get((category_code, region.code)) for region in tree.ancestors(region_code))
+        return [rule for rule in found if rule is not None]
 
     def validate(self, categories: CategoryCatalogue, tree: RegionTree, units: UnitDirectory) -> list[str]:
         """Every inconsistency of the table against the directory, as human-readable strings."""
