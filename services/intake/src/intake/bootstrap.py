@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,6 +14,7 @@ from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from intake.api import routers
 from intake.context import IntakeContext
+from intake.domain.times import TimeLimits
 from intake.handlers import HANDLERS
 from intake.orm import metadata
 from intake.privacy import PhoneVault
@@ -48,6 +49,10 @@ def build_context(settings: Settings) -> IntakeContext:
         withheld_view_roles=frozenset(settings.identity_withheld_view_roles),
         expected_clock=settings.open311_expected_clock,
         open311_keys=dict(settings.open311_api_keys),
+        time_limits=TimeLimits(
+            max_age=timedelta(days=settings.report_max_age_days),
+            future_skew=timedelta(seconds=settings.report_future_skew_s),
+        ),
     )
 
 

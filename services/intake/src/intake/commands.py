@@ -1,4 +1,4 @@
-"""Commands of intake: a report becomes a case (or a repeat linked to an open one), a return visit closes the loop.
+"""Commands of intake: a report becomes a case (or a repeat linked to an open one); visits are in visit_commands.
 
 Each command opens its unit of work and commits it there; its events go to the outbox in that transaction.
 """
@@ -12,14 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from caseflow_common.contracts.intake import (
-    CaseMerged,
-    CaseReceived,
-    CaseReopened,
-    Channel,
-    MaskedRequester,
-    VisitRecorded,
-)
+from caseflow_common.contracts.intake import CaseMerged, CaseReceived, Channel, MaskedRequester
 from caseflow_common.contracts.status import CaseStatus
 from caseflow_common.directory import region_path
 from caseflow_common.events import Actor, new_event
@@ -32,21 +25,14 @@ from intake.domain.catalogue_rules import (
     identity_withheld,
     report_grid_code,
     report_region_code,
+    report_time_errors,
     validate_report,
 )
-from intake.domain.errors import (
-    AlreadyVisited,
-    CaseNotClosed,
-    CaseNotFound,
-    EvaluationWithoutContact,
-    ExternalIdConflict,
-    InvalidReport,
-)
+from intake.domain.errors import ExternalIdConflict, InvalidReport
 from intake.domain.masking import requester_masked
 from intake.domain.redaction import redact_personal
 from intake.domain.repeats import CaseSpot, find_repeat
 from intake.domain.reports import GridReportIn, HotlineReportIn, Report, fingerprint, occurred_at
-from intake.domain.visits import VisitIn, reopens, visit_refusal
 from intake.repository import aware
 from intake.uow import IntakeRuntime, IntakeUnitOfWork
 
@@ -63,16 +49,6 @@ class Received:
     merged_into: str | None = None
 
 
-@dataclass(frozen=True)
-class VisitOutcome:
-    """What the visit did: the cycle it evaluated, and whether it opened a new one."""
-
-    case_id: str
-    cycle: int
-    reopened: bool
-    status: str
-
-
 async def _existing(uow: IntakeUnitOfWork, channel: Channel, external_id: str, fp: str) -> Received | None:
     """The case this channel already made of external_id: the same one again, or a conflict for a different body."""
     prior = await uow.repo.by_external_id(str(channel), external_id)
@@ -87,6 +63,7 @@ async def receive_report(rt: IntakeRuntime, report: Report, *, channel: Channel,
     """Store a report the catalogue accepts as a case, emit CaseReceived (+ CaseMerged for a repeat); idempotent."""
     ctx = rt.context
     errors = validate_report(report, ctx.categories, ctx.regions, reportable_levels=ctx.reportable_levels)
+    errors += report_time_errors(report, rt.clock(), ctx.time_limits)
     if errors:
         raise InvalidReport(errors)
     fp = fingerprint(report)
@@ -177,6 +154,7 @@ async def _store(
             received_at=received_at,
             created_at=now,
             merged_into=merged_into,
+            submitted_by=actor.id,
         ),
         _stored_requester(report, ctx),
         status=CaseStatus.MERGED if merged_into else CaseStatus.RECEIVED,
@@ -244,56 +222,3 @@ def _stored_requester(report: Report, ctx: IntakeContext) -> dict[str, Any] | No
         phone_encrypted=ctx.vault.encrypt(phone) if phone else None,
         phone_hash=ctx.vault.phone_hash(phone) if phone else None,
     )
-
-
-async def record_visit(rt: IntakeRuntime, case_id: str, visit: VisitIn, *, actor: Actor) -> VisitOutcome:
-    """Record the current cycle's return visit (回访) and evaluation (评价); dissatisfied reopens it (GZ Art. 17)."""
-    if visit.satisfaction is not None and not visit.contacted:
-        raise EvaluationWithoutContact(case_id)
-    async with rt.uow() as uow:
-        row = await uow.repo.status_row(case_id, for_update=True)
-        if row is None:
-            raise CaseNotFound(case_id)
-        refusal = visit_refusal(row.status)
-        if refusal is not None:
-            raise CaseNotClosed(refusal)
-        if await uow.repo.has_visit(case_id, row.cycle):
-            raise AlreadyVisited(row.cycle)
-        reopened, cycle, status = await _visit(uow, case_id, row.cycle, row.status, row.unit, visit, actor)
-        try:
-            await uow.commit()
-        except IntegrityError:
-            raise AlreadyVisited(row.cycle) from None  # a second visit of the same cycle won the race
-    metrics.VISITS.labels(str(visit.satisfaction) if visit.satisfaction is not None else "not_evaluated").inc()
-    log.info("visit recorded", extra={"case_id": case_id, "cycle": row.cycle, "reopened": reopened})
-    return VisitOutcome(case_id, row.cycle, reopened, str(status))
-
-
-async def _visit(
-    uow: IntakeUnitOfWork, case_id: str, cycle: int, status: str, unit: str | None, visit: VisitIn, actor: Actor
-) -> tuple[bool, int, str]:
-    """Write the visit, its steps and its events; whether it reopened the case, and the case's cycle and status."""
-    now = uow.clock()
-    satisfaction = str(visit.satisfaction) if visit.satisfaction is not None else None
-    await uow.repo.add_visit(
-        case_id, cycle=cycle, contacted=visit.contacted, satisfaction=satisfaction, comment=visit.comment, at=now
-    )
-    await uow.repo.add_step(case_id, event_type="VisitRecorded", at=now, unit=unit, note=satisfaction, cycle=cycle)
-    recorded = VisitRecorded(
-        contacted=visit.contacted,
-        satisfaction=visit.satisfaction,
-        comment=visit.comment,
-        visited_at=now,
-        cycle=cycle,
-        unit=unit,
-    )
-    uow.emit(new_event(recorded, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
-    reopened = reopens(visit)
-    if reopened:
-        # A dissatisfied evaluation sends the case back for another handling cycle.
-        cycle, status = cycle + 1, CaseStatus.REOPENED
-        await uow.repo.add_step(case_id, event_type="CaseReopened", at=now, unit=unit, note=None, cycle=cycle)
-        reopening = CaseReopened(reason="dissatisfied evaluation", cycle=cycle, unit=unit)
-        uow.emit(new_event(reopening, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
-    await uow.repo.set_status(case_id, status=status, cycle=cycle, updated_at=now)
-    return reopened, cycle, status

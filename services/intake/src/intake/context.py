@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from caseflow_common.directory import CategoryRecord, RegionRecord
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS
+from intake.domain.times import TimeLimits
 from intake.privacy import PhoneVault
 from intake.ratelimit import RateLimits
 
@@ -28,3 +29,4 @@ class IntakeContext:
     withheld_view_roles: frozenset[str] = field(default_factory=lambda: frozenset({"hotline"}))
     expected_clock: str = "handling"
     open311_keys: Mapping[str, str] = field(default_factory=dict)  # Open311 api_key -> principal subject
+    time_limits: TimeLimits = field(default_factory=TimeLimits)  # how old / how far ahead a stated time may be

@@ -4,10 +4,12 @@ and escalation events."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import orjson
 
+from caseflow_common.contracts import dispatch as d
 from caseflow_common.contracts.escalation import ClocksUpdated
 from caseflow_common.contracts.status import CaseStatus
 from caseflow_common.db import as_utc
@@ -21,6 +23,7 @@ from intake.domain.projection import (
     follows,
     status_after,
     step_note,
+    taken_over,
     unit_after,
     unit_name,
 )
@@ -34,7 +37,8 @@ _DISPATCH_MODELS: dict[str, type[DispatchEvent]] = {model.event_type: model for 
 
 
 async def on_dispatch_event(env: Envelope, uow: IntakeUnitOfWork, ctx: IntakeContext) -> None:
-    """Move the case's status, unit and steps along with what dispatch reports."""
+    """Move the case's status, unit and steps along with what dispatch reports; merged requests follow its reply
+    and closure."""
     event = env.payload_as(_DISPATCH_MODELS[env.event_type])
     row = await uow.repo.status_row(env.case_id, for_update=True)
     if row is None:
@@ -49,20 +53,68 @@ async def on_dispatch_event(env: Envelope, uow: IntakeUnitOfWork, ctx: IntakeCon
         values["unit_name"] = unit_name(event)
     if status is not None and (row.status != CaseStatus.MERGED or follows(event)):
         values["status"] = status
+    reply = Reply(row.reply, row.reply_resolved, as_utc(row.replied_at))
+    if isinstance(event, d.CaseReplied):
+        reply = Reply(event.content, event.resolved, event.at)
+        values.update(reply=reply.content, reply_resolved=reply.resolved, replied_at=reply.at)
     note = step_note(event)
     await uow.repo.set_status(env.case_id, **values)
     await uow.repo.add_step(
         env.case_id, event_type=env.event_type, at=event.at, unit=event.unit, note=note, cycle=event.cycle
     )
     if follows(event) and status is not None:
-        for follower in await uow.repo.followers(env.case_id):
-            frow = await uow.repo.status_row(follower, for_update=True)
-            if frow is None or CaseStatus(frow.status) not in WAITING:
-                continue
-            await uow.repo.set_status(follower, status=status, unit=unit, updated_at=env.occurred_at)
+        main = Main(unit=unit, unit_name=values.get("unit_name", row.unit_name), reply=reply)
+        await _followers_take_over(uow, env, event, status, main)
+
+
+class Reply(NamedTuple):
+    """The department's latest reply on a case."""
+
+    content: str | None
+    resolved: bool | None
+    at: datetime | None
+
+
+class Main(NamedTuple):
+    """What merged requests take over from their main case."""
+
+    unit: str | None
+    unit_name: str | None
+    reply: Reply
+
+
+async def _followers_take_over(
+    uow: IntakeUnitOfWork, env: Envelope, event: DispatchEvent, status: CaseStatus, main: Main
+) -> None:
+    """Every request merged into the case (并单) takes over its reply and closure, each in its own cycle, so each
+    requester then gets their own return visit and evaluation (DOMAIN.md, 2026-11-30; GZ Art. 17)."""
+    for follower in await uow.repo.followers(env.case_id, WAITING):
+        frow = await uow.repo.status_row(follower, for_update=True)
+        if frow is None:
+            continue
+        steps = taken_over(event, frow.status)
+        if not steps:
+            continue
+        for event_type in steps:
+            replying = event_type == d.CaseReplied.event_type
             await uow.repo.add_step(
-                follower, event_type=env.event_type, at=event.at, unit=event.unit, note=note, cycle=frow.cycle
+                follower,
+                event_type=event_type,
+                at=event.at,  # a reply taken over with the closure is the follower's step at the closure
+                unit=main.unit if replying else event.unit,
+                note=main.reply.content if replying else None,
+                cycle=frow.cycle,
             )
+        await uow.repo.set_status(
+            follower,
+            status=status,
+            unit=main.unit,
+            unit_name=main.unit_name,
+            reply=main.reply.content,
+            reply_resolved=main.reply.resolved,
+            replied_at=main.reply.at,
+            updated_at=env.occurred_at,
+        )
 
 
 async def on_clocks_updated(env: Envelope, uow: IntakeUnitOfWork, ctx: IntakeContext) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -148,6 +148,9 @@ class IntakeRepository:
                 case_status.c.clocks,
                 case_status.c.clocks_at,
                 case_status.c.updated_at,
+                case_status.c.reply,
+                case_status.c.reply_resolved,
+                case_status.c.replied_at,
             )
             .join(case_status, case_status.c.case_id == cases.c.case_id)
             .where(cases.c.case_id == case_id)
@@ -163,12 +166,13 @@ class IntakeRepository:
         """Update a case's projection row."""
         await self.session.execute(update(case_status).where(case_status.c.case_id == case_id).values(**values))
 
-    async def followers(self, case_id: str) -> list[str]:
-        """Cases merged into this one that still wait on it."""
+    async def followers(self, case_id: str, statuses: Iterable[str]) -> list[str]:
+        """Cases merged into this one whose status is one of statuses (those still waiting on it), oldest first."""
         stmt = (
             select(cases.c.case_id)
             .join(case_status, case_status.c.case_id == cases.c.case_id)
-            .where(cases.c.merged_into == case_id, case_status.c.status == "merged")
+            .where(cases.c.merged_into == case_id, case_status.c.status.in_([str(s) for s in statuses]))
+            .order_by(cases.c.received_at, cases.c.case_id)
         )
         return list((await self.session.execute(stmt)).scalars())
 
@@ -182,6 +186,13 @@ class IntakeRepository:
             )
         )
 
+    async def closed_at(self, case_id: str, cycle: int) -> datetime | None:
+        """When the cycle was closed (办结), as its step records it."""
+        stmt = select(func.max(case_steps.c.at)).where(
+            case_steps.c.case_id == case_id, case_steps.c.cycle == cycle, case_steps.c.event_type == "CaseClosed"
+        )
+        return as_utc((await self.session.execute(stmt)).scalar_one_or_none())
+
     async def steps(self, case_id: str) -> Sequence[Row]:
         """A case's steps in the order they happened."""
         stmt = select(case_steps).where(case_steps.c.case_id == case_id).order_by(case_steps.c.at, case_steps.c.id)
@@ -192,24 +203,37 @@ class IntakeRepository:
         return (await self.session.execute(select(requesters).where(requesters.c.case_id == case_id))).first()
 
     async def add_visit(
-        self, case_id: str, *, cycle: int, contacted: bool, satisfaction: str | None, comment: str, at: datetime
+        self,
+        case_id: str,
+        *,
+        cycle: int,
+        attempt: int,
+        contacted: bool,
+        satisfaction: str | None,
+        comment: str,
+        at: datetime,
     ) -> None:
-        """Record a return visit of one cycle (unique per case and cycle)."""
+        """Record one visit attempt of a cycle (unique per case, cycle and attempt; one reached attempt per cycle)."""
         await self.session.execute(
             visits.insert().values(
                 case_id=case_id,
                 cycle=cycle,
+                attempt=attempt,
                 contacted=contacted,
                 satisfaction=satisfaction,
                 comment=comment,
-                visited_at=at,
+                visited_at=at.astimezone(UTC),
             )
         )
 
-    async def has_visit(self, case_id: str, cycle: int) -> bool:
-        """True when the cycle's return visit is already recorded."""
-        stmt = select(visits.c.id).where(visits.c.case_id == case_id, visits.c.cycle == cycle)
-        return (await self.session.execute(stmt)).first() is not None
+    async def cycle_visits(self, case_id: str, cycle: int) -> Sequence[Row]:
+        """The visit attempts already recorded for a cycle, in order."""
+        stmt = (
+            select(visits.c.attempt, visits.c.contacted)
+            .where(visits.c.case_id == case_id, visits.c.cycle == cycle)
+            .order_by(visits.c.attempt)
+        )
+        return (await self.session.execute(stmt)).all()
 
     async def public_cases(
         self,

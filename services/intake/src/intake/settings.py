@@ -62,6 +62,20 @@ class Settings(CommonSettings):
         description="roles that see an anonymous / whistleblower requester (the hotline took the call)",
     )
     open311_expected_clock: str = Field(default="handling", description="clock kind behind expected_datetime")
+    report_max_age_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="a report's received_at / observed_at (and a visit's visited_at) older than this many days is "
+        "refused with 422: a backdated report never arrives looking weeks overdue",
+    )
+    report_future_skew_s: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="how far (seconds) a report or visit time may lie ahead of intake's clock (the sender's clock "
+        "skew); anything later is refused with 422",
+    )
 
     @model_validator(mode="after")
     def _no_dev_keys_outside_dev(self) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ import orjson
 from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
+from caseflow_common.db import as_utc
 from intake.context import IntakeContext
 from intake.domain.masking import requester_view
 from intake.privacy import VaultError
@@ -52,6 +54,25 @@ class RequesterOut(BaseModel):
     anonymous: bool = False
 
 
+class ReplyOut(BaseModel):
+    """The department's latest reply (答复)."""
+
+    content: str = Field(description="What the department answered.")
+    resolved: bool | None = Field(default=None, description="Whether the department says the matter is resolved.")
+    at: datetime | None = None
+
+
+class VisitView(BaseModel):
+    """One return-visit attempt (回访) and, when it reached the requester, their evaluation (评价)."""
+
+    cycle: int = Field(description="The handling cycle the attempt belongs to.")
+    attempt: int = Field(description="1, 2, ... within the cycle; attempts that did not reach the requester first.")
+    contacted: bool
+    satisfaction: str | None = None
+    comment: str = ""
+    visited_at: datetime
+
+
 class CaseView(BaseModel):
     """A case as the hotline sees it: status, responsible unit, deadlines, the steps so far."""
 
@@ -76,6 +97,10 @@ class CaseView(BaseModel):
     last_update: datetime
     steps: list[StepOut] = Field(default_factory=list)
     requester: RequesterOut | None = None
+    reply: ReplyOut | None = Field(
+        default=None, description="The latest reply; a merged request shows its main case's."
+    )
+    visits: list[VisitView] = Field(default_factory=list, description="Every visit attempt and evaluation, per cycle.")
 
 
 class VisitOut(BaseModel):
@@ -83,6 +108,7 @@ class VisitOut(BaseModel):
 
     case_id: str
     cycle: int = Field(description="The handling cycle the visit evaluated.")
+    attempt: int = Field(default=1, description="The attempt within the cycle (联系不上 attempts count too).")
     reopened: bool
     status: str
 
@@ -101,7 +127,21 @@ def _open(ctx: IntakeContext, token: str | None) -> str | None:
         return None  # a retired key; the rest of the case is still worth showing
 
 
-def case_view(case: Row, steps: list[Row], requester: Row | None, role: str, ctx: IntakeContext) -> CaseView:
+def reply_of(row: Row) -> ReplyOut | None:
+    """The latest reply stored on a projection row, if the case has one."""
+    if row.reply is None:
+        return None
+    return ReplyOut(content=row.reply, resolved=row.reply_resolved, at=as_utc(row.replied_at))
+
+
+def case_view(
+    case: Row,
+    steps: list[Row],
+    requester: Row | None,
+    role: str,
+    ctx: IntakeContext,
+    visits: Sequence[Row] = (),
+) -> CaseView:
     """The hotline's view of a case; the phone is decrypted for this view only."""
     who = None
     if requester is not None:
@@ -140,4 +180,16 @@ def case_view(case: Row, steps: list[Row], requester: Row | None, role: str, ctx
             StepOut(event_type=s.event_type, at=aware(s.at), unit=s.unit, note=s.note, cycle=s.cycle) for s in steps
         ],
         requester=who,
+        reply=reply_of(case),
+        visits=[
+            VisitView(
+                cycle=v.cycle,
+                attempt=v.attempt,
+                contacted=v.contacted,
+                satisfaction=v.satisfaction,
+                comment=v.comment,
+                visited_at=aware(v.visited_at),
+            )
+            for v in visits
+        ],
     )

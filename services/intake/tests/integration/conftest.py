@@ -48,7 +48,7 @@ def grid_body(**overrides: Any) -> dict[str, Any]:
     """A valid grid report body."""
     body: dict[str, Any] = {
         "external_id": f"GR-{uuid.uuid4().hex[:12]}",
-        "observed_at": "2026-11-20T10:00:00+08:00",
+        "observed_at": "2026-11-20T09:00:00+08:00",
         "grid_code": GRID,
         "reporter_id": "GM-0042",
         "category": "safety.fire_hazard",

@@ -60,7 +60,8 @@ async def test_the_status_follows_a_case_through_dispatch_reply_close_and_a_diss
     clock.advance(days=1)
     dissatisfied = {"contacted": True, "satisfaction": "dissatisfied", "comment": "垃圾又堆起来了"}
     r = await intake.client.post(f"/v1/cases/{case_id}/visits", json=dissatisfied, headers=HOTLINE)
-    assert r.status_code == 201 and r.json() == {"case_id": case_id, "cycle": 1, "reopened": True, "status": "reopened"}
+    assert r.status_code == 201
+    assert r.json() == {"case_id": case_id, "cycle": 1, "attempt": 1, "reopened": True, "status": "reopened"}
     view = await status_is("reopened")
     assert view and view["cycle"] == 2
     events = await intake_topic.read_until(lambda es: any(e.event_type == "CaseReopened" for e in es))

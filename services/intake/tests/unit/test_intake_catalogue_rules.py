@@ -158,6 +158,13 @@ def test_urgency_comes_from_the_report_then_the_category_then_the_fallback() -> 
     assert effective_urgency(None, CATEGORIES["safety.hazard"], fallback=Urgency.URGENT) is Urgency.URGENT
 
 
+def test_an_emergency_category_is_an_emergency_whatever_the_report_says() -> None:
+    gas = {**CATEGORIES["env.garbage"], "code": "urban.gas_leak", "default_urgency": "emergency"}
+    for said in (None, "normal", "urgent", "inquiry", "emergency"):
+        assert effective_urgency(said, gas) is Urgency.EMERGENCY
+    assert effective_urgency("urgent", CATEGORIES["env.garbage"]) is Urgency.URGENT
+
+
 def test_identity_is_withheld_for_anonymous_requesters_and_whistleblower_categories() -> None:
     assert identity_withheld(True, CATEGORIES["env.garbage"])
     assert identity_withheld(False, CATEGORIES["crime.gang"])

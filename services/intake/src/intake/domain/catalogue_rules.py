@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from caseflow_common.contracts.intake import Channel, Urgency
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS, GRID_LEVEL, attr, region_level, resolve_region
-from intake.domain.reports import GridReportIn, Report, channel_of
+from intake.domain.reports import GridReportIn, Report, channel_of, occurred_at
+from intake.domain.times import TimeLimits, time_refusal
 
 __all__ = [
     "FieldError",
@@ -17,6 +19,7 @@ __all__ = [
     "identity_withheld",
     "report_grid_code",
     "report_region_code",
+    "report_time_errors",
     "resolve_region",
     "validate_report",
 ]
@@ -36,10 +39,14 @@ class FieldError:
 
 
 def effective_urgency(requested: Urgency | str | None, category: Any, fallback: Urgency = Urgency.NORMAL) -> Urgency:
-    """The report's own urgency if given, else the category's default, else the fallback."""
+    """The report's own urgency if given, else the category's default, else the fallback; an emergency category is
+    an emergency whatever the report says, on every channel (a gas leak found on patrol is no 10-day matter)."""
+    default = attr(category, "default_urgency")
+    if default and Urgency(default) is Urgency.EMERGENCY:
+        # DOMAIN.md (2026-11-30): emergency categories get the emergency tier on every channel, grid included.
+        return Urgency.EMERGENCY
     if requested is not None:
         return Urgency(requested)
-    default = attr(category, "default_urgency")
     return Urgency(default) if default else fallback
 
 
@@ -133,3 +140,12 @@ def validate_report(
                 )
             )
     return errors
+
+
+def report_time_errors(report: Report, now: datetime, limits: TimeLimits) -> list[FieldError]:
+    """The report's own time refused against the clock: far in the past, or ahead of it beyond the skew."""
+    refusal = time_refusal(occurred_at(report), now, limits)
+    if refusal is None:
+        return []
+    field = "observed_at" if isinstance(report, GridReportIn) else "received_at"
+    return [FieldError((field,), refusal, "time_range")]

@@ -19,6 +19,10 @@ class InvalidReport(IntakeError):
         self.errors = list(errors)
 
 
+class InvalidVisit(InvalidReport):
+    """A syntactically valid visit whose stated time the clock or the case refuses (answered like a report's)."""
+
+
 class ExternalIdConflict(IntakeError):
     """The channel's external_id was already used with a different body."""
 
@@ -40,7 +44,7 @@ class CaseNotClosed(IntakeError):
 
 
 class AlreadyVisited(IntakeError):
-    """The return visit of this handling cycle is already recorded."""
+    """The return visit of this handling cycle already reached the requester."""
 
     def __init__(self, cycle: int) -> None:
         super().__init__(f"cycle {cycle}")

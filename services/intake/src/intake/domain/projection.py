@@ -37,8 +37,9 @@ STATUS_AFTER: Mapping[type[DispatchEvent], CaseStatus | None] = {
     d.CaseClosed: CaseStatus.CLOSED,
 }
 # A repeat request (并单) waits on its open case and takes over its reply and closure; each requester then gets
-# their own return visit and evaluation (DOMAIN.md).
+# their own return visit and evaluation, and each one's loop completes on its own (DOMAIN.md, 2026-11-30).
 FOLLOWED: frozenset[type[DispatchEvent]] = frozenset({d.CaseReplied, d.CaseClosed})
+# The statuses of a merged request still waiting on its main case; once closed it goes its own way (visit, reopen).
 WAITING: frozenset[CaseStatus] = frozenset({CaseStatus.MERGED, CaseStatus.REPLIED})
 
 
@@ -52,6 +53,19 @@ def status_after(event: DispatchEvent) -> CaseStatus | None:
 def follows(event: DispatchEvent) -> bool:
     """True when cases merged into this one take over the event (the reply and the closure)."""
     return type(event) in FOLLOWED
+
+
+def taken_over(event: DispatchEvent, follower_status: str) -> list[str]:
+    """The main case's steps a merged request waiting on it takes over with this event, in order: the reply, and
+    the closure (after the reply when the request joined the main case once it had already replied)."""
+    if CaseStatus(follower_status) not in WAITING:
+        return []
+    if isinstance(event, d.CaseReplied):
+        return [d.CaseReplied.event_type]
+    if isinstance(event, d.CaseClosed):
+        missed_reply = CaseStatus(follower_status) is CaseStatus.MERGED
+        return [d.CaseReplied.event_type, d.CaseClosed.event_type] if missed_reply else [d.CaseClosed.event_type]
+    return []
 
 
 def step_note(event: DispatchEvent) -> str | None:

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from caseflow_common.contracts.intake import Channel, Urgency
+from intake.domain.bodies import AwareDatetime, Body
 from intake.domain.phones import PHONE_FORMAT_HINT, normalise_phone
 
 
@@ -23,16 +24,6 @@ class ReportKind(StrEnum):
     REPORT = "report"
     INQUIRY = "inquiry"
     SUGGESTION = "suggestion"
-
-
-def _require_offset(value: datetime) -> datetime:
-    # A time without an offset is ambiguous by eight hours between UTC and Beijing time: refuse it.
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise PydanticCustomError(
-            "naive_datetime",
-            "time must carry a UTC offset, e.g. 2026-11-21T09:30:00+08:00 or 2026-11-21T01:30:00Z",
-        )
-    return value
 
 
 def _external_id(value: str) -> str:
@@ -59,7 +50,6 @@ def _code(value: str) -> str:
     return text
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_require_offset)]
 ExternalId = Annotated[
     str,
     AfterValidator(_external_id),
@@ -76,10 +66,8 @@ Description = Annotated[
 Code = Annotated[str, AfterValidator(_code)]
 
 
-class Location(BaseModel):
+class Location(Body):
     """Where the matter is: a region of the directory, an address, and optionally coordinates (WGS-84)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     region_code: Code | None = Field(
         default=None,
@@ -120,10 +108,8 @@ class HotlineLocation(Location):
         return self
 
 
-class Requester(BaseModel):
+class Requester(Body):
     """Who asked; personal information kept apart from the case body (GZ Art. 15; SZ Art. 18)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     anonymous: bool = Field(default=False, description="The requester does not want to be identified.")
     name: str | None = Field(default=None, max_length=50, description="Name as given.", examples=["张三"])
@@ -147,31 +133,34 @@ class Requester(BaseModel):
         return canonical
 
 
-class HotlineReportIn(BaseModel):
+class HotlineReportIn(Body):
     """A citizen request submitted by the 12345 hotline system."""
-
-    model_config = ConfigDict(extra="ignore")
 
     external_id: ExternalId
     received_at: AwareDatetime = Field(
-        description="When the hotline took the request, with offset.", examples=["2026-11-21T09:30:00+08:00"]
+        description="When the hotline took the request, with offset; kept as the citizen's fact. Not more than "
+        "report_max_age_days back, not ahead of the clock beyond report_future_skew_s (else 422).",
+        examples=["2026-11-21T09:30:00+08:00"],
     )
     kind: ReportKind = Field(description="What the requester wants.", examples=["complaint"])
     category: Code = Field(description="Category code from GET /v1/categories.", examples=["env.garbage"])
-    urgency: Urgency | None = Field(default=None, description="Omit to take the category's default urgency.")
+    urgency: Urgency | None = Field(
+        default=None,
+        description="Omit to take the category's default urgency; an emergency category is always an emergency.",
+    )
     description: Description
     location: HotlineLocation
     requester: Requester
 
 
-class GridReportIn(BaseModel):
+class GridReportIn(Body):
     """What a grid member found on patrol (GZ Art. 16; SZ Art. 17)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     external_id: ExternalId
     observed_at: AwareDatetime = Field(
-        description="When the grid member observed the matter, with offset.", examples=["2026-11-21T09:30:00+08:00"]
+        description="When the grid member observed the matter, with offset; kept as a fact. Not more than "
+        "report_max_age_days back, not ahead of the clock beyond report_future_skew_s (else 422).",
+        examples=["2026-11-21T09:30:00+08:00"],
     )
     grid_code: Code = Field(description="The reporting grid's code.", examples=["440106001001"])
     reporter_id: Code = Field(description="The grid member's id in the grid system.", examples=["GM-0042"])
@@ -179,7 +168,12 @@ class GridReportIn(BaseModel):
         default=ReportKind.REPORT, description="What the report is; grid reports default to report."
     )
     category: Code = Field(description="Category code from GET /v1/categories.", examples=["safety.hazard"])
-    urgency: Urgency | None = Field(default=None, description="Omit to take the category's default urgency.")
+    urgency: Urgency | None = Field(
+        default=None,
+        description="emergency/urgent/normal/inquiry as the grid member judged it; omit to take the category's "
+        "default. An emergency category is always an emergency.",
+        examples=["urgent"],
+    )
     description: Description
     location: Location = Field(
         default_factory=Location, description="Where; region_code defaults to grid_code when omitted."
