@@ -1,11 +1,17 @@
 from datetime import datetime, timedelta
 
+import pytest
+
 from caseflow_common.contracts.escalation import PatternKind
 from escalation.domain.calendar import SHANGHAI
 from escalation.domain.patterns import (
     CaseSighting,
+    CrimeClues,
     Evaluation,
+    Grading,
+    HotspotPolicy,
     OpenCase,
+    RepeatPolicy,
     hotspot_warnings,
     low_satisfaction_warnings,
     repeat_warnings,
@@ -68,3 +74,39 @@ def test_a_unit_below_eighty_percent_over_its_last_ten_evaluations_is_flagged():
 def test_basically_satisfied_counts_as_satisfied_and_few_evaluations_are_not_judged():
     assert low_satisfaction_warnings(evaluations(5, 2, basically=3), NOW, COORD) == []
     assert low_satisfaction_warnings(evaluations(2, 7), NOW, COORD) == []
+
+
+def test_a_hotspot_is_graded_by_its_count_and_each_level_has_an_id_of_its_own():
+    policy = HotspotPolicy(threshold=10)
+    assert policy.grading.thresholds == (10, 20, 40)
+    first = {w.region_code: w for w in hotspot_warnings(sightings(10), NOW, COORD, policy)}["street-1"]
+    graver = {w.region_code: w for w in hotspot_warnings(sightings(25), NOW, COORD, policy)}["street-1"]
+    assert (first.level, graver.level) == (1, 2)
+    assert first.id != graver.id
+    ungraded = {w.region_code: w for w in hotspot_warnings(sightings(10), NOW, COORD, HotspotPolicy(10, levels=(10,)))}
+    assert ungraded["street-1"].id == first.id, "level 1 keeps the id an ungraded warning had"
+
+
+def test_levels_must_ascend():
+    for bad in ((), (3, 3), (5, 2), (0, 1)):
+        with pytest.raises(ValueError):
+            Grading(bad)
+    assert Grading((2, 5)).level(1) == 0 and Grading((2, 5)).level(4) == 1 and Grading((2, 5)).level(9) == 2
+
+
+def test_crime_clue_hotspots_name_the_units_they_also_reach():
+    clues = CrimeClues(("clue.*", "market.counterfeit"))
+    assert clues.matches("clue.fraud") and clues.matches("market.counterfeit") and not clues.matches("noise")
+
+    def police(category: str, region: str) -> tuple[str, ...]:
+        return ("police-A",) if clues.matches(category) else ()
+
+    fraud = hotspot_warnings(sightings(10, "clue.fraud"), NOW, COORD, HotspotPolicy(10), police)
+    noise = hotspot_warnings(sightings(10), NOW, COORD, HotspotPolicy(10), police)
+    assert {w.notify_units for w in fraud} == {("police-A",)} and {w.notify_units for w in noise} == {()}
+
+
+def test_repeats_are_graded_too():
+    case = OpenCase("C1", 1, "noise", "street-1", NOW, tuple(f"R{i}" for i in range(6)))
+    [warning] = repeat_warnings([case], NOW, COORD, RepeatPolicy(threshold=3))
+    assert warning.level == 2 and warning.count == 6
