@@ -35,6 +35,7 @@ TEST_DEPS = [
     "ruff",
     "mypy",
     "types-pyyaml",
+    "confluent-kafka",
 ]
 # Static checks, in order; each must pass (configuration: ruff.toml, mypy.ini).
 LINT = [

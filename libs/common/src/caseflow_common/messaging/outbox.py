@@ -10,7 +10,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -82,7 +84,9 @@ class OutboxRelay:
             await self.housekeeping()
             return 0
         # send() enqueues in order; one producer keeps per-partition order, so per-case order holds.
-        futures = [await self.producer.send(r.topic, r.payload, key=r.key.encode()) for r in rows]
+        futures = [
+            await self.producer.send(r.topic, r.payload, key=r.key.encode(), headers=self._headers(r)) for r in rows
+        ]
         first: dict[tuple[str, int], int] = {}
         for md in await asyncio.gather(*futures):
             tp = (md.topic, md.partition)
@@ -98,6 +102,16 @@ class OutboxRelay:
         for r in rows:
             metrics.EVENTS_PRODUCED.labels(self.service, r.event_type).inc()
         return len(rows)
+
+    def _headers(self, row: Any) -> list[tuple[str, bytes]]:
+        """Record headers for consumers that route before parsing (docs/events/asyncapi.json)."""
+        version = orjson.loads(row.payload).get("version", 1)
+        return [
+            ("event_type", row.event_type.encode()),
+            ("version", str(version).encode()),
+            ("producer", self.service.encode()),
+            ("content-type", b"application/json"),
+        ]
 
     async def republish(self, *, since: datetime) -> int:
         """Mark every row sent at or after ``since`` as unsent: the relay publishes them again, in id order.
