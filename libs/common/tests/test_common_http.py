@@ -180,3 +180,23 @@ def test_outside_dev_a_token_without_expiry_is_refused_and_a_list_as_unit_is_ref
     with pytest.raises(ApiError, match="one unit code") as refused:
         TokenCodec("s" * 40).verify(forged)
     assert refused.value.status == 401
+
+
+async def test_the_api_docs_work_without_the_internet(tmp_path):
+    async with _app(tmp_path) as c:
+        page = await c.get("/docs")
+        assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
+        assert "cdn" not in page.text.lower() and "googleapis" not in page.text
+        assert (await c.get("/docs-assets/swagger-ui-bundle.js")).status_code == 200
+        redoc = await c.get("/redoc")
+        assert "/docs-assets/redoc.standalone.js" in redoc.text and "fonts.googleapis" not in redoc.text
+        assert (await c.get("/docs-assets/redoc.standalone.js")).status_code == 200
+
+
+async def test_a_browser_on_a_loopback_origin_may_call_the_api_in_dev_and_others_may_not(tmp_path):
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    async with _app(tmp_path) as c:
+        ok = await c.options("/things", headers={"Origin": "http://127.0.0.1:5173", **preflight})
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "http://127.0.0.1:5173"
+        other = await c.options("/things", headers={"Origin": "https://evil.example", **preflight})
+        assert "access-control-allow-origin" not in other.headers

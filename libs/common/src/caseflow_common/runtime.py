@@ -20,6 +20,7 @@ from sqlalchemy import MetaData
 
 from caseflow_common import contracts, db, topics
 from caseflow_common.auth import TokenCodec
+from caseflow_common.docs_ui import install_cors, install_docs
 from caseflow_common.errors import BodySizeLimit, install_error_handlers
 from caseflow_common.events import Payload, utcnow
 from caseflow_common.http import MetricsMiddleware, ops_router
@@ -307,7 +308,11 @@ def create_app(
             if manage_runtime:
                 await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title, description=description, version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    install_docs(app, title)
+    install_cors(app, runtime.settings.cors_allow_origins, dev=runtime.settings.env == "dev")
     app.state.runtime = runtime
     app.state.token_codec = runtime.token_codec
     install_error_handlers(app, retry_after_s=runtime.settings.retry_after_s)

@@ -97,6 +97,10 @@ class CommonSettings(BaseSettings):
         default=True, description="consumers refuse (dead-letter) events without a valid signature of their producer"
     )
     max_body_bytes: int = 64 * 1024
+    cors_allow_origins: list[str] = Field(
+        default_factory=list,
+        description="origins whose browsers may call the API (dashboards elsewhere); none by default outside dev",
+    )
     data_dir: Path = Path("data/demo")
     log_level: str = "INFO"
     run_workers: bool = Field(default=True, description="run relay and consumers inside the web process")
