@@ -332,3 +332,20 @@ async def test_a_commit_wakes_the_relay_at_once_however_seldom_it_polls_when_idl
         await _emit(svc.runtime, [touched("C-wake", 1, clock())])
         await wait_for(lambda: _count_is(svc.runtime, 1), timeout=10)
         assert time.monotonic() - started < 5
+
+
+async def test_the_series_alerts_watch_exist_at_zero_before_the_first_dead_letter(broker, topic_prefix, databases):
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+        require_signed_events=False,
+    )
+    async with running(build_ledger, settings, clock=ManualClock()) as svc:
+        text = (await svc.client.get("/metrics")).text
+    topic = topic_prefix + TOPIC
+    for reason in ("bad_signature", "invalid_payload", "unknown_version"):
+        assert f'caseflow_dlq_messages_total{{reason="{reason}",service="ledger",topic="{topic}"}} 0.0' in text
+    assert 'caseflow_broker_resets_total{reason="emptied",service="ledger"} 0.0' in text

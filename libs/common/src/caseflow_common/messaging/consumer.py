@@ -43,6 +43,16 @@ CtxT = TypeVar("CtxT")
 Handler = Callable[[Envelope, UowT, CtxT], Awaitable[None]]
 Record = tuple[str, int, int, bytes | None, bytes | None]
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.2, 15.0
+DLQ_REASONS = (
+    "unparseable",
+    "bad_signature",
+    "producer_not_allowed",
+    "wrong_topic",
+    "unknown_event_type",
+    "unknown_version",
+    "invalid_payload",
+    "handler_refused",
+)
 
 
 def _records(messages: Iterable[Any]) -> list[Record]:
@@ -120,7 +130,19 @@ class EventConsumer(Generic[UowT, CtxT]):
         self._rewind_until = 0.0  # loop time until which a new assignment also reads from the start
         self.lag: dict[TopicPartition, int] = {}
 
+    def _precreate_series(self) -> None:
+        """Every label set an alert watches exists from the start at 0, so rate()/increase() see the first dead
+        letter (a counter born at 1 has no increase to show)."""
+        for topic in self.topics:
+            for reason in DLQ_REASONS:
+                metrics.DLQ_MESSAGES.labels(self.service, topic, reason)
+            for reason in ("bad_signature", "producer_not_allowed"):
+                metrics.EVENTS_REJECTED.labels(self.service, topic, reason)
+        metrics.CONSUMER_TRANSIENT.labels(self.service)
+        metrics.CONSUMER_BACKOFF.labels(self.service).set(0)
+
     async def start(self) -> None:
+        self._precreate_series()
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
             group_id=self.group_id,

@@ -71,6 +71,9 @@ class BrokerGuard:
         self._seen: dict[TopicPartition, int] = {}  # highest end offset seen per partition
         self._client: AIOKafkaConsumer | None = None
         self.repairs = 0
+        for reason in ("missing", "emptied"):  # the series exist at 0 before the first repair (alerts see it)
+            metrics.BROKER_RESETS.labels(service, reason)
+        metrics.TOPICS_MISSING.labels(service).set(0)
 
     async def _watermarks(self) -> tuple[set[str], dict[TopicPartition, int]]:
         if self._client is None:
