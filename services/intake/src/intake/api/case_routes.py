@@ -55,6 +55,7 @@ async def get_case(case_id: str, runtime: Runtime, principal: HotlineOrGrid) -> 
         404: {"description": "no such case"},
         409: {"description": "case not closed, or this cycle's visit already reached the requester"},
         422: {"description": "invalid fields (each named): an evaluation without contact, a visited_at out of range"},
+        429: {"description": "too many visits from this principal; see Retry-After"},
     },
 )
 async def post_visit(case_id: str, body: VisitIn, runtime: Runtime, principal: HotlineWriter) -> VisitOut:
