@@ -54,7 +54,8 @@ def decide_after_return(table: RoutingTable, ref: Reference, file: CaseFile, *, 
             region_code=institution.region,
             coordination_level=institution.level,
         )
-    if dispute:
+    if dispute or case.linked_case_id:
+        # A police case the police return is a disagreement with the department that notified them: coordination.
         return decide(table, ref, file, dispute=True)
     try:
         return after_return(

@@ -127,3 +127,16 @@ async def test_only_a_public_security_unit_can_be_notified_as_the_police(dispatc
     assert wrong.status_code == 422 and "not a public_security unit" in wrong.json()["error"]["message"]
     city = await dispatch.act(case_id, "notify-police", TH_ECOLOGY, {"reason": "跨区团伙", "police_unit": "GZ-GA"})
     assert city.status_code == 200 and (await dispatch.case(city.json()["police_case_id"], "GZ-GA"))["status"]
+
+
+async def test_a_police_case_the_police_return_goes_to_coordination_not_to_the_department_that_notified_them(
+    dispatch,
+):
+    case_id = await dispatch.receive(category="housing.rental_safety", region="440106002001")
+    assert (await dispatch.act(case_id, "accept", "GZ-TH-LS")).status_code == 200
+    police_case = (await dispatch.act(case_id, "notify-police", "GZ-TH-LS", {"reason": "疑似诈骗窝点"})).json()[
+        "police_case_id"
+    ]
+    back = (await dispatch.act(police_case, "return", TH_POLICE, {"reason": "经核查无违法犯罪线索"})).json()
+    assert (back["status"], back["unit"]) == ("coordinating", "GZ-TH-002-ZZ")
+    assert (await dispatch.case(case_id, "GZ-TH-LS"))["status"] == "accepted"
