@@ -8,12 +8,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
 from intake.context import IntakeContext
+from intake.domain.redaction import redact_personal
 from intake.repository import aware
 from intake.views import ClockOut, ReplyOut, clocks_of, reply_of
 
 
 class GridCaseView(BaseModel):
-    """A case as the grid system that submitted it sees it (GZ Art. 16 feedback): no requester, no free text."""
+    """A case as the grid system that submitted it sees it (GZ Art. 16 feedback): no requester, no free text but
+    the reply, and that with personal data redacted."""
 
     case_id: str = Field(examples=["GZ-20261121-000123"])
     external_id: str = Field(description="The grid system's own report id.", examples=["GR-2026-0042"])
@@ -49,6 +51,13 @@ def grid_case_view(row: Row, ctx: IntakeContext) -> GridCaseView:
         cycle=row.cycle,
         merged_into=row.merged_into,
         deadlines=[ClockOut.model_validate(c) for c in clocks_of(row.clocks)],
-        reply=reply_of(row),
+        reply=_redacted(reply_of(row)),
         last_update=aware(row.updated_at),
     )
+
+
+def _redacted(reply: ReplyOut | None) -> ReplyOut | None:
+    # A reply written for the citizen may name them or their number; the grid reads it without (GZ Art. 15).
+    if reply is None:
+        return None
+    return reply.model_copy(update={"content": redact_personal(reply.content)})
