@@ -33,7 +33,7 @@ async def apply_facts(env: Envelope, repo: FactsRepository, kinds: ClockKinds) -
     """Merge one recorded event into the facts tables."""
     p, case_id, kind = env.payload, env.case_id, env.event_type
     unit = p.get("unit")
-    at = _time(p.get("at")) or env.occurred_at
+    at = _time(p.get("at")) or _time(p.get("visited_at")) or env.occurred_at
     if kind in ("CaseReceived", "CaseMerged"):
         received = _time(p.get("received_at")) or env.occurred_at
         await repo.note_case(
@@ -66,11 +66,18 @@ async def apply_facts(env: Envelope, repo: FactsRepository, kinds: ClockKinds) -
         await repo.touch(case_id, unit, latest={"replied_at": at, "resolved": p.get("resolved")})
     elif kind == "CaseClosed" and unit:
         await repo.touch(case_id, unit, latest={"closed_at": at, "resolved": p.get("resolved")})
-    elif kind == "VisitRecorded" and p.get("satisfaction"):
-        # The evaluation rates the unit that handled the cycle; without one named, the units that answered.
-        units = [unit] if unit else (await repo.units_of(case_id, answered_only=True) or await repo.units_of(case_id))
-        for u in units:
-            await repo.touch(case_id, u, latest={"satisfaction": p["satisfaction"]})
+    elif kind == "VisitRecorded":
+        row_case, units = await _visited_rows(case_id, unit, repo)
+        if p.get("contacted") is False:
+            # 联系不上: every attempt that did not reach the requester is counted; it evaluates nothing.
+            for u in units:
+                await repo.touch(row_case, u, add={"unreached_visits": 1})
+        elif p.get("satisfaction"):
+            # Every evaluation is kept, one per cycle: a dissatisfied one still counts against the unit after the
+            # reopened case is evaluated again (GZ Art. 17; DOMAIN clarification 2026-11-30).
+            cycle = p["cycle"] if isinstance(p.get("cycle"), int) else 1
+            for u in units:
+                await repo.note_evaluation(case_id, row_case, u, cycle, str(p["satisfaction"]), at, str(env.event_id))
     elif kind == "ClocksUpdated":
         await _apply_clocks(case_id, p.get("clocks") or [], repo, kinds)
     elif kind == "SupervisionActionIssued":
@@ -78,6 +85,20 @@ async def apply_facts(env: Envelope, repo: FactsRepository, kinds: ClockKinds) -
         rung = env.payload_as(SupervisionActionIssued).rung
         for named in p.get("case_ids") or [case_id]:
             await repo.note_action(p["action_id"], named, unit, rung, env.occurred_at)
+
+
+async def _visited_rows(case_id: str, unit: str | None, repo: FactsRepository) -> tuple[str, list[str]]:
+    """Whose handling a visit concerns: the unit that handled the cycle, else the units that answered. A merged
+    request (并单) that no unit handled itself was answered by its main case's units: its requester's visit and
+    evaluation count on the main case's rows, so the unit is rated by every requester of the one case it handled."""
+    row_case = case_id
+    if not await repo.units_of(case_id):
+        case = await repo.case_row(case_id)
+        if case is not None and case.merged_into:
+            row_case = case.merged_into
+    if unit:
+        return row_case, [unit]
+    return row_case, await repo.units_of(row_case, answered_only=True) or await repo.units_of(row_case)
 
 
 async def _apply_clocks(case_id: str, clocks: list[dict[str, Any]], repo: FactsRepository, kinds: ClockKinds) -> None:

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from audit.orm import RUNGS, action_column, actions, cases, facts
+from audit.domain.kpi import SATISFIED_LEVELS
+from audit.orm import EVALUATION_COUNTS, RUNGS, action_column, actions, cases, evaluations, facts
 from audit.repository import upsert
 from caseflow_common.contracts.escalation import Rung
 
@@ -53,11 +54,18 @@ class FactsRepository:
         first, latest, add = dict(first or {}), dict(latest or {}), dict(add or {})
         case = await self.case_row(case_id)
         base = {k: getattr(case, k) for k in _FROM_CASE if case is not None and getattr(case, k) is not None}
+        if case is not None and case.district is None and case.merged_into:
+            # A merged request is never dispatched itself: it lies in its main case's district.
+            main = await self.case_row(case.merged_into)
+            if main is not None and main.district is not None:
+                base["district"] = main.district
+                await self.note_case(case_id, district=main.district)
         base = {k: v for k, v in base.items() if k not in first and k not in latest}
         values = {
             "returns": 0,
             "transfers": 0,
             **{action_column(r): 0 for r in RUNGS},
+            **dict.fromkeys(EVALUATION_COUNTS, 0),
             **base,
             **first,
             **latest,
@@ -96,6 +104,27 @@ class FactsRepository:
         """Cases merged into this one (并单)."""
         rows = await self.session.execute(select(cases.c.case_id).where(cases.c.merged_into == case_id))
         return [r.case_id for r in rows]
+
+    async def note_evaluation(
+        self, case_id: str, row_case: str, unit: str, cycle: int, satisfaction: str, at: datetime, event_id: str
+    ) -> None:
+        """Keep the requester's evaluation of the unit's handling in this cycle of `case_id` and count it on the
+        unit's row of `row_case` (the case itself, or the main case a merged request was answered by); a repeated
+        evaluation of the same cycle replaces that cycle's (it is not a second one)."""
+        key = (evaluations.c.case_id == case_id) & (evaluations.c.unit == unit) & (evaluations.c.cycle == cycle)
+        before = (await self.session.execute(select(evaluations.c.satisfaction).where(key))).first()
+        values = {"satisfaction": satisfaction, "evaluated_at": at, "event_id": event_id}
+        satisfied = int(satisfaction in SATISFIED_LEVELS)
+        if before is None:
+            await self.session.execute(insert(evaluations).values(case_id=case_id, unit=unit, cycle=cycle, **values))
+            counts = {"evaluations": 1, "evaluations_satisfied": satisfied}
+        else:
+            await self.session.execute(update(evaluations).where(key).values(**values))
+            counts = {
+                "evaluations": 0,
+                "evaluations_satisfied": satisfied - int(before.satisfaction in SATISFIED_LEVELS),
+            }
+        await self.touch(row_case, unit, latest={"satisfaction": satisfaction}, add=counts)
 
     async def note_action(self, action_id: str, case_id: str, unit: str | None, rung: Rung, at: datetime) -> None:
         """Record that a supervision action names a case and count it on the unit's row, once however often

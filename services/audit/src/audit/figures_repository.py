@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from audit.domain.kpi import SATISFIED_LEVELS, Figures, Rate
+from audit.domain.kpi import Figures, Rate
 from audit.orm import RUNGS, action_column, cases, facts
 
 f = facts.c
-# Supervision actions are counted onto each row as they arrive (facts_repository.note_action): no join here.
+# Supervision actions, evaluations (one per cycle) and unreached visits are counted onto each row as they arrive
+# (facts_repository.note_action / note_evaluation): no join here.
 
 
 def _on_time(done: Any, deadline: Any, as_of: datetime) -> tuple[Any, Any]:
@@ -43,8 +44,9 @@ def _figures_query(key: Any, start: datetime, end: datetime, as_of: datetime) ->
             close_d.label("close_d"),
             func.count().filter(and_(answered, f.resolved.is_(True))).label("res_n"),
             func.count().filter(answered).label("res_d"),
-            func.count().filter(f.satisfaction.in_(sorted(SATISFIED_LEVELS))).label("sat_n"),
-            func.count().filter(f.satisfaction.isnot(None)).label("sat_d"),
+            func.coalesce(func.sum(f.evaluations_satisfied), 0).label("sat_n"),
+            func.coalesce(func.sum(f.evaluations), 0).label("sat_d"),
+            func.coalesce(func.sum(f.unreached_visits), 0).label("unreached"),
             func.coalesce(func.sum(f.returns), 0).label("returns"),
             func.coalesce(func.sum(f.transfers), 0).label("transfers"),
             *(func.coalesce(func.sum(f[action_column(rung)]), 0).label(action_column(rung)) for rung in RUNGS),
@@ -86,12 +88,13 @@ class FiguresRepository:
                 on_time_sign_for=Rate(r.sign_n, r.sign_d),
                 on_time_closure=Rate(r.close_n, r.close_d),
                 resolution=Rate(r.res_n, r.res_d),
-                satisfaction=Rate(r.sat_n, r.sat_d),
+                satisfaction=Rate(int(r.sat_n), int(r.sat_d)),
                 returns=int(r.returns),
                 transfers=int(r.transfers),
                 actions_by_rung={
                     rung.value: n for rung in sorted(RUNGS) if (n := int(getattr(r, action_column(rung))))
                 },
+                unreached_visits=int(r.unreached),
             )
             for r in rows
         ]

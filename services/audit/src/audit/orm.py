@@ -24,6 +24,10 @@ from caseflow_common.messaging.tables import BigId, messaging_tables
 RUNGS: tuple[Rung, ...] = tuple(Rung)
 
 
+# case_facts counters of the evaluations and of the visits that did not reach the requester.
+EVALUATION_COUNTS: tuple[str, ...] = ("evaluations", "evaluations_satisfied", "unreached_visits")
+
+
 def action_column(rung: Rung) -> str:
     """The case_facts column counting a rung's supervision actions."""
     return f"actions_{rung.value}"
@@ -33,7 +37,8 @@ metadata = new_metadata()
 outbox, processed_events, leases = messaging_tables(metadata)
 
 # Append-only: no code path updates or deletes a row; on PostgreSQL a trigger refuses both (0001_initial).
-# Every column but id, recorded_at and cause_missing enters the entry hash (domain/chain.py).
+# Every column up to `hash` enters the entry hash (domain/chain.py), and key_id / signature do when the entry has
+# them; the signature binds the rest of the origin columns (0003: producer ... signed_digest) to the event.
 entries = Table(
     "record_entries",
     metadata,
@@ -51,6 +56,14 @@ entries = Table(
     Column("hash", String(64), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("cause_missing", Boolean, nullable=False, default=False),  # recorded before its cause arrived
+    # The proof of origin (0003): the producer's signature over the event's identity and its raw payload's digest.
+    Column("producer", String(40), nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("correlation_id", Text, nullable=True),
+    Column("causation_id", Text, nullable=True),
+    Column("key_id", String(100), nullable=True),
+    Column("signature", Text, nullable=True),
+    Column("signed_digest", String(64), nullable=True),  # sha256 of the payload as it arrived (before stripping)
     UniqueConstraint("case_id", "seq", name="uq_record_entries_case_seq"),
 )
 
@@ -73,6 +86,7 @@ held = Table(
     Column("causation_id", String(36), nullable=False, index=True),
     Column("envelope", Text, nullable=False),  # requester fields already stripped
     Column("held_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("signed_digest", String(64), nullable=True),  # of the raw payload, what the signature covers (0003)
 )
 
 # One row per case: what the monthly analysis and the loop of merged cases need.
@@ -122,9 +136,26 @@ facts = Table(
         )
         for rung in RUNGS
     ),
+    # Every evaluation of the unit's handling, one per cycle (case_evaluations), and the visits that could not reach
+    # the requester (联系不上), each attempt counted (0003).
+    *(Column(name, Integer, nullable=False, default=0, server_default=text("0")) for name in EVALUATION_COUNTS),
     PrimaryKeyConstraint("case_id", "unit", name="pk_case_facts"),
 )
 Index("ix_case_facts_received_at", facts.c.received_at)
+
+# Every evaluation kept: one per case, unit and cycle (GZ Art. 17: a dissatisfied one reopens the case, the next cycle
+# is evaluated again, and both count); a repeated evaluation of the same cycle replaces that cycle's.
+evaluations = Table(
+    "case_evaluations",
+    metadata,
+    Column("case_id", String(40), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("satisfaction", String(30), nullable=False),
+    Column("evaluated_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    PrimaryKeyConstraint("case_id", "unit", "cycle", name="pk_case_evaluations"),
+)
 
 # Supervision actions by rung, one row per case the action names (GZ Art. 48; SZ Art. 56).
 actions = Table(

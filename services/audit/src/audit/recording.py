@@ -6,6 +6,10 @@ is held (held_events) and appended right after its cause, so seq follows cause b
 the cause has not come within `causal_hold_s` (it was lost or dead-lettered), the held event is
 appended anyway, flagged `cause_missing`. Entries are only ever appended; exactly-once comes from
 the consumer's processed_events check plus the unique event_id of entries and held events.
+
+Proof of origin: the consumer verified the producer's signature before this runs. Each entry keeps
+that signature, its key id, the signed identity and the digest of the payload as it arrived —
+computed here before requester fields are stripped, since the signature covers the raw payload.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from audit.domain.steps import step_for
 from audit.facts import apply_facts
 from audit.uow import AuditUnitOfWork
 from caseflow_common.events import Envelope
+from caseflow_common.signing import payload_digest
 
 log = logging.getLogger(__name__)
 
@@ -45,41 +50,59 @@ async def receive(env: Envelope, uow: AuditUnitOfWork, rules: RecordRules) -> No
     event_id = str(env.event_id)
     if await uow.records.recorded(event_id) or await uow.records.is_held(event_id):
         return  # a replay that outlived processed_events: nothing changes
+    digest = payload_digest(env.payload)  # of the payload the producer signed, before anything is stripped
     env = stripped(env, rules.personal_fields)
     cause = env.causation_id
     if cause and not await uow.records.recorded(cause):
-        await uow.records.hold(event_id, env.case_id, cause, env.model_dump_json(), uow.clock())
+        await uow.records.hold(event_id, env.case_id, cause, env.model_dump_json(), uow.clock(), digest)
         log.info("event held for its cause", extra={"event_type": env.event_type})
         return
-    await record_with_dependents(env, uow, rules, cause_missing=False)
+    await record_with_dependents(env, digest, uow, rules, cause_missing=False)
 
 
 async def release_overdue(uow: AuditUnitOfWork, event_id: str, rules: RecordRules) -> bool:
     """Record a held event whose cause never came (flagged); False when it was taken meanwhile."""
-    text = await uow.records.release(event_id)
-    if text is None:
+    taken = await uow.records.release(event_id)
+    if taken is None:
         return False
     log.warning("cause never recorded; event recorded without it")
-    await record_with_dependents(Envelope.model_validate_json(text), uow, rules, cause_missing=True)
+    text, digest = taken
+    await record_with_dependents(Envelope.model_validate_json(text), digest, uow, rules, cause_missing=True)
     return True
 
 
 async def record_with_dependents(
-    env: Envelope, uow: AuditUnitOfWork, rules: RecordRules, *, cause_missing: bool
+    env: Envelope, digest: str | None, uow: AuditUnitOfWork, rules: RecordRules, *, cause_missing: bool
 ) -> None:
     """Append the event, then every held event it caused (transitively), causes first."""
-    queue = [(env, cause_missing)]
+    queue = [(env, digest, cause_missing)]
     while queue:
-        current, flagged = queue.pop(0)
-        await append(current, uow, rules, cause_missing=flagged)
+        current, current_digest, flagged = queue.pop(0)
+        await append(current, current_digest, uow, rules, cause_missing=flagged)
         queue += [
-            (Envelope.model_validate_json(t), False)
-            for t in await uow.records.release_waiting_on(str(current.event_id))
+            (Envelope.model_validate_json(text), held_digest, False)
+            for text, held_digest in await uow.records.release_waiting_on(str(current.event_id))
         ]
 
 
-async def append(env: Envelope, uow: AuditUnitOfWork, rules: RecordRules, *, cause_missing: bool) -> None:
-    """Append one (already stripped) event to its case's chain and refresh the case's facts and loop."""
+def origin_columns(env: Envelope, digest: str | None) -> dict[str, object]:
+    """What an entry keeps of the event's proof of origin besides key id and signature (which the chain hashes)."""
+    return {
+        "producer": env.producer,
+        "version": env.version,
+        "correlation_id": env.correlation_id,
+        "causation_id": env.causation_id,
+        "signed_digest": digest,
+    }
+
+
+async def append(
+    env: Envelope, digest: str | None, uow: AuditUnitOfWork, rules: RecordRules, *, cause_missing: bool
+) -> None:
+    """Append one (already stripped) event to its case's chain and refresh the case's facts and loop; ``digest`` is
+    that of its payload as it arrived (what its signature covers)."""
+    if digest is None:  # held before held events kept the digest (0003): right unless personal fields were stripped
+        digest = payload_digest(env.payload)
     step = step_for(env.event_type, rules.loop_policy.step_map)
     entry = next_entry(
         await uow.records.head(env.case_id),
@@ -91,8 +114,12 @@ async def append(env: Envelope, uow: AuditUnitOfWork, rules: RecordRules, *, cau
         at=env.occurred_at,
         decided_by=decided_by(env.event_type, env.payload, rules.deciders),
         payload=env.payload,
+        key_id=env.key_id,
+        signature=env.signature,
     )
-    await uow.records.append(entry, recorded_at=uow.clock(), cause_missing=cause_missing)
+    await uow.records.append(
+        entry, recorded_at=uow.clock(), cause_missing=cause_missing, origin=origin_columns(env, digest)
+    )
     metrics.RECORD_ENTRIES.labels(step or "other").inc()
     await apply_facts(env, uow.facts, rules.clock_kinds)
     await refresh_loop(env.case_id, uow, rules)

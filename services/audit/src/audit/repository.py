@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,10 +47,13 @@ class RecordRepository:
         found = await self.session.execute(select(entries.c.id).where(entries.c.event_id == event_id))
         return found.first() is not None
 
-    async def append(self, entry: ChainEntry, *, recorded_at: datetime, cause_missing: bool) -> None:
-        """Insert the entry and move its case's head (a racing writer fails on the unique head / seq)."""
+    async def append(
+        self, entry: ChainEntry, *, recorded_at: datetime, cause_missing: bool, origin: Mapping[str, Any]
+    ) -> None:
+        """Insert the entry with its origin columns and move its case's head (a racing writer fails on the unique
+        head / seq)."""
         await self.session.execute(
-            insert(entries).values(**entry._asdict(), recorded_at=recorded_at, cause_missing=cause_missing)
+            insert(entries).values(**entry._asdict(), **origin, recorded_at=recorded_at, cause_missing=cause_missing)
         )
         if entry.seq == 1:
             await self.session.execute(
@@ -60,11 +64,9 @@ class RecordRepository:
                 update(heads).where(heads.c.case_id == entry.case_id).values(last_seq=entry.seq, head_hash=entry.hash)
             )
 
-    async def chain(self, case_id: str) -> list[tuple[Any, ...]]:
-        """The case's entries in seq order, as verify_chain reads them."""
-        rows = await self.session.execute(
-            select(*CHAIN_COLUMNS).where(entries.c.case_id == case_id).order_by(entries.c.seq)
-        )
+    async def chain(self, case_id: str, columns: Sequence[Any] = CHAIN_COLUMNS) -> list[tuple[Any, ...]]:
+        """The case's entries in seq order, as verify_chain reads them (the chain's columns first)."""
+        rows = await self.session.execute(select(*columns).where(entries.c.case_id == case_id).order_by(entries.c.seq))
         return [tuple(r) for r in rows]
 
     async def entries_of(self, case_id: str) -> list[Any]:
@@ -89,32 +91,43 @@ class RecordRepository:
             await self.session.execute(select(held.c.event_id).where(held.c.event_id == event_id))
         ).first() is not None
 
-    async def hold(self, event_id: str, case_id: str, causation_id: str, envelope: str, at: datetime) -> None:
-        """Keep the event until its cause is recorded."""
+    async def hold(
+        self, event_id: str, case_id: str, causation_id: str, envelope: str, at: datetime, signed_digest: str
+    ) -> None:
+        """Keep the event (stripped) and the digest of its payload as it arrived until its cause is recorded."""
         await self.session.execute(
             insert(held).values(
-                event_id=event_id, case_id=case_id, causation_id=causation_id, envelope=envelope, held_at=at
+                event_id=event_id,
+                case_id=case_id,
+                causation_id=causation_id,
+                envelope=envelope,
+                held_at=at,
+                signed_digest=signed_digest,
             )
         )
 
-    async def release_waiting_on(self, cause_id: str) -> list[str]:
-        """Take the events that wait for `cause_id` (oldest first); returns their stored envelopes."""
+    async def release_waiting_on(self, cause_id: str) -> list[tuple[str, str | None]]:
+        """Take the events that wait for `cause_id` (oldest first); returns (stored envelope, payload digest)."""
         rows = (
             await self.session.execute(
-                select(held.c.event_id, held.c.envelope).where(held.c.causation_id == cause_id).order_by(held.c.held_at)
+                select(held.c.event_id, held.c.envelope, held.c.signed_digest)
+                .where(held.c.causation_id == cause_id)
+                .order_by(held.c.held_at)
             )
         ).all()
         if rows:
             await self.session.execute(delete(held).where(held.c.event_id.in_([r.event_id for r in rows])))
-        return [r.envelope for r in rows]
+        return [(r.envelope, r.signed_digest) for r in rows]
 
-    async def release(self, event_id: str) -> str | None:
-        """Take one held event; None when someone else took it first."""
-        row = (await self.session.execute(select(held.c.envelope).where(held.c.event_id == event_id))).first()
+    async def release(self, event_id: str) -> tuple[str, str | None] | None:
+        """Take one held event (stored envelope, payload digest); None when someone else took it first."""
+        row = (
+            await self.session.execute(select(held.c.envelope, held.c.signed_digest).where(held.c.event_id == event_id))
+        ).first()
         if row is None:
             return None
         await self.session.execute(delete(held).where(held.c.event_id == event_id))
-        return row.envelope
+        return row.envelope, row.signed_digest
 
     async def held_before(self, cutoff: datetime, limit: int) -> list[str]:
         """Ids of events held since before `cutoff`, oldest first."""

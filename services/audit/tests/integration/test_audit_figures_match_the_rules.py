@@ -43,6 +43,15 @@ judged = st.sampled_from([0, 1, 30]).map(lambda n: 24 * n)  # clocks judged at a
 
 
 @dataclass(frozen=True)
+class Visit:
+    """A return visit of one cycle: reached the requester or not (联系不上), with or without an evaluation."""
+
+    cycle: int
+    contacted: bool
+    satisfaction: i.Satisfaction | None
+
+
+@dataclass(frozen=True)
 class Handling:
     """One unit's part in a case; times are hours after receipt."""
 
@@ -55,7 +64,7 @@ class Handling:
     reply: tuple[int, bool] | None
     close: tuple[int, bool | None] | None
     actions: tuple[tuple[str, bool, bool], ...]  # (rung as sent, redelivered, case named in case_ids)
-    visit: i.Satisfaction | None
+    visits: tuple[Visit, ...]  # visits that name the unit
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,19 @@ class History:
     received: int
     district: str
     handlings: tuple[Handling, ...]
-    case_visit: i.Satisfaction | None  # a visit that names no unit: it rates the units that answered
+    case_visits: tuple[Visit, ...]  # visits that name no unit: they concern the units that answered
+
+
+# Cycles 1 and 2 (a reopened case is evaluated again); an unreached visit may even carry a satisfaction (ignored).
+visits = st.lists(
+    st.builds(
+        Visit,
+        cycle=st.integers(1, 2),
+        contacted=st.booleans(),
+        satisfaction=st.none() | st.sampled_from(i.Satisfaction),
+    ),
+    max_size=3,
+).map(tuple)
 
 
 def handling(unit: str) -> st.SearchStrategy[Handling]:
@@ -83,7 +104,7 @@ def handling(unit: str) -> st.SearchStrategy[Handling]:
             st.tuples(st.sampled_from([*(r.value for r in Rung.ladder()), NEWER_RUNG]), st.booleans(), st.booleans()),
             max_size=2,
         ).map(tuple),
-        visit=st.none() | st.sampled_from(i.Satisfaction),
+        visits=visits,
     )
 
 
@@ -94,7 +115,7 @@ def history(draw: st.DrawFn) -> History:
         received=draw(days),
         district=draw(st.sampled_from(["D1", "D2"])),
         handlings=tuple(draw(handling(u)) for u in units),
-        case_visit=draw(st.none() | st.sampled_from(i.Satisfaction)),
+        case_visits=draw(visits),
     )
 
 
@@ -153,11 +174,24 @@ def events(case_id: str, h: History, start: datetime) -> list[Envelope]:
             sent = Envelope.model_validate({**issued.model_dump(), "payload": {**issued.payload, "rung": rung}})
             again = Envelope.model_validate({**sent.model_dump(), "event_id": uuid.uuid4()})
             out += [sent, again] if redelivered else [sent]
-        if u.visit is not None:
-            out.append(env(i.VisitRecorded(contacted=True, satisfaction=u.visit, visited_at=at(1), unit=unit), at(1)))
-    if h.case_visit is not None:
-        out.append(env(i.VisitRecorded(contacted=True, satisfaction=h.case_visit, visited_at=at(2)), at(2)))
+        out += [env(visit_event(v, at(1), unit), at(1)) for v in u.visits]
+    out += [env(visit_event(v, at(2), None), at(2)) for v in h.case_visits]
     return out
+
+
+def visit_event(v: Visit, when: datetime, unit: str | None) -> i.VisitRecorded:
+    return i.VisitRecorded(
+        contacted=v.contacted, satisfaction=v.satisfaction, visited_at=when, cycle=v.cycle, unit=unit
+    )
+
+
+def evaluations_of(visits: list[Visit]) -> tuple[tuple[str, ...], int]:
+    """(the evaluation kept for each cycle: the last one of a visit that reached the requester; unreached visits)."""
+    kept: dict[int, str] = {}
+    for v in visits:
+        if v.contacted and v.satisfaction is not None:
+            kept[v.cycle] = v.satisfaction.value
+    return tuple(kept[c] for c in sorted(kept)), sum(not v.contacted for v in visits)
 
 
 def expected_facts(case_id: str, h: History, start: datetime) -> list[UnitCaseFacts]:
@@ -174,7 +208,8 @@ def expected_facts(case_id: str, h: History, start: datetime) -> list[UnitCaseFa
         resolved = u.reply[1] if u.reply is not None else None
         if u.close is not None and u.close[1] is not None:
             resolved = u.close[1]
-        satisfaction = h.case_visit if h.case_visit is not None and u.unit in rated else u.visit
+        # In the order they arrive: the unit's own visits, then those that name no unit (if they concern it).
+        evaluations, unreached = evaluations_of([*u.visits, *(h.case_visits if u.unit in rated else ())])
         actions: dict[str, int] = {}
         for rung, _, _ in u.actions:
             counted = rung if rung in KNOWN_RUNGS else Rung.OTHER.value
@@ -192,7 +227,8 @@ def expected_facts(case_id: str, h: History, start: datetime) -> list[UnitCaseFa
                 closed_at=at(None if u.close is None else u.close[0]),
                 close_deadline=at(next((c for _, c in reversed(u.clocks) if c is not None), None)),
                 resolved=resolved,
-                satisfaction=None if satisfaction is None else satisfaction.value,
+                evaluations=evaluations,
+                unreached_visits=unreached,
                 returns=u.returns,
                 transfers=u.transfers,
                 actions_by_rung=actions,

@@ -234,3 +234,46 @@ def test_the_heads_digest_ignores_input_order_and_accepts_tuples() -> None:
     heads = [("b", "2" * 64, 1), ("a", "1" * 64, 2)]
     assert anchor_hash(heads) == anchor_hash([CaseHead("a", "1" * 64, 2), CaseHead("b", "2" * 64, 1)])
     assert anchor_hash(heads) != anchor_hash([("a", "1" * 64, 3), ("b", "2" * 64, 1)])
+
+
+def signed_chain(n: int) -> list[ChainEntry]:
+    head = None
+    out = []
+    for i in range(n):
+        head = next_entry(
+            head,
+            case_id="case-s",
+            event_id=f"ev-{i}",
+            event_type=EVENTS[i % len(EVENTS)],
+            step=None,
+            actor="{}",
+            at=T0 + timedelta(minutes=i),
+            decided_by=None,
+            payload={"n": i},
+            key_id="dispatch-1",
+            signature=f"sig-{i}",
+        )
+        out.append(head)
+    return out
+
+
+def test_an_entry_with_a_proof_of_origin_hashes_its_key_id_and_signature_in_the_sorted_canonical_form() -> None:
+    e = signed_chain(2)[1]
+    body = canonical(e._asdict())
+    decoded = orjson.loads(body)
+    assert body == orjson.dumps(decoded, option=orjson.OPT_SORT_KEYS)
+    assert (decoded["key_id"], decoded["signature"]) == ("dispatch-1", "sig-1")
+    assert compute_hash(e.prev_hash, e._asdict()) == e.hash
+    assert verify_chain(signed_chain(5)).valid
+
+
+@pytest.mark.parametrize("change", [{"signature": None, "key_id": None}, {"signature": "sig-0"}, {"key_id": "x"}])
+def test_removing_or_swapping_a_proof_of_origin_is_seen_at_that_entry(change: dict) -> None:
+    chain = signed_chain(5)
+    chain[2] = chain[2]._replace(**change)
+    assert verify_chain(chain).first_bad_seq == 3
+
+
+def test_rows_without_the_proof_columns_verify_as_entries_without_a_proof() -> None:
+    chain = make_chain(4)
+    assert verify_chain([tuple(e)[:11] for e in chain]).valid

@@ -48,7 +48,7 @@ def case(
         closed_at=None if closed is None else received + timedelta(hours=closed),
         close_deadline=received + timedelta(days=5),
         resolved=resolved,
-        satisfaction=satisfaction,
+        evaluations=() if satisfaction is None else (satisfaction,),
         returns=returns,
         transfers=transfers,
         actions_by_rung=actions or {},
@@ -193,3 +193,14 @@ def test_the_month_before_january_is_last_december() -> None:
     assert previous_month("2025-01") == "2024-12"
     with pytest.raises(ValueError):
         monthly_analysis([], "2025-13")
+
+
+def test_every_evaluation_of_a_row_counts_and_unreached_visits_add_up() -> None:
+    rows = [
+        # reopened after a dissatisfied evaluation, satisfied the second time; one unreached attempt before that
+        UnitCaseFacts("r1", "U9", "D9", at(6, 9), evaluations=("dissatisfied", "satisfied"), unreached_visits=1),
+        UnitCaseFacts("r2", "U9", "D9", at(7, 9), evaluations=("basically_satisfied",), unreached_visits=2),
+    ]
+    (fig,) = assess_units(rows, MAY, JUNE)
+    # By hand: evaluations dissatisfied, satisfied, basically satisfied -> 2 satisfied of 3; unreached 1 + 2.
+    assert (fig.satisfaction.numerator, fig.satisfaction.denominator, fig.unreached_visits) == (2, 3, 3)

@@ -54,9 +54,11 @@ def test_the_grace_period_is_the_citys_choice() -> None:
     assert status.overdue
 
 
-def test_a_visit_that_could_not_reach_the_requester_leaves_the_evaluation_missing() -> None:
-    events = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, contacted=False, satisfaction=None)]
-    assert loop_status(events, now=T0 + timedelta(days=9)).missing == (LoopStep.EVALUATE,)
+def test_a_visit_that_could_not_reach_the_requester_leaves_visit_and_evaluation_missing() -> None:
+    unreached = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, contacted=False, satisfaction=None)]
+    assert loop_status(unreached, now=T0 + timedelta(days=9)).missing == (LoopStep.VISIT, LoopStep.EVALUATE)
+    again = [*unreached, ev("VisitRecorded", 40, contacted=True, satisfaction="satisfied")]
+    assert loop_status(again, now=T0 + timedelta(days=9)).complete
 
 
 def test_an_open_case_names_every_step_it_has_not_reached_in_loop_order() -> None:
@@ -81,15 +83,55 @@ def test_a_reopened_case_restarts_its_loop_from_handling() -> None:
     assert done.complete and done.cycle == 2
 
 
-def test_a_merged_request_follows_its_main_case_but_needs_its_own_visit_and_evaluation() -> None:
-    main = loop_status([*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="satisfied")], now=T0)
-    merged = [ev("CaseMerged", 2, into_case_id="main")]
-    status = loop_status(merged, now=T0 + timedelta(days=5), main=main)
-    assert status.merged and status.missing == (LoopStep.VISIT, LoopStep.EVALUATE)
-    assert status.overdue  # the main case closed more than 3 days ago
+def merged_at(hours: float) -> list[LoopEvent]:
+    return [ev("CaseReceived", hours), ev("CaseMerged", hours, into_case_id="main")]
 
-    visited = loop_status([*merged, ev("VisitRecorded", 40, satisfaction="satisfied")], now=T0, main=main)
-    assert visited.complete
+
+REPLY_AND_CLOSE = (LoopStep.REPLY, LoopStep.CLOSE)
+VISIT_AND_EVALUATION = (LoopStep.VISIT, LoopStep.EVALUATE)
+
+
+def test_a_merged_request_takes_over_the_answer_its_main_case_gives_after_it_joined_and_needs_its_own_visit() -> None:
+    handling = loop_status(HANDLED_AND_CLOSED[:3], now=T0)
+    waiting = loop_status(merged_at(2), now=T0, main=handling)
+    assert waiting.merged and waiting.missing == (*REPLY_AND_CLOSE, *VISIT_AND_EVALUATION)
+
+    main = loop_status([*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="satisfied")], now=T0)
+    answered = loop_status(merged_at(2), now=T0 + timedelta(hours=24, days=3), main=main)
+    assert answered.missing == VISIT_AND_EVALUATION and answered.overdue  # from the 办结 passed on to it
+    visited = [*merged_at(2), ev("VisitRecorded", 40, satisfaction="satisfied")]
+    assert loop_status(visited, now=T0, main=main).complete
+
+
+def test_a_request_that_joined_after_its_main_case_replied_gets_the_reply_with_the_closure() -> None:
+    replied = loop_status(HANDLED_AND_CLOSED[:4], now=T0)
+    assert loop_status(merged_at(22), now=T0, main=replied).missing[0] is LoopStep.REPLY
+    closed = loop_status(HANDLED_AND_CLOSED, now=T0)
+    assert loop_status(merged_at(22), now=T0, main=closed).missing == VISIT_AND_EVALUATION
+
+
+def test_a_request_that_joined_a_reopened_case_waits_for_that_cases_next_answer() -> None:
+    first = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="dissatisfied")]
+    reopened = [*first, ev("CaseReopened", 31, reason="dissatisfied", cycle=2)]
+    waiting = loop_status(merged_at(32), now=T0, main=loop_status(reopened, now=T0))
+    assert waiting.missing == (*REPLY_AND_CLOSE, *VISIT_AND_EVALUATION)  # the first cycle's answer was not for it
+    second = [*reopened, ev("CaseAccepted", 33, cycle=2), ev("CaseReplied", 40, cycle=2), ev("CaseClosed", 41)]
+    assert loop_status(merged_at(32), now=T0, main=loop_status(second, now=T0)).missing == VISIT_AND_EVALUATION
+
+
+def test_a_merged_requests_own_reply_and_close_count_like_those_passed_on() -> None:
+    main = loop_status(HANDLED_AND_CLOSED, now=T0)
+    own = [*merged_at(30), ev("CaseReplied", 31, unit="U1"), ev("CaseClosed", 32, unit="U1")]
+    assert loop_status(merged_at(30), now=T0, main=main).missing == (*REPLY_AND_CLOSE, *VISIT_AND_EVALUATION)
+    assert loop_status(own, now=T0, main=main).missing == VISIT_AND_EVALUATION
+
+
+def test_a_merged_request_keeps_its_finished_loop_when_its_main_case_is_reopened() -> None:
+    first = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="dissatisfied")]
+    main = loop_status([*first, ev("CaseReopened", 31, reason="dissatisfied", cycle=2)], now=T0)
+    assert LoopStep.HANDLE not in main.reached
+    follower = [*merged_at(2), ev("VisitRecorded", 40, satisfaction="satisfied")]
+    assert loop_status(follower, now=T0, main=main).complete
 
 
 def test_a_merged_request_without_its_main_case_shows_what_it_lacks_itself() -> None:

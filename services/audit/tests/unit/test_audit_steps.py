@@ -36,9 +36,11 @@ def test_events_map_to_their_steps() -> None:
     assert step_for("SomethingNew") is None
 
 
-def test_a_rated_visit_yields_visit_and_evaluation_but_an_unreachable_requester_only_a_visit() -> None:
+def test_a_rated_visit_yields_visit_and_evaluation_but_an_unreachable_requester_neither() -> None:
     assert steps_of("VisitRecorded", {"satisfaction": "dissatisfied"}) == (LoopStep.VISIT, LoopStep.EVALUATE)
-    assert steps_of("VisitRecorded", {"contacted": False, "satisfaction": None}) == (LoopStep.VISIT,)
+    assert steps_of("VisitRecorded", {"contacted": True, "satisfaction": None}) == (LoopStep.VISIT,)
+    assert steps_of("VisitRecorded", {"contacted": False, "satisfaction": None}) == ()
+    assert steps_of("VisitRecorded", {"contacted": False, "satisfaction": "satisfied"}) == ()
     assert steps_of("ClocksUpdated", {}) == ()
 
 

@@ -28,15 +28,24 @@ Format = Annotated[Literal["json", "csv"], Query(description="json (default) or 
 
 
 def parse_instant(text: str, field: str) -> datetime:
-    """An instant from a date (midnight in the city's zone) or an ISO time (naive: city zone); 422 otherwise."""
+    """An instant from a date (midnight in the city's zone) or an ISO time (naive: city zone); 422 otherwise, and
+    for a time the calendar cannot hold in UTC (the first hours of year 1, the last of year 9999)."""
     try:
         if len(text) == 10:
             d = date.fromisoformat(text)
-            return datetime(d.year, d.month, d.day, tzinfo=CITY_TZ)
-        at = datetime.fromisoformat(text)
+            at = datetime(d.year, d.month, d.day, tzinfo=CITY_TZ)
+        else:
+            at = datetime.fromisoformat(text)
     except ValueError:
         raise invalid_request(field, f"{field} must be a date or an ISO 8601 time", "not a date or time") from None
-    return at if at.tzinfo else at.replace(tzinfo=CITY_TZ)
+    at = at if at.tzinfo else at.replace(tzinfo=CITY_TZ)
+    try:
+        utc(at)
+    except OverflowError:
+        raise invalid_request(
+            field, f"{field} lies outside the range of times (years 1 to 9999 in UTC)", "out of range"
+        ) from None
+    return at
 
 
 def _rate(r: Rate) -> dict[str, Any]:
@@ -49,6 +58,7 @@ def figures_view(key_name: str, fig: Figures) -> dict[str, Any]:
         key_name: fig.key,
         "received": fig.received,
         **{name: _rate(getattr(fig, name)) for name in RATES},
+        "unreached_visits": fig.unreached_visits,
         "returns": fig.returns,
         "transfers": fig.transfers,
         "supervision_actions": _actions(fig),
@@ -68,19 +78,20 @@ def figures_csv(key_name: str, rows: list[Figures]) -> str:
     header = [key_name, "received"]
     for name in RATES:
         header += [f"{name}_rate", f"{name}_numerator", f"{name}_denominator"]
-    writer.writerow(header + ["returns", "transfers"] + [f"actions_{rung}" for rung in CSV_RUNGS])
+    writer.writerow(header + ["unreached_visits", "returns", "transfers"] + [f"actions_{rung}" for rung in CSV_RUNGS])
     for fig in rows:
         line: list[Any] = [fig.key, fig.received]
         for name in RATES:
             rate: Rate = getattr(fig, name)
             line += ["" if rate.rate is None else f"{rate.rate:.4f}", rate.numerator, rate.denominator]
-        writer.writerow(line + [fig.returns, fig.transfers] + [fig.actions_by_rung.get(r, 0) for r in CSV_RUNGS])
+        counts = [fig.unreached_visits, fig.returns, fig.transfers]
+        writer.writerow(line + counts + [fig.actions_by_rung.get(r, 0) for r in CSV_RUNGS])
     return out.getvalue()
 
 
 async def _assessment(runtime: Runtime, by: str, start_text: str, end_text: str, fmt: str) -> Any:
     start, end = parse_instant(start_text, "from"), parse_instant(end_text, "to")
-    if end <= start:
+    if utc(end) <= utc(start):
         raise invalid_request("to", "to must be after from", "not after from")
     as_of = min(utc(end), utc(runtime.clock()))  # a clock not yet due by now is not yet missed
     async with runtime.uow() as uow:
@@ -103,7 +114,9 @@ async def _assessment(runtime: Runtime, by: str, start_text: str, end_text: str,
 @router.get("/v1/assessment/units", tags=["assessment"], summary="Assessment figures per unit for a period")
 async def assess_units(runtime: Runtime, _: Supervisor, start: From, end: To, format: Format = "json") -> Any:
     """Per unit, cases received in [from, to): received, on-time sign-for (响应率), on-time closure, resolution
-    (解决率), satisfaction (满意率), returns, transfers, supervision actions by rung (GZ Art. 47, 49; SZ Art. 55)."""
+    (解决率), satisfaction (满意率: every evaluation, one per cycle, so a dissatisfied one before a reopen still
+    counts), unreached_visits (联系不上: return visits that did not reach the requester), returns, transfers,
+    supervision actions by rung (GZ Art. 47, 49; SZ Art. 55)."""
     return await _assessment(runtime, "unit", start, end, format)
 
 
@@ -126,10 +139,15 @@ async def monthly(
         Literal["district", "region"], Query(description="area: district (default) or region code")
     ] = "district",
 ) -> dict[str, Any]:
-    """Cases received in the month by category, by area and by both, with the change from the month before (GZ Art. 19)."""
+    """Cases received in the month by category, by area and by both, with the change from the month before (GZ Art. 19);
+    a month whose span or month before falls outside the calendar (before 0001-03, after 9999-11) is refused (422)."""
+    try:
+        span, before = month_range(month), month_range(previous_month(month))
+    except ValueError as exc:
+        raise invalid_request("month", str(exc), "outside the calendar") from None
     async with runtime.uow() as uow:
-        current = await uow.figures.counts(*month_range(month), by)
-        previous = await uow.figures.counts(*month_range(previous_month(month)), by)
+        current = await uow.figures.counts(*span, by)
+        previous = await uow.figures.counts(*before, by)
     a = analysis_from_counts(month, current, previous)
     return {
         "month": a.month,

@@ -12,6 +12,7 @@ from audit.api.deps import RecordReader, Runtime, Supervisor
 from audit.api.errors import invalid_request, record_not_found
 from audit.domain.chain import utc, verify_chain
 from audit.domain.steps import parse_step
+from audit.origin import ENTRY_COLUMNS, check_origin, keyring_of, origin_view
 from caseflow_common.http import PageParams, page_params
 
 router = APIRouter()
@@ -30,6 +31,10 @@ def _entry(r: Any) -> dict[str, Any]:
         "hash": r.hash,
         "prev_hash": r.prev_hash,
         "cause_missing": r.cause_missing,
+        "producer": r.producer,
+        "key_id": r.key_id,
+        "signature": r.signature,
+        "signed_digest": r.signed_digest,
     }
 
 
@@ -50,17 +55,33 @@ async def get_record(case_id: str, runtime: Runtime, _: RecordReader) -> dict[st
     return {"case_id": case_id, "entries": [_entry(r) for r in rows], "loop": loop}
 
 
-@router.get("/v1/records/{case_id}/verify", tags=["record"], summary="Recompute the case's hash chain")
+@router.get(
+    "/v1/records/{case_id}/verify", tags=["record"], summary="Recompute the case's hash chain and check each origin"
+)
 async def verify_record(case_id: str, runtime: Runtime, _: Supervisor) -> dict[str, Any]:
-    """Recompute every hash of the case's chain; first_bad_seq names the first entry that does not hold."""
+    """Recompute every hash of the case's chain and verify every entry's producer signature (its key must belong to
+    the entry's producer). `first_bad_seq` names the first entry that fails either check; `chain` and `origin` say
+    which, `origin.problems` why. Entries recorded before origin proofs count as `unsigned_before_proofs` and do not
+    fail; an unsigned entry after a signed one does."""
     async with runtime.uow() as uow:
-        chain = await uow.records.chain(case_id)
-    if not chain:
+        rows = await uow.records.chain(case_id, ENTRY_COLUMNS)
+    if not rows:
         raise record_not_found(case_id)
-    result = verify_chain(chain)
-    if not result.valid:
+    chain = verify_chain(rows)
+    origin = check_origin(rows, keyring_of(runtime.settings, runtime.keyring))
+    if not chain.valid:
         metrics.CHAIN_VERIFICATION_FAILURES.inc()
-    return {"case_id": case_id, "valid": result.valid, "entries": result.entries, "first_bad_seq": result.first_bad_seq}
+    if not origin.valid:
+        metrics.ORIGIN_VERIFICATION_FAILURES.inc()
+    bad = [s for s in (chain.first_bad_seq, origin.first_bad_seq) if s is not None]
+    return {
+        "case_id": case_id,
+        "valid": chain.valid and origin.valid,
+        "entries": chain.entries,
+        "first_bad_seq": min(bad, default=None),
+        "chain": {"valid": chain.valid, "first_bad_seq": chain.first_bad_seq},
+        "origin": origin_view(origin),
+    }
 
 
 @router.get("/v1/loops/open", tags=["loops"], summary="Cases whose closed loop is not complete")

@@ -2,7 +2,9 @@
 
 Each entry's hash is sha256(prev_hash + canonical bytes), where the canonical bytes are the
 sorted-key compact JSON (orjson, UTF-8) of the entry's columns; the payload enters as its
-sha256 digest. Verification always recomputes the canonical bytes from the stored columns,
+sha256 digest. An entry that carries its producer's proof of origin (key_id, signature; ARCHITECTURE
+rule 6a) has both in its canonical bytes too, so removing or swapping a proof breaks the chain at that
+entry; entries recorded before origin proofs have neither key and hash as they always did. Verification always recomputes the canonical bytes from the stored columns,
 so a change to any column of any entry (actor, at, step, payload, seq, prev_hash, hash) is
 seen at that entry. Truncating a chain's tail leaves a valid shorter chain: anchors
 (`anchor.py`) catch that.
@@ -41,6 +43,8 @@ class ChainEntry(NamedTuple):
     payload: str | Mapping[str, Any]
     prev_hash: str
     hash: str
+    key_id: str | None = None
+    signature: str | None = None
 
 
 COLUMNS: tuple[str, ...] = ChainEntry._fields
@@ -97,6 +101,8 @@ def canonical(entry_fields: Mapping[str, Any]) -> bytes:
         entry_fields["at"] if isinstance(entry_fields["at"], str) else utc(entry_fields["at"]),
         entry_fields.get("decided_by"),
         digest,
+        entry_fields.get("key_id"),
+        entry_fields.get("signature"),
     )
 
 
@@ -110,10 +116,29 @@ def _canon(
     at: str | datetime,
     decided_by: Any,
     digest: str,
+    key_id: Any = None,
+    signature: Any = None,
 ) -> bytes:
     # Keys are inserted in sorted order, so orjson's insertion order is already the sorted-key form
     # (equal to OPT_SORT_KEYS output, asserted by a test) without paying for the sort. A datetime
     # is rendered by orjson itself: the same bytes as its `at_text`, far cheaper than isoformat().
+    if key_id is not None or signature is not None:
+        return _dumps(
+            {
+                "actor": actor,
+                "at": at,
+                "case_id": case_id,
+                "decided_by": decided_by,
+                "event_id": event_id,
+                "event_type": event_type,
+                "key_id": key_id,
+                "payload_digest": digest,
+                "seq": seq,
+                "signature": signature,
+                "step": step,
+            },
+            option=_AT,
+        )
     return _dumps(
         {
             "actor": actor,
@@ -146,8 +171,11 @@ def next_entry(
     at: datetime,
     decided_by: str | None,
     payload: Mapping[str, Any],
+    key_id: str | None = None,
+    signature: str | None = None,
 ) -> ChainEntry:
-    """The entry that extends a chain whose last entry is `head` (None for a new chain)."""
+    """The entry that extends a chain whose last entry is `head` (None for a new chain); key_id and signature are the
+    producer's proof of origin, when the event carried one."""
     seq = 1 if head is None else head.seq + 1
     prev = GENESIS_HASH if head is None else head.hash
     event_text, step_text, at_s = str(event_id), None if step is None else str(step), at_text(at)
@@ -162,41 +190,65 @@ def next_entry(
         "at": at_s,
         "decided_by": decided_by,
         "payload": text,
+        "key_id": key_id,
+        "signature": signature,
     }
+    digest = compute_hash(prev, fields)
     return ChainEntry(
-        seq, case_id, event_text, event_type, step_text, actor, at_s, decided_by, text, prev, compute_hash(prev, fields)
+        seq, case_id, event_text, event_type, step_text, actor, at_s, decided_by, text, prev, digest, key_id, signature
     )
 
 
 def verify_chain(entries: Iterable[Sequence[Any]]) -> VerifyResult:
-    """Verify one case's entries in seq order: seq runs 1..n, each links to the previous hash, each hash recomputes."""
+    """Verify one case's entries in seq order: seq runs 1..n, each links to the previous hash, each hash recomputes.
+
+    Rows are in COLUMNS order; a row of the 11 columns before the proof of origin reads as an entry without one."""
     expected_prev = GENESIS_HASH
     n = 0
     it = iter(entries)
     # The hot loop of `python -m audit verify`: _canon inlined, names bound locally (same bytes as `canonical`).
     sha, dumps, at_opt, sort_opt, utc_zone = _sha256, _dumps, _AT, _SORT, UTC
     for row in it:
-        seq, case_id, event_id, event_type, step, actor, at, decided_by, payload, prev_hash, stored = row
+        if len(row) > 11:
+            seq, case_id, event_id, event_type, step, actor, at, decided_by, payload, prev_hash, stored = row[:11]
+            key_id, signature = row[11], row[12]
+        else:
+            seq, case_id, event_id, event_type, step, actor, at, decided_by, payload, prev_hash, stored = row
+            key_id = signature = None
         n += 1
         if seq != n or prev_hash != expected_prev:
             return _bad(n, it)
         if at.__class__ is not str and at.tzinfo is not utc_zone:
             at = utc(at)
         body = payload.encode() if payload.__class__ is str else dumps(payload, option=sort_opt)
-        data = dumps(
-            {
+        digest = sha(body).hexdigest()
+        if key_id is None and signature is None:
+            fields = {
                 "actor": actor,
                 "at": at,
                 "case_id": case_id,
                 "decided_by": decided_by,
                 "event_id": event_id,
                 "event_type": event_type,
-                "payload_digest": sha(body).hexdigest(),
+                "payload_digest": digest,
                 "seq": seq,
                 "step": step,
-            },
-            option=at_opt,
-        )
+            }
+        else:
+            fields = {
+                "actor": actor,
+                "at": at,
+                "case_id": case_id,
+                "decided_by": decided_by,
+                "event_id": event_id,
+                "event_type": event_type,
+                "key_id": key_id,
+                "payload_digest": digest,
+                "seq": seq,
+                "signature": signature,
+                "step": step,
+            }
+        data = dumps(fields, option=at_opt)
         if sha(prev_hash.encode() + data).hexdigest() != stored:
             return _bad(n, it)
         expected_prev = stored

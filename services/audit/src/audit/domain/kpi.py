@@ -10,11 +10,15 @@ never a division error. Denominators:
   Numerator: signed at or before the deadline (signed with no deadline counts as on time).
 - on-time closure: the same with closed_at / close_deadline.
 - resolution: rows replied or closed; numerator: resolved is True (None counts as not resolved).
-- satisfaction: rows evaluated (satisfaction not None); numerator: satisfied + basically_satisfied.
-Returns, transfers and supervision actions by rung are sums over the rows; an action that names
+- satisfaction (满意率): every evaluation of the row, one per cycle (GZ Art. 17: a dissatisfied
+  evaluation reopens the case; the next cycle is evaluated again and both count, so the dissatisfied
+  one stays against the unit); numerator: those satisfied or basically_satisfied.
+Unreached visits (联系不上: return visits that did not reach the requester, each attempt), returns,
+transfers and supervision actions by rung are sums over the rows; an action that names
 several cases of a unit is counted once per case row it is recorded on; a rung this build does not
 know counts as `other`.
-District figures pool the rows of the district's units; `received` counts distinct cases.
+District figures pool the rows of the district's units; `received` counts distinct cases. A merged
+request (并单) that its main case's unit answered has its own row: its requester's evaluation counts.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ class UnitCaseFacts:
     closed_at: datetime | None = None
     close_deadline: datetime | None = None
     resolved: bool | None = None
-    satisfaction: str | None = None
+    evaluations: tuple[str, ...] = ()  # the satisfaction of each cycle's evaluation
+    unreached_visits: int = 0
     returns: int = 0
     transfers: int = 0
     actions_by_rung: Mapping[str, int] = field(default_factory=dict)
@@ -77,6 +82,7 @@ class Figures:
     returns: int
     transfers: int
     actions_by_rung: Mapping[str, int]
+    unreached_visits: int = 0
 
 
 def _on_time(done: datetime | None, deadline: datetime | None, as_of: datetime) -> tuple[int, int]:
@@ -95,7 +101,7 @@ def figures(key: str, rows: Iterable[UnitCaseFacts], as_of: datetime) -> Figures
     close = [0, 0]
     resolved = [0, 0]
     satisfied = [0, 0]
-    returns = transfers = 0
+    returns = transfers = unreached = 0
     actions: Counter[str] = Counter()
     for r in rows:
         cases.add(r.case_id)
@@ -108,9 +114,9 @@ def figures(key: str, rows: Iterable[UnitCaseFacts], as_of: datetime) -> Figures
         if r.replied_at is not None or r.closed_at is not None:
             resolved[1] += 1
             resolved[0] += r.resolved is True
-        if r.satisfaction is not None:
-            satisfied[1] += 1
-            satisfied[0] += r.satisfaction in SATISFIED_LEVELS
+        satisfied[1] += len(r.evaluations)
+        satisfied[0] += sum(e in SATISFIED_LEVELS for e in r.evaluations)
+        unreached += r.unreached_visits
         returns += r.returns
         transfers += r.transfers
         actions.update(r.actions_by_rung)
@@ -124,6 +130,7 @@ def figures(key: str, rows: Iterable[UnitCaseFacts], as_of: datetime) -> Figures
         returns=returns,
         transfers=transfers,
         actions_by_rung=dict(sorted(actions.items())),
+        unreached_visits=unreached,
     )
 
 

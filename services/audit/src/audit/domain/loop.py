@@ -7,8 +7,15 @@ Rules, all data in `LoopPolicy`:
   turns true once the grace period after 办结 has passed.
 - A reopen (dissatisfied evaluation) starts a new cycle: 受理 and 派单 carry over, the loop
   restarts from 办理. Events stamped with an earlier cycle do not count for the current one.
-- A merged case (并单) follows its main case: steps the main case reached count for it,
-  except the steps each requester keeps for themselves (default 回访 评价).
+- A return visit counts only when it reached the requester (联系不上 is tried again, DOMAIN
+  clarification 2026-11-30): an unreached visit leaves 回访 and 评价 missing.
+- A merged case (并单) has its own closed loop (DOMAIN clarification 2026-11-30; GZ Art. 17).
+  The handling it joined (派单 办理 督办) counts when the main case reached it, in any cycle.
+  The main case's 答复 and 办结 are passed on to each requester waiting on it: they count for
+  the merged case when the main case reached them after the request joined it (or after its
+  own reopen), and a 办结 passed on brings the 答复 with it; its own 答复/办结 events count too.
+  回访 and 评价 only its own events reach. A reopened main case does not undo a merged case's
+  finished loop. Its overdue visit runs from its own 办结 (or the one passed on to it).
 - Order of events within a cycle is not judged here; the record shows it.
 """
 
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from audit.domain.steps import DEFAULT_STEP_MAP, LOOP_ORDER, LoopStep, evaluation_given
+from audit.domain.steps import DEFAULT_STEP_MAP, LOOP_ORDER, LoopStep, evaluation_given, unreached_visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +43,10 @@ class LoopPolicy:
         LoopStep.EVALUATE,
     )
     carried_on_reopen: tuple[LoopStep, ...] = (LoopStep.ACCEPT, LoopStep.DISPATCH)
+    # Steps a merged request reaches only by its own events; the main case's answer passed on to it; the rest the
+    # main case's handling stands in for.
     merged_own_steps: tuple[LoopStep, ...] = (LoopStep.VISIT, LoopStep.EVALUATE)
+    merged_passed_on: tuple[LoopStep, ...] = (LoopStep.REPLY, LoopStep.CLOSE)
     visit_grace: timedelta = timedelta(days=3)
     reopen_event: str = "CaseReopened"
     merge_event: str = "CaseMerged"
@@ -67,6 +77,8 @@ class LoopStatus:
     reached: frozenset[LoopStep]
     closed_at: datetime | None
     merged: bool = False
+    ever_reached: frozenset[LoopStep] = frozenset()  # in any cycle: the handling a merged case joined
+    reached_at: Mapping[LoopStep, datetime] = field(default_factory=dict)  # when each step was last reached
 
 
 def _cycle_of(payload: Mapping[str, Any] | None) -> int | None:
@@ -83,10 +95,14 @@ def loop_status(
     """The loop status of one case from its events in record order (pass the main case's status for a merged case)."""
     cycle = 1
     reached: set[LoopStep] = set()
+    ever: set[LoopStep] = set()
+    reached_at: dict[LoopStep, datetime] = {}
     closed_at: datetime | None = None
     merged = False
+    since: datetime | None = None  # when this request joined its main case, or was last reopened
     for ev in events:
         if ev.event_type == policy.reopen_event:
+            since = ev.at
             # A dissatisfied evaluation reopens the case: a new handling cycle (DOMAIN "closed loop").
             new_cycle = _cycle_of(ev.payload)
             cycle = new_cycle if new_cycle is not None and new_cycle > cycle else cycle + 1
@@ -97,19 +113,22 @@ def loop_status(
         if stamped is not None and stamped < cycle:
             continue  # a late event of an earlier cycle
         if ev.event_type == policy.merge_event:
-            merged = True
+            merged, since = True, ev.at
         step = policy.step_map.get(ev.event_type)
-        if step is not None:
-            reached.add(step)
+        if unreached_visit(ev.event_type, ev.payload):
+            step = None  # 联系不上: an attempt, not the visit
+        steps = [] if step is None else [step]
         if evaluation_given(ev.event_type, ev.payload):
-            reached.add(LoopStep.EVALUATE)
+            steps.append(LoopStep.EVALUATE)
+        for s in steps:
+            reached.add(s)
+            reached_at[s] = ev.at
+        ever |= reached
         if ev.event_type == policy.close_event:
             closed_at = ev.at
 
     if merged and main is not None:
-        reached |= main.reached - set(policy.merged_own_steps)
-        if closed_at is None:
-            closed_at = main.closed_at
+        closed_at = _follow_main(reached, closed_at, since, main, policy)
 
     missing = tuple(s for s in LOOP_ORDER if s in policy.required and s not in reached)
     overdue = bool(missing) and closed_at is not None and now >= closed_at + policy.visit_grace
@@ -121,4 +140,21 @@ def loop_status(
         reached=frozenset(reached),
         closed_at=closed_at,
         merged=merged,
+        ever_reached=frozenset(ever | reached),
+        reached_at=reached_at,
     )
+
+
+def _follow_main(
+    reached: set[LoopStep], closed_at: datetime | None, since: datetime | None, main: LoopStatus, policy: LoopPolicy
+) -> datetime | None:
+    """Add to a merged case's `reached` what its main case gives it; returns its 办结 time."""
+    own, passed_on = set(policy.merged_own_steps), set(policy.merged_passed_on)
+    reached |= main.ever_reached - own - passed_on
+    taken = {s for s in passed_on if (at := main.reached_at.get(s)) is not None and (since is None or at >= since)}
+    if LoopStep.CLOSE in taken and LoopStep.REPLY in passed_on:
+        taken.add(LoopStep.REPLY)  # joined after the main case's reply: the answer comes with the closure
+    reached |= taken
+    if closed_at is None and LoopStep.CLOSE in taken:
+        closed_at = main.reached_at[LoopStep.CLOSE]
+    return closed_at

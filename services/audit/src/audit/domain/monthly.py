@@ -66,7 +66,7 @@ def parse_month(month: str) -> tuple[int, int]:
 def previous_month(month: str) -> str:
     """The month before 'YYYY-MM'."""
     year, mon = parse_month(month)
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+    return f"{year - 1:04d}-12" if mon == 1 else f"{year:04d}-{mon - 1:02d}"
 
 
 def _changes(current: Counter[Any], previous: Counter[Any]) -> tuple[Change, ...]:
@@ -75,11 +75,15 @@ def _changes(current: Counter[Any], previous: Counter[Any]) -> tuple[Change, ...
 
 
 def month_range(month: str, tz: tzinfo = CITY_TZ) -> tuple[datetime, datetime]:
-    """[start, end) of 'YYYY-MM' in the city's zone, as UTC instants."""
+    """[start, end) of 'YYYY-MM' in the city's zone, as UTC instants; ValueError when the calendar cannot hold them
+    (year 0, the end of 9999-12, the start of 0001-01 east of UTC)."""
     year, mon = parse_month(month)
-    start = datetime(year, mon, 1, tzinfo=tz)
-    end = datetime(year + 1, 1, 1, tzinfo=tz) if mon == 12 else datetime(year, mon + 1, 1, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    try:
+        start = datetime(year, mon, 1, tzinfo=tz)
+        end = datetime(year + 1, 1, 1, tzinfo=tz) if mon == 12 else datetime(year, mon + 1, 1, tzinfo=tz)
+        return start.astimezone(UTC), end.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"month {month} lies outside the calendar the analysis can count") from None
 
 
 def analysis_from_counts(

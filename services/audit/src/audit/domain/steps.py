@@ -41,6 +41,8 @@ _BY_ENGLISH: Mapping[str, LoopStep] = MappingProxyType({v: k for k, v in ENGLISH
 # Event type -> the step its record entry carries. None: recorded, but not a loop step.
 # One VisitRecorded yields two steps: its entry carries 回访 (the primary step) and the
 # loop logic counts 评价 when the payload carries a satisfaction (see `evaluation_given`).
+# A visit that did not reach the requester (联系不上, contacted false) is recorded as a 回访
+# attempt but reaches neither step: the visit is tried again (see `unreached_visit`).
 DEFAULT_STEP_MAP: Mapping[str, LoopStep | None] = MappingProxyType(
     {
         "CaseReceived": LoopStep.ACCEPT,
@@ -75,9 +77,19 @@ def step_for(event_type: str, mapping: Mapping[str, LoopStep | None] = DEFAULT_S
     return mapping.get(event_type)
 
 
+def unreached_visit(event_type: str, payload: Mapping[str, Any] | None) -> bool:
+    """Whether the event is a return visit that did not reach the requester (联系不上: visited again later)."""
+    return event_type == VISIT_EVENT and payload is not None and payload.get("contacted") is False
+
+
 def evaluation_given(event_type: str, payload: Mapping[str, Any] | None) -> bool:
-    """Whether the event also yields 评价: a return visit that carries a satisfaction."""
-    return event_type == VISIT_EVENT and payload is not None and payload.get("satisfaction") is not None
+    """Whether the event also yields 评价: a return visit that reached the requester and carries a satisfaction."""
+    return (
+        event_type == VISIT_EVENT
+        and payload is not None
+        and payload.get("satisfaction") is not None
+        and not unreached_visit(event_type, payload)
+    )
 
 
 def steps_of(
@@ -85,9 +97,10 @@ def steps_of(
     payload: Mapping[str, Any] | None,
     mapping: Mapping[str, LoopStep | None] = DEFAULT_STEP_MAP,
 ) -> tuple[LoopStep, ...]:
-    """Every loop step the event yields, primary step first (a rated visit yields 回访 and 评价)."""
+    """Every loop step the event yields, primary step first (a rated visit yields 回访 and 评价, a visit that did not
+    reach the requester none)."""
     primary = mapping.get(event_type)
-    if primary is None:
+    if primary is None or unreached_visit(event_type, payload):
         return ()
     if evaluation_given(event_type, payload):
         return (primary, LoopStep.EVALUATE)
