@@ -143,3 +143,25 @@ async def test_assisting_units_get_clocks_of_their_own_and_each_reads_only_its_p
         assert (lead, "handling") in supervised
         ids = [r.id for r in await esc.actions(rt)]
         assert len(ids) == len(set(ids))
+
+
+async def test_the_police_case_linked_to_a_notice_gets_clocks_of_its_own_without_a_receipt(escalation, databases, esc):
+    police = "GZ-TH-GA"
+    async with escalation(await databases.new_url("linked"), ManualClock(NOW)) as svc:
+        notice = d.CaseDispatched(
+            unit=police,
+            at=NOW,
+            reason="police_notice",
+            linked_case_id="C-1",
+            channel="hotline",
+            category="clue.fraud",
+            urgency="urgent",
+        )
+        await esc.feed(svc.runtime, "C-1-GA", notice, NOW)
+        clocks = await _clocks(svc, "C-1-GA", auth_header(Role.DEPARTMENT, unit=police))
+        assert {(c["kind"], c["unit"], c["state"]) for c in clocks} == {
+            (kind, police, "running") for kind in ("sign_for", "first_contact", "handling", "reply")
+        }
+        # the urgent tier's figures: sign for within 2 working hours of the notice
+        sign_for = next(c for c in clocks if c["kind"] == "sign_for")
+        assert _at(sign_for["deadline"]) == NOW + timedelta(hours=2)
