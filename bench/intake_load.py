@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -34,7 +35,7 @@ def report(i: int) -> dict:
     lat, lon = 23.119 + (i % 40) * 0.0001, 113.236 + (i % 97) * 0.00004
     return {
         "external_id": f"BENCH-{uuid.uuid4().hex}",
-        "received_at": "2026-11-20T09:30:00+08:00",
+        "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "kind": "complaint",
         "category": ["urban.garbage", "traffic.order", "env.noise.restaurant", "urban.street_light"][i % 4],
         "description": f"压测诉求 {i}",

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def prometheus_config(ports: dict[str, int]) -> dict[str, Any]:
 def report(n: int) -> dict[str, Any]:
     return {
         "external_id": f"PROM-E2E-{secrets.token_hex(4)}-{n}",
-        "received_at": "2026-11-21T09:30:00+08:00",
+        "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "kind": "complaint",
         "category": "env.noise.construction",
         "description": "工地夜间施工噪声扰民",

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +190,7 @@ def smoke_check(stack: Stack, tokens_path: Path) -> float:
     tokens = json.loads(tokens_path.read_text())
     body = {
         "external_id": f"SMOKE-{secrets.token_hex(4)}",
-        "received_at": "2026-11-21T09:30:00+08:00",
+        "received_at": datetime.now(UTC).isoformat(timespec="seconds"),  # intake refuses times far back
         "kind": "complaint",
         "category": "env.noise.construction",
         "description": "工地夜间施工噪声扰民",
