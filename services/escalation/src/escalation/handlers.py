@@ -15,7 +15,7 @@ from caseflow_common.contracts import intake as i
 from caseflow_common.events import Envelope, Payload
 from caseflow_common.messaging.consumer import Handler
 from escalation.context import EscalationContext
-from escalation.domain.replay import CaseFact, FactKind, bounded
+from escalation.domain.replay import CaseFact, FactKind, bounded, bounded_time
 from escalation.pattern_checks import check_hotspot, check_repeats, check_satisfaction
 from escalation.tracking import refresh_case
 from escalation.uow import EscalationUnitOfWork
@@ -43,13 +43,13 @@ async def _record(env: Envelope, uow: EscalationUnitOfWork, ctx: EscalationConte
 
 def _reported_at(env: Envelope, at: datetime, now: datetime, ctx: EscalationContext) -> datetime:
     """A time the requester or grid member gave: kept as a fact, but never later than this service's clock."""
-    if at > now + ctx.limits.event_skew:
+    kept = bounded_time(at, now, ctx.limits.event_skew)
+    if kept is not at:
         log.warning(
             "reported time beyond this service's clock: counted as now",
             extra={"case_id": env.case_id, "event_type": env.event_type},
         )
-        return now
-    return at
+    return kept
 
 
 Routed = d.CaseDispatched | d.CaseSentToCoordination

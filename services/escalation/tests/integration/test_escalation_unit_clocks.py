@@ -3,7 +3,7 @@ assisting units (协办) with clocks of their own (DOMAIN.md, clarifications of 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from caseflow_common.auth import Role
 from caseflow_common.contracts import dispatch as d
@@ -66,6 +66,20 @@ async def test_a_year_9999_report_time_dead_letters_nothing_and_the_case_still_g
         by_kind = {c["kind"]: c for c in clocks}
         assert by_kind["sign_for"]["state"] == "met" and _at(by_kind["sign_for"]["met_at"]) == NOW
         assert all(_at(c["deadline"]).year == 2026 for c in clocks)
+
+        # times at the very edges of the calendar, which no UTC clock can show
+        edges = {
+            "C-EDGE": datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-12))),
+            "C-ZERO": datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=8))),
+        }
+        for case_id, at in edges.items():
+            await esc.publish(broker, topic_prefix, case_id, (esc.received(at), NOW), (esc.dispatched(NOW), NOW))
+
+        async def edge_clocks() -> bool:
+            got = [await _clocks(svc, case_id) for case_id in edges]
+            return all(isinstance(g, list) and len(g) == 4 for g in got)
+
+        await wait_for(edge_clocks, timeout=30)
         assert await esc.dead_letters(broker, topic_prefix) == []
 
 

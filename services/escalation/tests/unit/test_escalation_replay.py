@@ -1,9 +1,18 @@
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from escalation.domain.calendar import SHANGHAI, TimeUnit, WorkCalendar
 from escalation.domain.clock import ClockRole, ClockState
 from escalation.domain.policy import ClockKind, ClockSpec, PolicySet, SlaPolicy, default_policy_set
-from escalation.domain.replay import CaseFact, FactKind, bounded, current_clocks, leg_of, parties_of, replay
+from escalation.domain.replay import (
+    CaseFact,
+    FactKind,
+    bounded,
+    bounded_time,
+    current_clocks,
+    leg_of,
+    parties_of,
+    replay,
+)
 from escalation.domain.scope import visible_clocks
 
 CAL = WorkCalendar()
@@ -98,6 +107,10 @@ def test_a_far_future_fact_time_is_taken_as_now():
     assert bounded(far, now, timedelta(minutes=5)).at == now
     near = CaseFact(F.ACCEPTED, now + timedelta(minutes=4), unit="U1")
     assert bounded(near, now, timedelta(minutes=5)) is near
+    # times no UTC clock can show (past datetime's range once converted) are taken as now too
+    edge = timezone(timedelta(hours=-12))
+    assert bounded_time(datetime(9999, 12, 31, 23, 59, tzinfo=edge), now, timedelta(0)) == now
+    assert bounded_time(datetime(1, 1, 1, tzinfo=SHANGHAI), now, timedelta(0)) == now
 
 
 def test_a_transfer_after_sign_for_gives_the_receiver_its_own_clocks_on_a_leg_of_its_own():

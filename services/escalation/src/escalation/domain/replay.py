@@ -58,10 +58,20 @@ class CaseFact:
     urgency: str | None = None
 
 
+def bounded_time(at: datetime, now: datetime, skew: timedelta) -> datetime:
+    """`at`, or `now` when `at` lies beyond `now + skew` or outside what UTC can express: a producer's clock far
+    ahead (a year-9999 time) must neither push deadlines past the calendar's range nor leave a case without clocks."""
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        return now
+    return now if at > now + skew else at
+
+
 def bounded(fact: CaseFact, now: datetime, skew: timedelta) -> CaseFact:
-    """The fact with a time beyond `now + skew` taken as `now`: a producer's clock far ahead (a year-9999 time)
-    must neither push deadlines past the calendar's range nor leave the case without clocks."""
-    return replace(fact, at=now) if fact.at > now + skew else fact
+    """The fact with its time bounded (see bounded_time); the same fact when its time stands."""
+    at = bounded_time(fact.at, now, skew)
+    return fact if at is fact.at else replace(fact, at=at)
 
 
 def leg_of(unit: str, at: datetime, role: ClockRole = ClockRole.HOLDER) -> str:
@@ -109,13 +119,11 @@ class _Replay:
     # --- clocks -----------------------------------------------------------------------------------------------
 
     def _clock(self, kind: ClockKind, unit: str, at: datetime, leg: str, role: ClockRole) -> Clock | None:
-        spec = self.policy.spec(kind) if self.policy is not None and self.policies is not None else None
+        spec = self.policy.spec(kind) if self.policy is not None else None
         if spec is None or self.policies is None:
             return None
-        version = self.policies.version
-        clock = Clock(
-            self.case_id, kind, unit, self.parties.cycle, at, spec, version, self.calendar, leg=leg, role=role
-        )
+        cycle, version = self.parties.cycle, self.policies.version
+        clock = Clock(self.case_id, kind, unit, cycle, at, spec, version, self.calendar, leg=leg, role=role)
         return clock.pause(at) if self.paused_since is not None else clock
 
     def _start_holder(self, at: datetime, anchors: Collection[ClockAnchor]) -> None:
