@@ -140,6 +140,8 @@ async def on_case_reopened(env: Envelope, uow: DispatchUnitOfWork, ctx: Dispatch
         return  # unknown case, or a stale / repeated reopen
     now = uow.clock()
     case = file.case
+    if case.status is CaseStatus.MERGED:
+        case.leave_merge(unit=event.unit)  # the main case's unit handles this requester's new cycle
     try:
         case.reopen(event.cycle, at=now, reason=event.reason)
     except DomainError as exc:

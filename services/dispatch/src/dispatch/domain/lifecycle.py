@@ -114,6 +114,14 @@ class WorkCase(CaseHandovers):
         self._came_from(None, None)
         return self._record(ev.CaseReopened, at=at, reason=reason)
 
+    def leave_merge(self, *, unit: str | None) -> None:
+        """A merged request (并单) followed its main case to closure; its requester was dissatisfied, so it leaves
+        the main case and is handled on its own from here (each requester gets their own evaluation: GZ Art. 17)."""
+        if self.status is not S.MERGED:
+            raise ValidationError("only a merged request leaves its main case")
+        self.status = S.CLOSED
+        self.unit = unit or self.unit
+
     def merge(self, into_case_id: str, *, at: datetime) -> ev.CaseMerged:
         """The case joined another open case (并单); no further handling here."""
         self._require("merge")
