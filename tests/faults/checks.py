@@ -72,7 +72,8 @@ def _in(ids: list[str]) -> tuple[str, dict[str, str]]:
 class Checker:
     """Reads the four services' databases and APIs; one per stack."""
 
-    def __init__(self, database_urls: dict[str, str], api: dict[str, str], auth: Any) -> None:
+    def __init__(self, database_urls: dict[str, str], api: dict[str, httpx.AsyncClient], auth: Any) -> None:
+        """``database_urls`` and ``api`` (an HTTP client per service, with its base URL) by service name."""
         self.engines: dict[str, AsyncEngine] = {
             name: create_async_engine(url, pool_size=1, max_overflow=0) for name, url in database_urls.items()
         }
@@ -194,35 +195,31 @@ class Checker:
         return {c: {k: v for k, v in p.items() if v} for c, p in found.items() if any(p.values())}
 
     async def inspect_api(self, case_ids: list[str]) -> dict[str, dict[str, list[str]]]:
-        """The same case through each service's API: intake's status view agrees with dispatch's view, escalation
-        answers the clocks, audit's chain verifies."""
+        """The same case through each service's API: intake's status view says it was routed, escalation answers its
+        clocks, audit's chain verifies."""
         found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         sem = asyncio.Semaphore(4)
-        async with httpx.AsyncClient(timeout=10) as client:
+        intake, escalation, audit = self.api["intake"], self.api["escalation"], self.api["audit"]
 
-            async def one(c: str) -> None:
-                async with sem:
-                    r = await client.get(f"{self.api['intake']}/v1/cases/{c}", headers=self.auth(Role.HOTLINE))
-                    if r.status_code != 200:
-                        found[c]["lost"].append(f"intake view {r.status_code}")
-                    elif r.json().get("status") not in ROUTED:
-                        found[c]["stuck"].append(f"intake view says {r.json().get('status')}")
-                    r = await client.get(
-                        f"{self.api['escalation']}/v1/cases/{c}/clocks", headers=self.auth(Role.SUPERVISOR)
-                    )
-                    if r.status_code != 200:
-                        found[c]["lost"].append(f"escalation clocks {r.status_code}")
-                    elif not r.json().get("clocks"):
-                        found[c]["stuck"].append("escalation view has no clocks")
-                    r = await client.get(
-                        f"{self.api['audit']}/v1/records/{c}/verify", headers=self.auth(Role.SUPERVISOR)
-                    )
-                    if r.status_code != 200:
-                        found[c]["lost"].append(f"audit verify {r.status_code}")
-                    elif not r.json().get("valid"):
-                        found[c]["stuck"].append(f"audit chain invalid at {r.json().get('first_bad_seq')}")
+        async def one(c: str) -> None:
+            async with sem:
+                r = await intake.get(f"/v1/cases/{c}", headers=self.auth(Role.HOTLINE))
+                if r.status_code != 200:
+                    found[c]["lost"].append(f"intake view {r.status_code}")
+                elif r.json().get("status") not in ROUTED:
+                    found[c]["stuck"].append(f"intake view says {r.json().get('status')}")
+                r = await escalation.get(f"/v1/cases/{c}/clocks", headers=self.auth(Role.SUPERVISOR))
+                if r.status_code != 200:
+                    found[c]["lost"].append(f"escalation clocks {r.status_code}")
+                elif not r.json().get("clocks"):
+                    found[c]["stuck"].append("escalation view has no clocks")
+                r = await audit.get(f"/v1/records/{c}/verify", headers=self.auth(Role.SUPERVISOR))
+                if r.status_code != 200:
+                    found[c]["lost"].append(f"audit verify {r.status_code}")
+                elif not r.json().get("valid"):
+                    found[c]["stuck"].append(f"audit chain invalid at {r.json().get('first_bad_seq')}")
 
-            await asyncio.gather(*(one(c) for c in case_ids))
+        await asyncio.gather(*(one(c) for c in case_ids))
         return {c: {k: v for k, v in p.items() if v} for c, p in found.items()}
 
     async def settle(
@@ -263,7 +260,8 @@ async def settle(
 ) -> Figures:
     """Wait for the load to finish, then check every accepted case in every service until the stack settles."""
     await driver.wait()
-    checker = Checker(stack.database_urls, {n: p.url for n, p in stack.procs.items()}, auth)
+    clients = {n: httpx.AsyncClient(base_url=p.url, timeout=10) for n, p in stack.procs.items()}
+    checker = Checker(stack.database_urls, clients, auth)
     try:
         figures = Figures(name=name, sent=driver.sent, accepted=len(driver.accepted))
         return await checker.settle(
@@ -271,3 +269,5 @@ async def settle(
         )
     finally:
         await checker.close()
+        for client in clients.values():
+            await client.aclose()

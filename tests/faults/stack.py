@@ -171,14 +171,18 @@ class ServiceProc:
             self.proc.send_signal(sig)
         return await wait_exit(self.proc, timeout)
 
-    async def metric(self, name: str) -> float:
-        """The sum of every sample of one Prometheus metric the service exposes now (0 when it has none)."""
+    async def metric(self, name: str, **labels: str) -> float:
+        """The sum of the samples of one Prometheus metric the service exposes now that carry ``labels``
+        (0 when there are none)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
         async with httpx.AsyncClient(timeout=5) as client:
             body = (await client.get(f"{self.url}/metrics")).text
         return sum(
-            float(line.rsplit(" ", 1)[1])
-            for line in body.splitlines()
-            if line.startswith(name) and line[len(name) : len(name) + 1] in ("{", " ")
+            sample.value
+            for family in text_string_to_metric_families(body)
+            for sample in family.samples
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
         )
 
     def tail(self, chars: int = 4000) -> str:
@@ -396,9 +400,9 @@ class FaultStack:
         self.replicas.append(proc)
         return proc
 
-    async def metric(self, name: str) -> float:
+    async def metric(self, name: str, **labels: str) -> float:
         """One metric summed over the running services."""
-        return sum([await p.metric(name) for p in self.procs.values() if p.running])
+        return sum([await p.metric(name, **labels) for p in self.procs.values() if p.running])
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.log_path.name} ---\n{p.tail(3000)}" for p in [*self.procs.values(), *self.replicas])
