@@ -271,3 +271,26 @@ async def settle(
         await checker.close()
         for client in clients.values():
             await client.aclose()
+
+
+# Tables that change with time alone (lease renewals, periodic audit anchors), not with what a service consumes.
+TIMED_TABLES = frozenset({"leases", "anchors", "anchor_heads", "alembic_version"})
+
+
+async def snapshot(url: str) -> dict[str, str]:
+    """A digest of every table's rows in one service's database (time-driven tables left out)."""
+    import hashlib
+
+    from sqlalchemy import inspect
+
+    engine = create_async_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+            out: dict[str, str] = {}
+            for name in sorted(set(names) - TIMED_TABLES):
+                rows = sorted(repr(tuple(r)) for r in (await conn.execute(text(f'SELECT * FROM "{name}"'))).all())
+                out[name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+            return out
+    finally:
+        await engine.dispose()
