@@ -404,6 +404,12 @@ class FaultStack:
         """One metric summed over the running services."""
         return sum([await p.metric(name, **labels) for p in self.procs.values() if p.running])
 
+    async def assert_no_false_alarms(self, *, broker_lost: bool = False) -> None:
+        """Nothing dead-lettered (a transient failure never is), and no broker repair unless the broker lost data."""
+        assert await self.metric("caseflow_dlq_messages_total") == 0, "something was dead-lettered"
+        if not broker_lost:
+            assert await self.metric("caseflow_broker_resets_total") == 0, "a broker repair without a broker fault"
+
     def logs(self) -> str:
         return "\n".join(f"--- {p.log_path.name} ---\n{p.tail(3000)}" for p in [*self.procs.values(), *self.replicas])
 
