@@ -337,12 +337,13 @@ class FaultStack:
         self.proxies[name] = proxy
         return f"postgresql+asyncpg://postgres@{HOST}:{proxy.port}/{db}"
 
-    async def stop(self) -> dict[str, int | None]:
-        """Stop everything started here (SIGTERM, then SIGKILL); returns the services' exit codes."""
+    async def stop(self, *, graceful: bool = False) -> dict[str, int | None]:
+        """Stop everything started here (the services killed, or with ``graceful`` SIGTERM first, since what a test
+        checks is checked by then); drop the databases; returns the services' exit codes."""
         codes: dict[str, int | None] = {}
-        every = [*self.replicas, *self.procs.values()]
-        results = await asyncio.gather(*(terminate(p.proc) for p in every if p.proc is not None))
-        for p, code in zip([p for p in every if p.proc is not None], results, strict=True):
+        every = [p for p in [*self.replicas, *self.procs.values()] if p.proc is not None]
+        stopping = (terminate(p.proc) if graceful else p.kill(signal.SIGKILL, timeout=10) for p in every if p.proc)
+        for p, code in zip(every, await asyncio.gather(*stopping), strict=True):
             codes[p.name] = code
         await self.broker.kill()
         for proxy in self.proxies.values():

@@ -19,10 +19,10 @@ async def test_a_dispatch_replica_joining_and_leaving_every_few_seconds_routes_e
     make_stack, fault_report
 ):
     stack = await make_stack(backend="postgres")
-    driver = LoadDriver(lambda: stack.url("intake"), count=120, rate=4).start()
+    driver = LoadDriver(lambda: stack.url("intake"), count=80, rate=4).start()
     await driver.wait_accepted(10)
     cycles = []
-    while len(cycles) < 3:
+    while len(cycles) < 4 and len(driver.accepted) < driver.count - 10:
         replica = stack.replica("dispatch")
         replica.spawn()
         await replica.wait_ready()
@@ -31,13 +31,12 @@ async def test_a_dispatch_replica_joining_and_leaving_every_few_seconds_routes_e
         code = await replica.kill(how)
         cycles.append((how.name, code))
         await asyncio.sleep(1.0)  # the group settles on the one replica left
-    still_loading = len(driver.accepted) < driver.count
     fault_ended = time.monotonic()
     figures = await settle(
         stack, driver, f"dispatch replica churn x{len(cycles)}", fault_ended=fault_ended, deadline_s=90
     )
     fault_report(figures)
-    assert still_loading, "the replica came and went while reports were still arriving"
+    assert len(cycles) >= 2, f"the replica came and went {len(cycles)} times while reports were arriving"
     assert all(code == (0 if how == "SIGTERM" else -signal.SIGKILL) for how, code in cycles), cycles
     assert figures.clean and figures.accepted == figures.sent, figures.explain() + stack.logs()
     await stack.assert_no_false_alarms()
