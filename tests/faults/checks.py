@@ -6,12 +6,14 @@ at the end, each service's API:
 - intake: the case exists and its status view (``GET /v1/cases/{id}``) says what dispatch says (status and unit);
 - dispatch: the case is routed (dispatched / coordinating) by exactly one routing event in its outbox;
 - escalation: it knows the case with the unit dispatch chose, and has its clocks (``GET /v1/cases/{id}/clocks``);
-- audit: exactly one CaseReceived and one routing entry, no event id twice, nothing held waiting for a cause, no
-  entry recorded without its cause, and the chain verifies (``GET /v1/records/{id}/verify``).
+- audit: exactly one CaseReceived and one routing entry, every event the producers wrote about the case and no
+  other, no event id twice, nothing held waiting for a cause, no entry recorded without its cause, and the chain
+  verifies (``GET /v1/records/{id}/verify``).
 
 A case missing somewhere is **lost**, one with an effect twice is **doubled**, one present but not progressed
 (intake still says received while dispatch routed it, escalation without clocks, audit without the routing) is
-**stuck**. ``settle`` polls until every case passes twice in a row, or a deadline.
+**stuck** (a case can count in more than one column). ``settle`` polls until every case has passed for 1.5 s,
+or a deadline.
 """
 
 from __future__ import annotations
@@ -142,9 +144,13 @@ class Checker:
             event_ids[case_id][event_id] += 1
             if cause_missing:
                 flagged.add(case_id)
-        held = Counter(
-            r[0] for r in await self._rows("audit", "SELECT case_id FROM held_events WHERE case_id IN :ids", ids)
-        )
+        held_rows = await self._rows("audit", "SELECT case_id, event_id FROM held_events WHERE case_id IN :ids", ids)
+        held = Counter(r[0] for r in held_rows)
+        held_ids = {r[1] for r in held_rows}
+        emitted: dict[str, set[str]] = defaultdict(set)  # every event the producers wrote about the case
+        for producer in ("intake", "dispatch", "escalation"):
+            for key, event_id in await self._rows(producer, "SELECT key, event_id FROM outbox WHERE key IN :ids", ids):
+                emitted[key].add(event_id)
 
         for c in ids:
             p = found[c]
@@ -188,6 +194,11 @@ class Checker:
             twice = [e for e, n in event_ids[c].items() if n > 1]
             if twice:
                 p["doubled"].append(f"audit event ids twice: {twice[:2]}")
+            unrecorded = emitted[c] - set(event_ids[c]) - held_ids
+            if unrecorded:
+                p["lost"].append(f"audit misses {len(unrecorded)} of the case's {len(emitted[c])} events")
+            if set(event_ids[c]) - emitted[c]:
+                p["doubled"].append("audit recorded events no producer wrote")
             if held[c]:
                 p["stuck"].append(f"audit holds {held[c]} events")
             if c in flagged:
