@@ -6,12 +6,14 @@ at the end, each service's API:
 - intake: the case exists and its status view (``GET /v1/cases/{id}``) says what dispatch says (status and unit);
 - dispatch: the case is routed (dispatched / coordinating) by exactly one routing event in its outbox;
 - escalation: it knows the case with the unit dispatch chose, and has its clocks (``GET /v1/cases/{id}/clocks``);
-- audit: exactly one CaseReceived and one routing entry, no event id twice, nothing held waiting for a cause, no
-  entry recorded without its cause, and the chain verifies (``GET /v1/records/{id}/verify``).
+- audit: exactly one CaseReceived and one routing entry, every event the producers wrote about the case and no
+  other, no event id twice, nothing held waiting for a cause, no entry recorded without its cause, and the chain
+  verifies (``GET /v1/records/{id}/verify``).
 
 A case missing somewhere is **lost**, one with an effect twice is **doubled**, one present but not progressed
 (intake still says received while dispatch routed it, escalation without clocks, audit without the routing) is
-**stuck**. ``settle`` polls until every case passes twice in a row, or a deadline.
+**stuck** (a case can count in more than one column). ``settle`` polls until every case has passed for 1.5 s,
+or a deadline.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def _in(ids: list[str]) -> tuple[str, dict[str, str]]:
 class Checker:
     """Reads the four services' databases and APIs; one per stack."""
 
-    def __init__(self, database_urls: dict[str, str], api: dict[str, str], auth: Any) -> None:
+    def __init__(self, database_urls: dict[str, str], api: dict[str, httpx.AsyncClient], auth: Any) -> None:
+        """``database_urls`` and ``api`` (an HTTP client per service, with its base URL) by service name."""
         self.engines: dict[str, AsyncEngine] = {
             name: create_async_engine(url, pool_size=1, max_overflow=0) for name, url in database_urls.items()
         }
@@ -141,9 +144,13 @@ class Checker:
             event_ids[case_id][event_id] += 1
             if cause_missing:
                 flagged.add(case_id)
-        held = Counter(
-            r[0] for r in await self._rows("audit", "SELECT case_id FROM held_events WHERE case_id IN :ids", ids)
-        )
+        held_rows = await self._rows("audit", "SELECT case_id, event_id FROM held_events WHERE case_id IN :ids", ids)
+        held = Counter(r[0] for r in held_rows)
+        held_ids = {r[1] for r in held_rows}
+        emitted: dict[str, set[str]] = defaultdict(set)  # every event the producers wrote about the case
+        for producer in ("intake", "dispatch", "escalation"):
+            for key, event_id in await self._rows(producer, "SELECT key, event_id FROM outbox WHERE key IN :ids", ids):
+                emitted[key].add(event_id)
 
         for c in ids:
             p = found[c]
@@ -187,6 +194,11 @@ class Checker:
             twice = [e for e, n in event_ids[c].items() if n > 1]
             if twice:
                 p["doubled"].append(f"audit event ids twice: {twice[:2]}")
+            unrecorded = emitted[c] - set(event_ids[c]) - held_ids
+            if unrecorded:
+                p["lost"].append(f"audit misses {len(unrecorded)} of the case's {len(emitted[c])} events")
+            if set(event_ids[c]) - emitted[c]:
+                p["doubled"].append("audit recorded events no producer wrote")
             if held[c]:
                 p["stuck"].append(f"audit holds {held[c]} events")
             if c in flagged:
@@ -194,35 +206,31 @@ class Checker:
         return {c: {k: v for k, v in p.items() if v} for c, p in found.items() if any(p.values())}
 
     async def inspect_api(self, case_ids: list[str]) -> dict[str, dict[str, list[str]]]:
-        """The same case through each service's API: intake's status view agrees with dispatch's view, escalation
-        answers the clocks, audit's chain verifies."""
+        """The same case through each service's API: intake's status view says it was routed, escalation answers its
+        clocks, audit's chain verifies."""
         found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         sem = asyncio.Semaphore(4)
-        async with httpx.AsyncClient(timeout=10) as client:
+        intake, escalation, audit = self.api["intake"], self.api["escalation"], self.api["audit"]
 
-            async def one(c: str) -> None:
-                async with sem:
-                    r = await client.get(f"{self.api['intake']}/v1/cases/{c}", headers=self.auth(Role.HOTLINE))
-                    if r.status_code != 200:
-                        found[c]["lost"].append(f"intake view {r.status_code}")
-                    elif r.json().get("status") not in ROUTED:
-                        found[c]["stuck"].append(f"intake view says {r.json().get('status')}")
-                    r = await client.get(
-                        f"{self.api['escalation']}/v1/cases/{c}/clocks", headers=self.auth(Role.SUPERVISOR)
-                    )
-                    if r.status_code != 200:
-                        found[c]["lost"].append(f"escalation clocks {r.status_code}")
-                    elif not r.json().get("clocks"):
-                        found[c]["stuck"].append("escalation view has no clocks")
-                    r = await client.get(
-                        f"{self.api['audit']}/v1/records/{c}/verify", headers=self.auth(Role.SUPERVISOR)
-                    )
-                    if r.status_code != 200:
-                        found[c]["lost"].append(f"audit verify {r.status_code}")
-                    elif not r.json().get("valid"):
-                        found[c]["stuck"].append(f"audit chain invalid at {r.json().get('first_bad_seq')}")
+        async def one(c: str) -> None:
+            async with sem:
+                r = await intake.get(f"/v1/cases/{c}", headers=self.auth(Role.HOTLINE))
+                if r.status_code != 200:
+                    found[c]["lost"].append(f"intake view {r.status_code}")
+                elif r.json().get("status") not in ROUTED:
+                    found[c]["stuck"].append(f"intake view says {r.json().get('status')}")
+                r = await escalation.get(f"/v1/cases/{c}/clocks", headers=self.auth(Role.SUPERVISOR))
+                if r.status_code != 200:
+                    found[c]["lost"].append(f"escalation clocks {r.status_code}")
+                elif not r.json().get("clocks"):
+                    found[c]["stuck"].append("escalation view has no clocks")
+                r = await audit.get(f"/v1/records/{c}/verify", headers=self.auth(Role.SUPERVISOR))
+                if r.status_code != 200:
+                    found[c]["lost"].append(f"audit verify {r.status_code}")
+                elif not r.json().get("valid"):
+                    found[c]["stuck"].append(f"audit chain invalid at {r.json().get('first_bad_seq')}")
 
-            await asyncio.gather(*(one(c) for c in case_ids))
+        await asyncio.gather(*(one(c) for c in case_ids))
         return {c: {k: v for k, v in p.items() if v} for c, p in found.items()}
 
     async def settle(
@@ -263,7 +271,8 @@ async def settle(
 ) -> Figures:
     """Wait for the load to finish, then check every accepted case in every service until the stack settles."""
     await driver.wait()
-    checker = Checker(stack.database_urls, {n: p.url for n, p in stack.procs.items()}, auth)
+    clients = {n: httpx.AsyncClient(base_url=p.url, timeout=10) for n, p in stack.procs.items()}
+    checker = Checker(stack.database_urls, clients, auth)
     try:
         figures = Figures(name=name, sent=driver.sent, accepted=len(driver.accepted))
         return await checker.settle(
@@ -271,3 +280,28 @@ async def settle(
         )
     finally:
         await checker.close()
+        for client in clients.values():
+            await client.aclose()
+
+
+# Tables that change with time alone (lease renewals, periodic audit anchors), not with what a service consumes.
+TIMED_TABLES = frozenset({"leases", "anchors", "anchor_heads", "alembic_version"})
+
+
+async def snapshot(url: str) -> dict[str, str]:
+    """A digest of every table's rows in one service's database (time-driven tables left out)."""
+    import hashlib
+
+    from sqlalchemy import inspect
+
+    engine = create_async_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+            out: dict[str, str] = {}
+            for name in sorted(set(names) - TIMED_TABLES):
+                rows = sorted(repr(tuple(r)) for r in (await conn.execute(text(f'SELECT * FROM "{name}"'))).all())
+                out[name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+            return out
+    finally:
+        await engine.dispose()

@@ -171,14 +171,18 @@ class ServiceProc:
             self.proc.send_signal(sig)
         return await wait_exit(self.proc, timeout)
 
-    async def metric(self, name: str) -> float:
-        """The sum of every sample of one Prometheus metric the service exposes now (0 when it has none)."""
+    async def metric(self, name: str, **labels: str) -> float:
+        """The sum of the samples of one Prometheus metric the service exposes now that carry ``labels``
+        (0 when there are none)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
         async with httpx.AsyncClient(timeout=5) as client:
             body = (await client.get(f"{self.url}/metrics")).text
         return sum(
-            float(line.rsplit(" ", 1)[1])
-            for line in body.splitlines()
-            if line.startswith(name) and line[len(name) : len(name) + 1] in ("{", " ")
+            sample.value
+            for family in text_string_to_metric_families(body)
+            for sample in family.samples
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
         )
 
     def tail(self, chars: int = 4000) -> str:
@@ -333,12 +337,13 @@ class FaultStack:
         self.proxies[name] = proxy
         return f"postgresql+asyncpg://postgres@{HOST}:{proxy.port}/{db}"
 
-    async def stop(self) -> dict[str, int | None]:
-        """Stop everything started here (SIGTERM, then SIGKILL); returns the services' exit codes."""
+    async def stop(self, *, graceful: bool = False) -> dict[str, int | None]:
+        """Stop everything started here (the services killed, or with ``graceful`` SIGTERM first, since what a test
+        checks is checked by then); drop the databases; returns the services' exit codes."""
         codes: dict[str, int | None] = {}
-        every = [*self.replicas, *self.procs.values()]
-        results = await asyncio.gather(*(terminate(p.proc) for p in every if p.proc is not None))
-        for p, code in zip([p for p in every if p.proc is not None], results, strict=True):
+        every = [p for p in [*self.replicas, *self.procs.values()] if p.proc is not None]
+        stopping = (terminate(p.proc) if graceful else p.kill(signal.SIGKILL, timeout=10) for p in every if p.proc)
+        for p, code in zip(every, await asyncio.gather(*stopping), strict=True):
             codes[p.name] = code
         await self.broker.kill()
         for proxy in self.proxies.values():
@@ -396,9 +401,15 @@ class FaultStack:
         self.replicas.append(proc)
         return proc
 
-    async def metric(self, name: str) -> float:
+    async def metric(self, name: str, **labels: str) -> float:
         """One metric summed over the running services."""
-        return sum([await p.metric(name) for p in self.procs.values() if p.running])
+        return sum([await p.metric(name, **labels) for p in self.procs.values() if p.running])
+
+    async def assert_no_false_alarms(self, *, broker_lost: bool = False) -> None:
+        """Nothing dead-lettered (a transient failure never is), and no broker repair unless the broker lost data."""
+        assert await self.metric("caseflow_dlq_messages_total") == 0, "something was dead-lettered"
+        if not broker_lost:
+            assert await self.metric("caseflow_broker_resets_total") == 0, "a broker repair without a broker fault"
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.log_path.name} ---\n{p.tail(3000)}" for p in [*self.procs.values(), *self.replicas])

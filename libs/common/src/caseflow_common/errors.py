@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from caseflow_common.failures import is_transient
+from caseflow_common.failures import TRANSIENT_ROOTS, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,29 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int = 5) -> None:
         msg = exc.detail if isinstance(exc.detail, str) else code
         return JSONResponse(error_body(code, msg), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
+    def _unavailable_response(exc: Exception) -> JSONResponse:
+        # The database or the broker is not there right now: nothing was stored, the client may retry.
+        log.warning("dependency unavailable", extra={"error": f"{type(exc).__name__}"})
+        return JSONResponse(
+            error_body("unavailable", "a dependency is unavailable; retry later"),
+            status_code=503,
+            headers={"Retry-After": str(retry_after_s)},
+        )
+
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        if not is_transient(exc):
+            raise exc  # not the dependency's fault: the catch-all below answers 500
+        return _unavailable_response(exc)
+
+    # Handled inside the app (Starlette's ExceptionMiddleware), so a 503 is a 503 to the metrics middleware and the
+    # server too; the catch-all for Exception runs outermost, where the server also logs the error as unhandled.
+    for exc_type in TRANSIENT_ROOTS:
+        app.add_exception_handler(exc_type, _unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         if is_transient(exc):
-            # The database or the broker is not there right now: nothing was stored, the client may retry.
-            log.warning("dependency unavailable", extra={"error": f"{type(exc).__name__}"})
-            return JSONResponse(
-                error_body("unavailable", "a dependency is unavailable; retry later"),
-                status_code=503,
-                headers={"Retry-After": str(retry_after_s)},
-            )
+            return _unavailable_response(exc)
         log.exception("unhandled error")
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, NodeNotReadyError
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # Exception types (by name, so no driver has to be imported) that mean "the database is not there right now".
@@ -39,6 +39,11 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     KafkaTimeoutError,
     NodeNotReadyError,
 )
+
+
+# The exception classes a transient failure surfaces as (``is_transient`` decides for each instance): what the HTTP
+# layer turns into 503 + Retry-After where it is raised.
+TRANSIENT_ROOTS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, TimeoutError, KafkaError)
 
 
 class TransientFailure(Exception):
