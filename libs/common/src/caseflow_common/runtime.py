@@ -241,7 +241,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
         for task in self._tasks:
             try:
                 await asyncio.wait_for(asyncio.shield(task), timeout=5)
-            except (TimeoutError, Exception):
+            except (TimeoutError, Exception, asyncio.CancelledError):  # a task that ended cancelled stops too
                 task.cancel()
         self._tasks.clear()
         if self.consumer is not None:
