@@ -18,7 +18,6 @@ from audit.orm import entries
 from audit.repository import CHAIN_COLUMNS
 from caseflow_common.contracts import PRODUCER_TOPICS, event_types_on
 from caseflow_common.events import Actor, Envelope
-from caseflow_common.settings import CommonSettings
 from caseflow_common.signing import BadSignature, Keyring
 
 # The columns an origin check reads after the chain's (CHAIN_COLUMNS ends with key_id, signature).
@@ -32,11 +31,6 @@ _N_CHAIN = len(CHAIN_COLUMNS)
 _TYPES_OF: dict[str, frozenset[str]] = {
     module.rsplit(".", 1)[-1]: event_types_on(topic) for module, topic in PRODUCER_TOPICS.items()
 }
-
-
-def keyring_of(settings: CommonSettings, keyring: Keyring | None = None) -> Keyring:
-    """The keyring the consumer verifies with, or one built from the trusted keys when signatures are not required."""
-    return keyring if keyring is not None else Keyring.from_public(settings.trusted_key_entries())
 
 
 def _envelope(row: Sequence[Any]) -> Envelope:

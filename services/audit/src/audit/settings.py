@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from audit.domain.privacy import DEFAULT_PERSONAL_FIELDS
-from caseflow_common.settings import CommonSettings
+from caseflow_common.settings import CommonSettings, TrustedKeySetting
 
 
 class Settings(CommonSettings):
@@ -27,3 +27,8 @@ class Settings(CommonSettings):
     )
     sign_clock_kind: str = Field(default="sign_for", description="clock kind whose deadline is the sign-for deadline")
     close_clock_kind: str = Field(default="handling", description="clock kind whose deadline is the closure deadline")
+    retired_keys: dict[str, TrustedKeySetting] = Field(
+        default_factory=dict,
+        description="public keys no longer trusted for new events (rotated out or leaked) that verification still "
+        'checks stored entries against, by key id: {"intake-2026-01": {"producer": "intake", "public_key": "..."}}',
+    )

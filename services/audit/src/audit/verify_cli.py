@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit import metrics
 from audit.anchors import AnchorRepository, verify_all
+from audit.context import verification_keys
 from audit.domain.chain import verify_chain
-from audit.origin import ENTRY_COLUMNS, check_origin, keyring_of
+from audit.origin import ENTRY_COLUMNS, check_origin
 from audit.orm import entries
 from audit.settings import Settings
 from caseflow_common import db
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     settings = Settings()
     engine = db.make_engine(settings.database_url)
-    keyring = keyring_of(settings)
+    keyring = verification_keys(settings)
 
     async def run() -> Report:
         try:

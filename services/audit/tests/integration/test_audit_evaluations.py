@@ -116,11 +116,14 @@ async def test_a_repeated_evaluation_of_the_same_cycle_replaces_it_instead_of_co
     assert (await unit_figures(audit, unit))["satisfaction"] == {"rate": 1.0, "numerator": 1, "denominator": 1}
 
 
-async def merged(audit: Any, main: Case, day: int) -> Case:
-    """A repeat request joining `main` (intake's CaseReceived with repeat_of, then CaseMerged)."""
+async def merged(audit: Any, main: Case, day: int, dispatched_to: tuple[str, str] | None = None) -> Case:
+    """A repeat request joining `main` (intake's CaseReceived with repeat_of, then CaseMerged), dispatched on its own
+    first when `dispatched_to` (unit, district) is given, as dispatch routes every new case."""
     follower = Case(audit, day)
+    routed = [] if dispatched_to is None else [handled(dispatched_to[0], day, district=dispatched_to[1])[0]]
     await follower.add(
         audit.received(at(day), follower.id, repeat_of=main.id),
+        *routed,
         CaseMerged(into_case_id=main.id, category="env.noise", region_code="440106001", received_at=at(day)),
     )
     return follower
@@ -131,7 +134,8 @@ async def test_three_requesters_of_one_case_each_close_their_own_loop_and_each_e
     main = Case(audit, 13)
     handling = handled(unit, 13, district=district)
     await main.add(audit.received(at(13), main.id), *handling[:2])
-    first, second = await merged(audit, main, 13), await merged(audit, main, 14)
+    first = await merged(audit, main, 13, dispatched_to=(unit, district))
+    second = await merged(audit, main, 14, dispatched_to=(unit, district))
     for follower in (first, second):  # the main case has not answered yet
         loop = await follower.loop()
         assert (loop["complete"], loop["missing"]) == (False, ["答复", "办结", "回访", "评价"])
@@ -143,15 +147,17 @@ async def test_three_requesters_of_one_case_each_close_their_own_loop_and_each_e
     await second.add(visit(17, "dissatisfied", unit=unit))
     for case in (main, first, second):
         assert (await case.loop())["complete"] is True, case.id
-    # By hand: one case handled, three requesters, three evaluations: satisfied, satisfied, dissatisfied -> 2 of 3.
+    # By hand: three requests routed to the unit, one answered by it (the main case's answer passed on to the
+    # others), three evaluations: satisfied, satisfied, dissatisfied -> 2 of 3.
     figures = await unit_figures(audit, unit)
     assert figures["satisfaction"] == {"rate": 2 / 3, "numerator": 2, "denominator": 3}
-    assert (figures["received"], figures["resolution"]) == (1, {"rate": 1.0, "numerator": 1, "denominator": 1})
+    assert (figures["received"], figures["resolution"]) == (3, {"rate": 1.0, "numerator": 1, "denominator": 1})
     districts = (await audit.get("/v1/assessment/districts", **OCTOBER)).json()["items"]
     assert next(d for d in districts if d["district"] == district)["satisfaction"]["denominator"] == 3
 
 
 async def test_a_followers_finished_loop_stays_complete_when_its_main_case_is_reopened(audit):
+    # A request merged before any unit had it (never dispatched itself): its evaluation rates the main case's unit.
     unit = fresh_unit()
     main = Case(audit, 20)
     handling = handled(unit, 20)
@@ -163,3 +169,23 @@ async def test_a_followers_finished_loop_stays_complete_when_its_main_case_is_re
     await main.add(visit(23, "dissatisfied", unit=unit), CaseReopened(reason="dissatisfied", cycle=2, unit=unit))
     assert (await main.loop())["missing"][0] == "办理"
     assert (await follower.loop())["complete"] is True
+    # By hand: one case handled, its requester dissatisfied, the merged request's satisfied -> 1 of 2.
+    figures = await unit_figures(audit, unit)
+    assert (figures["received"], figures["satisfaction"]) == (1, {"rate": 0.5, "numerator": 1, "denominator": 2})
+
+
+async def test_a_follower_its_requester_reopened_waits_for_its_own_handling_and_counts_both_evaluations(audit):
+    unit, district = fresh_unit(), f"D-{uuid.uuid4().hex[:6]}"
+    main = Case(audit, 24)
+    handling = handled(unit, 24, district=district)
+    await main.add(audit.received(at(24), main.id), *handling[:2])
+    follower = await merged(audit, main, 24, dispatched_to=(unit, district))
+    await main.add(*handling[2:], visit(26, "satisfied", unit=unit))
+    await follower.add(visit(26, "dissatisfied", unit=unit), CaseReopened(reason="dissatisfied", cycle=2, unit=unit))
+    # Reopened, the follower is handled and answered as its own case: the main case no longer stands in (its own
+    # 受理 and 派单 carry over, as for any reopened case).
+    assert (await follower.loop())["missing"] == ["办理", "答复", "办结", "回访", "评价"]
+    await follower.add(*handled(unit, 27, cycle=2, district=district), visit(29, "satisfied", cycle=2, unit=unit))
+    assert await follower.loop() == {"complete": True, "missing": [], "overdue": False, "cycle": 2}
+    # By hand: main satisfied; the follower dissatisfied (cycle 1), then satisfied (cycle 2) -> 2 of 3.
+    assert (await unit_figures(audit, unit))["satisfaction"] == {"rate": 2 / 3, "numerator": 2, "denominator": 3}

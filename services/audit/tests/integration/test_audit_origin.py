@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 
+from audit.context import verification_keys
 from audit.domain.chain import ChainEntry, next_entry
 from audit.handlers import record
+from audit.origin import ENTRY_COLUMNS, check_origin
 from audit.verify_cli import verify_everything
 from caseflow_common.auth import Role
-from caseflow_common.signing import payload_digest
+from caseflow_common.settings import TrustedKeySetting
+from caseflow_common.signing import Signer, payload_digest
 from caseflow_common.testing import TEST_SECRET, TEST_SIGNERS, TEST_TRUSTED_KEYS, auth_header
 
 SUPERVISOR = auth_header(Role.SUPERVISOR)
@@ -196,3 +199,26 @@ async def test_the_verify_command_prints_the_entry_whose_signature_does_not_matc
     assert proc.returncode == 1, err.decode()
     assert f"origin case {forged} seq 2: {NO_MATCH}" in out.decode()
     assert "record NOT intact" in out.decode()
+
+
+async def test_an_entry_signed_with_a_retired_key_verifies_once_that_key_is_listed_as_retired(audit):
+    # An entry from before a key rotation: its key is no longer trusted for new events (so it is not in the trusted
+    # keys), and verification still needs it: listed under retired_keys it verifies, unlisted it is named.
+    old = Signer.generate("dispatch-2025")
+    case_id = audit.new_case()
+    received, dispatched = audit.whole_loop(case_id, audit.clock())[:2]
+    await audit.publish(received)
+    await audit.entries_of(case_id, 1)
+    old.sign(dispatched)
+    async with audit.svc.runtime.uow() as uow:
+        await record(dispatched, uow, audit.svc.runtime.context)
+        await uow.commit()
+    problems = (await audit.verify(case_id))["origin"]["problems"]
+    assert [(p["seq"], p["reason"]) for p in problems] == [(2, "bad signature: unknown key id 'dispatch-2025'")]
+    settings = audit.svc.runtime.settings.model_copy(
+        update={"retired_keys": {old.key_id: TrustedKeySetting(producer="dispatch", public_key=old.public_key())}}
+    )
+    async with audit.svc.runtime.uow() as uow:
+        rows = await uow.records.chain(case_id, ENTRY_COLUMNS)
+    result = check_origin(rows, verification_keys(settings))
+    assert (result.valid, result.signed) == (True, 2)

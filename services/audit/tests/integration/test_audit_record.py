@@ -32,6 +32,8 @@ async def test_a_dispatch_that_arrives_before_its_intake_still_follows_it_in_the
     ]
     assert entries[1]["decided_by"] == "routing_version=12;rule_id=r-17"
     assert entries[1]["prev_hash"] == entries[0]["hash"]
+    # Held meanwhile, the dispatch kept the digest of what it arrived with: its signature still holds.
+    assert (await audit.verify(case_id))["origin"]["signed"] == 2
 
 
 async def test_a_redelivered_event_adds_nothing_to_the_record(audit: Any):
@@ -52,6 +54,7 @@ async def test_an_event_whose_cause_never_comes_is_recorded_after_the_wait_and_f
     audit.clock.advance(seconds=31)
     entries = await audit.entries_of(case_id, 1)
     assert entries[0]["event_type"] == "CaseDispatched" and entries[0]["cause_missing"] is True
+    assert (await audit.verify(case_id))["valid"] is True
 
 
 async def test_the_record_keeps_no_requester_data(audit: Any):

@@ -137,3 +137,20 @@ def test_a_merged_request_keeps_its_finished_loop_when_its_main_case_is_reopened
 def test_a_merged_request_without_its_main_case_shows_what_it_lacks_itself() -> None:
     status = loop_status([ev("CaseMerged", 2)], now=T0)
     assert status.missing[0] is LoopStep.DISPATCH
+
+
+def test_a_merged_request_reopened_by_its_own_requester_is_handled_on_its_own_from_then_on() -> None:
+    main = loop_status(HANDLED_AND_CLOSED, now=T0)
+    first = [*merged_at(2), ev("VisitRecorded", 30, satisfaction="dissatisfied")]
+    reopened = [*first, ev("CaseReopened", 31, reason="dissatisfied", cycle=2)]
+    status = loop_status(reopened, now=T0, main=main)
+    assert status.cycle == 2  # nothing of the main case's stands in any more: it waits for its own dispatch
+    assert status.missing == (LoopStep.DISPATCH, LoopStep.HANDLE, *REPLY_AND_CLOSE, *VISIT_AND_EVALUATION)
+    own = [
+        *reopened,
+        ev("CaseDispatched", 31.5, cycle=2),
+        ev("CaseAccepted", 32, cycle=2),
+        ev("CaseReplied", 33, cycle=2),
+        ev("CaseClosed", 34, cycle=2),
+    ]
+    assert loop_status(own, now=T0, main=main).missing == VISIT_AND_EVALUATION

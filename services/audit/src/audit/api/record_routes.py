@@ -12,7 +12,7 @@ from audit.api.deps import RecordReader, Runtime, Supervisor
 from audit.api.errors import invalid_request, record_not_found
 from audit.domain.chain import utc, verify_chain
 from audit.domain.steps import parse_step
-from audit.origin import ENTRY_COLUMNS, check_origin, keyring_of, origin_view
+from audit.origin import ENTRY_COLUMNS, check_origin, origin_view
 from caseflow_common.http import PageParams, page_params
 
 router = APIRouter()
@@ -40,7 +40,9 @@ def _entry(r: Any) -> dict[str, Any]:
 
 @router.get("/v1/records/{case_id}", tags=["record"], summary="The case's record, every entry in order")
 async def get_record(case_id: str, runtime: Runtime, _: RecordReader) -> dict[str, Any]:
-    """Every entry of the case's record in seq order, and whether its closed loop is complete (GZ Art. 17)."""
+    """Every entry of the case's record in seq order, each with its producer's proof of origin (`producer`, `key_id`,
+    `signature`, `signed_digest`: null on entries recorded before origin proofs), and whether its closed loop is
+    complete (GZ Art. 17)."""
     async with runtime.uow() as uow:
         rows = await uow.records.entries_of(case_id)
         if not rows:
@@ -68,7 +70,7 @@ async def verify_record(case_id: str, runtime: Runtime, _: Supervisor) -> dict[s
     if not rows:
         raise record_not_found(case_id)
     chain = verify_chain(rows)
-    origin = check_origin(rows, keyring_of(runtime.settings, runtime.keyring))
+    origin = check_origin(rows, runtime.context.origin_keys)
     if not chain.valid:
         metrics.CHAIN_VERIFICATION_FAILURES.inc()
     if not origin.valid:

@@ -12,10 +12,11 @@ Rules, all data in `LoopPolicy`:
 - A merged case (并单) has its own closed loop (DOMAIN clarification 2026-11-30; GZ Art. 17).
   The handling it joined (派单 办理 督办) counts when the main case reached it, in any cycle.
   The main case's 答复 and 办结 are passed on to each requester waiting on it: they count for
-  the merged case when the main case reached them after the request joined it (or after its
-  own reopen), and a 办结 passed on brings the 答复 with it; its own 答复/办结 events count too.
-  回访 and 评价 only its own events reach. A reopened main case does not undo a merged case's
-  finished loop. Its overdue visit runs from its own 办结 (or the one passed on to it).
+  the merged case when the main case reached them after the request joined it, and a 办结
+  passed on brings the 答复 with it; its own 答复/办结 events count too. 回访 and 评价 only
+  its own events reach. A reopened main case does not undo a merged case's finished loop; a
+  merged case reopened itself (its requester dissatisfied) is handled on its own from then on.
+  Its overdue visit runs from its own 办结 (or the one passed on to it).
 - Order of events within a cycle is not judged here; the record shows it.
 """
 
@@ -98,11 +99,11 @@ def loop_status(
     ever: set[LoopStep] = set()
     reached_at: dict[LoopStep, datetime] = {}
     closed_at: datetime | None = None
-    merged = False
-    since: datetime | None = None  # when this request joined its main case, or was last reopened
+    merged = on_its_own = False
+    since: datetime | None = None  # when this request joined its main case
     for ev in events:
         if ev.event_type == policy.reopen_event:
-            since = ev.at
+            on_its_own = merged  # a merged request reopened is dispatched and answered as its own case
             # A dissatisfied evaluation reopens the case: a new handling cycle (DOMAIN "closed loop").
             new_cycle = _cycle_of(ev.payload)
             cycle = new_cycle if new_cycle is not None and new_cycle > cycle else cycle + 1
@@ -127,7 +128,7 @@ def loop_status(
         if ev.event_type == policy.close_event:
             closed_at = ev.at
 
-    if merged and main is not None:
+    if merged and main is not None and not on_its_own:
         closed_at = _follow_main(reached, closed_at, since, main, policy)
 
     missing = tuple(s for s in LOOP_ORDER if s in policy.required and s not in reached)
