@@ -21,6 +21,7 @@ from intake.domain.projection import (
     WAITING,
     DispatchEvent,
     follows,
+    late_routing,
     status_after,
     step_note,
     taken_over,
@@ -51,6 +52,8 @@ async def on_dispatch_event(env: Envelope, uow: IntakeUnitOfWork, ctx: IntakeCon
     values: dict[str, Any] = {"updated_at": env.occurred_at, "unit": unit, "cycle": max(event.cycle, row.cycle)}
     if changed:
         values["unit_name"] = unit_name(event)
+    if status is not None and late_routing(event, row.status, row.cycle):
+        status = None
     if status is not None and (row.status != CaseStatus.MERGED or follows(event)):
         values["status"] = status
     reply = Reply(row.reply, row.reply_resolved, as_utc(row.replied_at))

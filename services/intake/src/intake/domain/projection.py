@@ -50,6 +50,14 @@ def status_after(event: DispatchEvent) -> CaseStatus | None:
     return STATUS_AFTER.get(type(event))
 
 
+def late_routing(event: DispatchEvent, current: str, cycle: int) -> bool:
+    """A routing event that arrives after the case was already replied or closed in the same cycle: a merged
+    request's own routing (dispatch routed it before the merge) read after it took over its main case's closure.
+    It never moves the case back."""
+    routing = isinstance(event, d.CaseDispatched | d.CaseSentToCoordination | d.CaseCoordinated)
+    return routing and event.cycle == cycle and CaseStatus(current) in (CaseStatus.REPLIED, CaseStatus.CLOSED)
+
+
 def follows(event: DispatchEvent) -> bool:
     """True when cases merged into this one take over the event (the reply and the closure)."""
     return type(event) in FOLLOWED
