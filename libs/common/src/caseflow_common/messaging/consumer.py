@@ -25,12 +25,13 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from caseflow_common import metrics
-from caseflow_common.events import Envelope, UnknownEvent, payload_model
+from caseflow_common.events import Envelope, UnknownEvent
 from caseflow_common.failures import TransientFailure, is_transient
 from caseflow_common.logging import case_id_var, correlation_id_var
+from caseflow_common.messaging.admission import DLQ_REASONS, Admission, Rejected
 from caseflow_common.messaging.dead_letters import dead_letter_record
 from caseflow_common.messaging.kafka import PLAINTEXT
-from caseflow_common.signing import BadSignature, Keyring
+from caseflow_common.signing import Keyring
 from caseflow_common.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -43,16 +44,6 @@ CtxT = TypeVar("CtxT")
 Handler = Callable[[Envelope, UowT, CtxT], Awaitable[None]]
 Record = tuple[str, int, int, bytes | None, bytes | None]
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.2, 15.0
-DLQ_REASONS = (
-    "unparseable",
-    "bad_signature",
-    "producer_not_allowed",
-    "wrong_topic",
-    "unknown_event_type",
-    "unknown_version",
-    "invalid_payload",
-    "handler_refused",
-)
 
 
 def _records(messages: Iterable[Any]) -> list[Record]:
@@ -61,14 +52,6 @@ def _records(messages: Iterable[Any]) -> list[Record]:
 
 class PermanentError(Exception):
     """A handler's verdict that a message can never be applied (it goes to the DLQ, not retried)."""
-
-
-class Rejected(Exception):
-    """An envelope refused before any handler saw it; ``reason`` is the DLQ's machine-readable reason."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason, self.detail = reason, detail
 
 
 class _Listener(ConsumerRebalanceListener):
@@ -115,11 +98,8 @@ class EventConsumer(Generic[UowT, CtxT]):
         self.security = security  # client_security(settings): SASL/TLS keyword arguments of the Kafka client
         self.handlers, self.uow_factory, self.producer, self.dlq_topic = handlers, uow_factory, producer, dlq_topic
         self.context, self.clock, self.batch, self.retries = context, clock, batch, retries
-        # Event types that may travel on each consumed topic (from the contracts); None: anything registered.
-        self.allowed = allowed
-        # Who may sign what: every envelope's signature checked against the keyring, its key's producer against the
-        # producer that owns the topic (None: signatures not required, e.g. a throwaway test service).
-        self.keyring, self.topic_producers = keyring, topic_producers or {}
+        # What is checked before any handler: signature and topic ownership, the topic's event types, the version.
+        self.admission = Admission(service, keyring, topic_producers or {}, allowed)
         # Tansu holds a JoinGroup for the whole rebalance timeout; a short one keeps start-up and rebalances quick.
         self.session_timeout_ms, self.rebalance_timeout_ms = session_timeout_ms, rebalance_timeout_ms
         self._lock = asyncio.Lock()
@@ -271,26 +251,8 @@ class EventConsumer(Generic[UowT, CtxT]):
         """The handler for ``env``, None when this service does not react to it; ``Rejected`` when it can never be
         applied here: unsigned or forged, from a producer that may not write this topic, not an event of this topic,
         a version this build does not know, or an invalid payload."""
-        if self.keyring is not None:
-            try:
-                producer = self.keyring.producer_of(env)
-            except BadSignature as exc:
-                metrics.EVENTS_REJECTED.labels(self.service, topic, "bad_signature").inc()
-                raise Rejected("bad_signature", str(exc)) from exc
-            owner = self.topic_producers.get(topic)
-            if producer != env.producer or (owner is not None and producer != owner):
-                metrics.EVENTS_REJECTED.labels(self.service, topic, "producer_not_allowed").inc()
-                raise Rejected("producer_not_allowed", f"{producer} (as {env.producer}) may not publish on {topic}")
-        allowed = self.allowed.get(topic) if self.allowed is not None else None
-        if allowed is not None and env.event_type not in allowed:
-            known = any(t == env.event_type for t, _ in _registered())
-            metrics.EVENTS_UNKNOWN.labels(self.service, topic, "wrong_topic" if known else "unknown_type").inc()
-            raise Rejected("wrong_topic" if known else "unknown_event_type", f"{env.event_type} on {topic}")
-        if payload_model(env.event_type, env.version) is None:
-            if allowed is None and not any(t == env.event_type for t, _ in _registered()):
-                metrics.EVENTS_UNKNOWN.labels(self.service, topic, "unknown_type").inc()
-                return None  # a consumer without an allowlist ignores types it has never heard of
-            raise Rejected("unknown_version", f"{env.event_type} v{env.version}")
+        if not self.admission.admit(topic, env):
+            return None
         handler = self.handlers.get(env.event_type)
         if handler is None:
             return None
@@ -428,9 +390,3 @@ class EventConsumer(Generic[UowT, CtxT]):
                 "detail": detail[:300],
             },
         )
-
-
-def _registered() -> Iterable[tuple[str, int]]:
-    from caseflow_common.events import known_events
-
-    return known_events().keys()
