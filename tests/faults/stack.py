@@ -20,7 +20,6 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -414,7 +413,7 @@ def hotline_report(external_id: str, i: int) -> dict[str, Any]:
     """A distinct, valid hotline report (no coordinates, so no two are repeats of each other)."""
     return {
         "external_id": external_id,
-        "received_at": datetime.now(UTC).isoformat(timespec="seconds"),  # intake refuses times far back
+        "received_at": "2026-11-20T09:30:00+08:00",
         "kind": "complaint",
         "category": CATEGORIES[i % len(CATEGORIES)],
         "description": f"故障注入测试诉求 {external_id}：夜间噪声与垃圾问题",
