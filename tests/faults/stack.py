@@ -20,6 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -409,11 +410,14 @@ CATEGORIES = ("env.noise.construction", "env.noise.restaurant", "urban.garbage",
 STREETS = ("440106001", "440103001", "440104001", "440103002")
 
 
-def hotline_report(external_id: str, i: int) -> dict[str, Any]:
-    """A distinct, valid hotline report (no coordinates, so no two are repeats of each other)."""
+def hotline_report(external_id: str, i: int, *, received_at: datetime | None = None) -> dict[str, Any]:
+    """A distinct, valid hotline report (no coordinates, so no two are repeats of each other), received a minute
+    before ``received_at`` (default: the real clock; a test on a manual clock passes that clock's time, since intake
+    refuses report times far in the past or in the future)."""
+    taken = (received_at or datetime.now(UTC)) - timedelta(minutes=1)
     return {
         "external_id": external_id,
-        "received_at": "2026-11-20T09:30:00+08:00",
+        "received_at": taken.isoformat(),
         "kind": "complaint",
         "category": CATEGORIES[i % len(CATEGORIES)],
         "description": f"故障注入测试诉求 {external_id}：夜间噪声与垃圾问题",

@@ -77,7 +77,9 @@ async def test_a_relay_that_dies_between_publish_and_mark_sent_is_taken_over_and
         async with running(intake.bootstrap.build, intake_settings, clock=clock, workers=False) as first:
             for i in range(CASES):
                 r = await first.client.post(
-                    "/v1/hotline/reports", json=hotline_report(f"R-{run_id}-{i}", i), headers=auth_header(Role.HOTLINE)
+                    "/v1/hotline/reports",
+                    json=hotline_report(f"R-{run_id}-{i}", i, received_at=clock()),
+                    headers=auth_header(Role.HOTLINE),
                 )
                 assert r.status_code == 201, r.text
                 case_ids.append(r.json()["case_id"])
