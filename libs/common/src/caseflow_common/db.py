@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 
 from alembic import command
 from alembic.config import Config
@@ -21,6 +22,12 @@ NAMING = {
 }
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: datetime | None) -> datetime | None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """A stored time as an aware UTC datetime: SQLite hands back naive ones for timezone columns (we store UTC)."""
     if value is None:
