@@ -30,7 +30,7 @@ def _on_time(done: Any, deadline: Any, as_of: datetime) -> tuple[Any, Any]:
     return numerator, denominator
 
 
-def _figures_query(key: Any, start: datetime, end: datetime, as_of: datetime) -> Any:
+def _figures_query(key: Any, start: datetime, end: datetime, as_of: datetime, only: str | None = None) -> Any:
     sign_n, sign_d = _on_time(f.signed_at, f.sign_deadline, as_of)
     close_n, close_d = _on_time(f.closed_at, f.close_deadline, as_of)
     answered = or_(f.replied_at.isnot(None), f.closed_at.isnot(None))
@@ -51,7 +51,7 @@ def _figures_query(key: Any, start: datetime, end: datetime, as_of: datetime) ->
             func.coalesce(func.sum(f.transfers), 0).label("transfers"),
             *(func.coalesce(func.sum(f[action_column(rung)]), 0).label(action_column(rung)) for rung in RUNGS),
         )
-        .where(f.received_at >= start, f.received_at < end, key.isnot(None))
+        .where(f.received_at >= start, f.received_at < end, key.isnot(None) if only is None else key == only)
         .group_by(key)
         .order_by(key)
     )
@@ -63,10 +63,13 @@ class FiguresRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def assess(self, by: str, start: datetime, end: datetime, as_of: datetime) -> list[Figures]:
-        """Figures per `unit` or `district` for cases received in [start, end), clocks judged at `as_of`."""
+    async def assess(
+        self, by: str, start: datetime, end: datetime, as_of: datetime, only: str | None = None
+    ) -> list[Figures]:
+        """Figures per `unit` or `district` for cases received in [start, end), clocks judged at `as_of`; only the
+        unit or district `only` when given."""
         key = f.unit if by == "unit" else f.district
-        rows = (await self.session.execute(_figures_query(key, start, end, as_of))).all()
+        rows = (await self.session.execute(_figures_query(key, start, end, as_of, only))).all()
         received = {r.key: r.received for r in rows}
         if by != "unit":
             # A case handled by two units of a district is received once: count cases, one row each, in the

@@ -208,6 +208,55 @@ async def test_the_monthly_analysis_counts_categories_and_areas_against_the_mont
     assert [(a["area"], a["current"]) for a in r["by_area"]] == [("D1", 2), ("D2", 1)]
 
 
-async def test_assessment_is_for_supervisors_only(audit):
-    r = await audit.client.get("/v1/assessment/units", params=PERIOD, headers=auth_header(Role.HOTLINE))
-    assert r.status_code == 403
+async def test_assessment_is_not_for_hotline_or_grid(audit):
+    for role in (Role.HOTLINE, Role.GRID):
+        r = await audit.client.get("/v1/assessment/units", params=PERIOD, headers=auth_header(role))
+        assert r.status_code == 403
+        assert (await audit.client.get("/v1/assessment/units/U1", headers=auth_header(role))).status_code == 403
+
+
+async def test_a_department_or_coordination_institution_reads_its_own_units_figures_only(audit):
+    for role in (Role.DEPARTMENT, Role.COORDINATION):
+        r = await audit.client.get("/v1/assessment/units", params=PERIOD, headers=auth_header(role, "U1"))
+        assert r.status_code == 200 and r.json()["items"] == [U1]
+        listed = await audit.client.get(
+            "/v1/assessment/units", params={**PERIOD, "format": "csv"}, headers=auth_header(role, "U3")
+        )
+        assert [x["unit"] for x in csv.DictReader(io.StringIO(listed.text))] == ["U3"]
+    nothing = await audit.client.get("/v1/assessment/units", params=PERIOD, headers=auth_header(Role.DEPARTMENT, "U9"))
+    assert nothing.status_code == 200 and nothing.json()["items"] == []
+    admin = await audit.client.get("/v1/assessment/units", params=PERIOD, headers=auth_header(Role.ADMIN))
+    assert admin.json()["items"] == [U1, U2, U3]
+
+
+def _no_unit(figures: dict) -> dict:
+    return {k: v for k, v in figures.items() if k != "unit"}
+
+
+async def test_a_department_reads_its_own_units_figures_month_by_month(audit):
+    r = await audit.client.get(
+        "/v1/assessment/units/U1", params={"months": 3, "until": "2026-03"}, headers=auth_header(Role.DEPARTMENT, "U1")
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["unit"] == "U1" and [m["month"] for m in body["months"]] == ["2026-01", "2026-02", "2026-03"]
+    january, february, march = body["months"]
+    assert january["received"] == 0 and january["on_time_sign_for"] == rate(0, 0)
+    assert february["received"] == 1  # case D
+    assert february["from"] == "2026-01-31T16:00:00+00:00" and february["to"] == "2026-02-28T16:00:00+00:00"
+    assert {k: march[k] for k in _no_unit(U1)} == _no_unit(U1)  # the same figures as the period's
+
+
+async def test_another_units_history_is_refused_to_a_department_and_open_to_supervisors(audit):
+    for role in (Role.DEPARTMENT, Role.COORDINATION):
+        refused = await audit.client.get("/v1/assessment/units/U2", headers=auth_header(role, "U1"))
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    for headers in (SUPERVISOR, auth_header(Role.ADMIN)):
+        r = await audit.client.get("/v1/assessment/units/U2", params={"months": 1, "until": "2026-03"}, headers=headers)
+        assert r.status_code == 200 and r.json()["months"][0]["returns"] == 1
+
+
+async def test_a_history_asked_past_its_bounds_is_refused_with_the_reason(audit):
+    for params in ({"months": 0}, {"months": 37}, {"until": "2026-13"}, {"months": 2, "until": "0001-01"}):
+        r = await audit.client.get("/v1/assessment/units/U1", params=params, headers=SUPERVISOR)
+        assert r.status_code == 422, params

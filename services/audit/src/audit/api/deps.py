@@ -21,3 +21,5 @@ Runtime = Annotated[AuditRuntime, Depends(audit_runtime)]
 Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
 RecordReader = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.HOTLINE))]
 AnchorTaker = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
+# Assessment figures: supervisors and admins read every unit's; a department or coordination institution its own.
+FigureReader = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT, Role.COORDINATION))]

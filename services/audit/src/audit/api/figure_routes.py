@@ -10,12 +10,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from audit.api.deps import Runtime, Supervisor
+from audit.api.deps import FigureReader, Runtime, Supervisor
 from audit.api.errors import invalid_request
 from audit.domain.chain import utc
 from audit.domain.kpi import Figures, Rate
 from audit.domain.monthly import CITY_TZ, Change, analysis_from_counts, month_range, previous_month
+from caseflow_common.auth import UNIT_ROLES, Principal
 from caseflow_common.contracts.escalation import Rung
+from caseflow_common.errors import ApiError
 
 router = APIRouter()
 # The rungs escalation issues are always listed; `other` (rungs this build does not know) when any were counted.
@@ -89,13 +91,26 @@ def figures_csv(key_name: str, rows: list[Figures]) -> str:
     return out.getvalue()
 
 
-async def _assessment(runtime: Runtime, by: str, start_text: str, end_text: str, fmt: str) -> Any:
+def empty_figures(key: str) -> Figures:
+    """The figures of a period without cases."""
+    none = Rate(0, 0)
+    return Figures(key, 0, none, none, none, none, returns=0, transfers=0, actions_by_rung={})
+
+
+def own_unit(who: Principal) -> str | None:
+    """The one unit a department or coordination institution may read the figures of (None: every unit)."""
+    return who.unit if who.role in UNIT_ROLES else None
+
+
+async def _assessment(
+    runtime: Runtime, by: str, start_text: str, end_text: str, fmt: str, only: str | None = None
+) -> Any:
     start, end = parse_instant(start_text, "from"), parse_instant(end_text, "to")
     if utc(end) <= utc(start):
         raise invalid_request("to", "to must be after from", "not after from")
     as_of = min(utc(end), utc(runtime.clock()))  # a clock not yet due by now is not yet missed
     async with runtime.uow() as uow:
-        rows = await uow.figures.assess(by, utc(start), utc(end), as_of)
+        rows = await uow.figures.assess(by, utc(start), utc(end), as_of, only)
     if fmt == "csv":
         filename = f"assessment-{by}s-{start.date()}-{end.date()}.csv"
         return Response(
@@ -112,12 +127,56 @@ async def _assessment(runtime: Runtime, by: str, start_text: str, end_text: str,
 
 
 @router.get("/v1/assessment/units", tags=["assessment"], summary="Assessment figures per unit for a period")
-async def assess_units(runtime: Runtime, _: Supervisor, start: From, end: To, format: Format = "json") -> Any:
+async def assess_units(runtime: Runtime, who: FigureReader, start: From, end: To, format: Format = "json") -> Any:
     """Per unit, cases received in [from, to): received, on-time sign-for (响应率), on-time closure, resolution
     (解决率), satisfaction (满意率: every evaluation, one per cycle, so a dissatisfied one before a reopen still
     counts), unreached_visits (联系不上: return visits that did not reach the requester), returns, transfers,
-    supervision actions by rung (GZ Art. 47, 49; SZ Art. 55)."""
-    return await _assessment(runtime, "unit", start, end, format)
+    supervision actions by rung (GZ Art. 47, 49; SZ Art. 55). Supervisors and admins see every unit; a department
+    or coordination institution sees its own unit only."""
+    return await _assessment(runtime, "unit", start, end, format, own_unit(who))
+
+
+Months = Annotated[int, Query(ge=1, le=36, description="how many months, the last one `until` (default 12)")]
+Until = Annotated[
+    str | None,
+    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="the last month, YYYY-MM in city time (default: this month)"),
+]
+
+
+@router.get(
+    "/v1/assessment/units/{code}",
+    tags=["assessment"],
+    summary="One unit's assessment figures month by month",
+    responses={403: {"description": "a department or coordination institution asking for another unit"}},
+)
+async def unit_history(runtime: Runtime, who: FigureReader, code: str, months: Months = 12, until: Until = None) -> Any:
+    """The unit's figures (as in `/v1/assessment/units`) for each of the `months` months up to `until`, oldest
+    first; a month without cases shows zeros. A department or coordination institution reads its own unit only
+    (403 otherwise); supervisors and admins read any unit (GZ Art. 47, 49; SZ Art. 55)."""
+    mine = own_unit(who)
+    if mine is not None and code != mine:
+        raise ApiError(403, "forbidden", f"unit {mine} may read its own assessment only, not that of {code}")
+    now = utc(runtime.clock())
+    last = until or now.astimezone(CITY_TZ).strftime("%Y-%m")
+    names = [last]
+    for _ in range(months - 1):
+        names.append(previous_month(names[-1]))
+    try:
+        spans = [(name, *month_range(name)) for name in reversed(names)]
+    except ValueError as exc:
+        raise invalid_request("until", str(exc), "outside the calendar") from None
+    history = []
+    async with runtime.uow() as uow:
+        for name, start, end in spans:
+            as_of = min(end, now)
+            rows = await uow.figures.assess("unit", start, end, as_of, code)
+            fig = rows[0] if rows else empty_figures(code)
+            view = figures_view("unit", fig)
+            view.pop("unit")
+            history.append(
+                {"month": name, "from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat(), **view}
+            )
+    return {"unit": code, "months": history}
 
 
 @router.get("/v1/assessment/districts", tags=["assessment"], summary="Assessment figures per district for a period")
