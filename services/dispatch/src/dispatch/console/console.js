@@ -100,6 +100,7 @@
   // --- the queue -----------------------------------------------------------------------------------------------
 
   function nextDeadline(item) {
+    if (item.next_deadline) return new Date(item.next_deadline).getTime();
     const dues = Object.values(item.deadlines || {}).filter(Boolean).map((d) => new Date(d).getTime());
     return dues.length ? Math.min(...dues) : Infinity;
   }
@@ -308,7 +309,7 @@
       return tr;
     }));
     const note = $("d-clocks-note");
-    note.textContent = problem ? "时限不可用 clocks unavailable: " + problem.message : clocks.length ? "" : "尚无时限 no clock yet";
+    note.textContent = problem ? "时限 clocks: " + problem.message : clocks.length ? "" : "尚无时限 no clock yet";
     show(note, Boolean(problem) || clocks.length === 0);
   }
 
@@ -333,7 +334,10 @@
     try {
       renderClocks(await escalation("/v1/cases/" + encodeURIComponent(caseId) + "/clocks"), null);
     } catch (e) {
-      renderClocks(null, e.status === 404 ? new Error("尚无时限 not clocked yet") : e);
+      // escalation is the clocks' owner; without it, dispatch's last copy of them, said as such.
+      const copy = Array.isArray(c.clocks) && c.clocks.length ? { clocks: c.clocks } : null;
+      const why = e.status === 404 ? new Error("尚无时限 not clocked yet") : e;
+      renderClocks(copy, copy ? new Error(why.message + " — dispatch's copy shown") : why);
     }
   }
 
