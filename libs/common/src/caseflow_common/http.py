@@ -1,7 +1,9 @@
-"""HTTP plumbing shared by every service: metrics middleware, health/readiness/metrics routes, pagination."""
+"""HTTP plumbing shared by every service: metrics middleware, health/readiness/metrics routes, pagination,
+conditional JSON answers (ETag / If-None-Match)."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -98,3 +100,28 @@ def ops_router() -> APIRouter:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def etag_of(body: bytes) -> str:
+    """A strong entity tag of a response body."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """True when an ``If-None-Match`` header names this tag (or ``*``); weak tags compare by their value."""
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def conditional_json(request: Request, content: Any) -> Response:
+    """``content`` as JSON with its ETag, or 304 Not Modified (no body) when the client's ``If-None-Match`` names
+    that tag. Clients revalidate every time (``Cache-Control: private, no-cache``): the view is per caller."""
+    response = JSONResponse(content)
+    etag = etag_of(bytes(response.body))
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
@@ -23,17 +24,29 @@ from dispatch.routing_commands import seed_routing
 from dispatch.routing_store import RoutingStore
 from dispatch.settings import Settings
 from dispatch.state_gauge import state_gauge
+from dispatch.stream import StreamLimits
 from dispatch.uow import DispatchRuntime, DispatchUnitOfWork
 
 
 class _SeededRuntime(ServiceRuntime[DispatchUnitOfWork, DispatchContext]):
-    """The common runtime with dispatch's start-up step: the routing seed is stored before any work starts."""
+    """The common runtime with dispatch's steps: the routing seed is stored before any work starts; its units of
+    work wake the live streams; stopping ends them."""
+
+    def uow(self) -> DispatchUnitOfWork:
+        uow = super().uow()
+        uow.on_changes = self.context.changes.notify  # this process's live streams look at once
+        return uow
 
     async def start(self, *, workers: bool | None = None) -> None:
+        self.context.changes.closed = False
         await super().start(workers=False)
         await seed_routing(self)
         if self.settings.run_workers if workers is None else workers:
             await self.start_workers()
+
+    async def stop(self) -> None:
+        self.context.changes.close()  # open live streams end before the database goes
+        await super().stop()
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[DispatchRuntime, FastAPI]:
@@ -44,6 +57,14 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[D
         routing=RoutingStore(reference, crime_unit_kind=settings.crime_unit_kind, refresh_s=settings.routing_refresh_s),
         max_returns=settings.max_returns,
         crime_unit_kind=settings.crime_unit_kind,
+        city_zone=ZoneInfo(settings.city_timezone),
+        stream=StreamLimits(
+            max_per_unit=settings.stream_max_per_unit,
+            heartbeat_s=settings.stream_heartbeat_s,
+            poll_s=settings.stream_poll_s,
+            max_s=settings.stream_max_s,
+            batch=settings.stream_batch,
+        ),
     )
     spec: ServiceSpec[DispatchUnitOfWork, DispatchContext] = ServiceSpec(
         name="dispatch",

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
 
 from dispatch.reference import Reference
 from dispatch.routing_store import RoutingStore
+from dispatch.stream import ChangeFeed, StreamLimits
 
 
 @dataclass(frozen=True)
 class DispatchContext:
-    """Reference data, the versioned routing table and the configurable limits."""
+    """Reference data, the versioned routing table, the configurable limits, the city's zone and the feed that wakes
+    this process's live streams."""
 
     reference: Reference
     routing: RoutingStore
     max_returns: int = 2
     crime_unit_kind: str = "public_security"
+    city_zone: tzinfo = ZoneInfo("Asia/Shanghai")
+    changes: ChangeFeed = field(default_factory=ChangeFeed)
+    stream: StreamLimits = field(default_factory=StreamLimits)

@@ -1,4 +1,5 @@
-"""Reactions to other services' events: route new cases, merge repeats, reopen, attach supervision and warnings.
+"""Reactions to other services' events: route new cases, merge repeats, reopen, attach supervision and warnings,
+keep the clocks escalation publishes.
 
 Each handler runs inside the consumer's unit of work, which commits the batch (and the outbox rows) at once.
 """
@@ -204,6 +205,25 @@ async def on_sla_warning(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchCo
     )
 
 
+async def on_clocks_updated(env: Envelope, uow: DispatchUnitOfWork, ctx: DispatchContext) -> None:
+    """The case's clocks after a change in escalation (start, pause, met, breach, recompute): queue items carry the
+    running deadlines and the overdue flag from them. The list replaces the stored one unless it is older."""
+    event = env.payload_as(esc.ClocksUpdated)
+    clocks = [
+        {
+            "kind": c.kind,
+            "unit": c.unit,
+            "role": c.role,
+            "cycle": c.cycle,
+            "state": c.state,
+            "deadline": c.deadline,
+            "met_at": c.met_at,
+        }
+        for c in event.clocks
+    ]
+    await uow.cases.replace_clocks(env.case_id, clocks, env.occurred_at)
+
+
 # The events dispatch reacts to, keyed by their payload model.
 HANDLERS: dict[type[Payload], Handler[DispatchUnitOfWork, DispatchContext]] = {
     intake.CaseReceived: on_case_received,
@@ -212,4 +232,5 @@ HANDLERS: dict[type[Payload], Handler[DispatchUnitOfWork, DispatchContext]] = {
     esc.SupervisionActionIssued: on_supervision_issued,
     esc.SupervisionActionResolved: on_supervision_resolved,
     esc.SlaWarningIssued: on_sla_warning,
+    esc.ClocksUpdated: on_clocks_updated,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, String, Table, Text
 
 from caseflow_common.db import new_metadata
 from caseflow_common.messaging.tables import BigId, messaging_tables
@@ -53,9 +53,12 @@ work_cases = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("row_version", Integer, nullable=False),  # optimistic lock against concurrent actions
+    # the case's place in the change sequence (its latest change; the live stream's event id, 0003)
+    Column("change_seq", BigInteger, nullable=True),
 )
 Index("ix_work_cases_unit_status", work_cases.c.unit, work_cases.c.status)
 Index("ix_work_cases_status", work_cases.c.status)
+Index("ix_work_cases_change_seq", work_cases.c.change_seq)
 
 routing_versions = Table(
     "routing_versions",
@@ -115,3 +118,21 @@ supervision_actions = Table(
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True), nullable=True),
 )
+
+# The case's current clocks as escalation last published them (ClocksUpdated), one row per clock (0003). Kept apart
+# from work_cases: a case's clocks may arrive before dispatch has routed the case.
+case_clocks = Table(
+    "case_clocks",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("position", Integer, primary_key=True),  # the clock's place in the published list
+    Column("kind", String(40), nullable=False),
+    Column("unit", String(40), nullable=True),
+    Column("role", String(20), nullable=True),  # holder / assisting
+    Column("cycle", Integer, nullable=False),
+    Column("state", String(20), nullable=False),  # running / paused / met / breached, as published
+    Column("deadline", DateTime(timezone=True), nullable=True),
+    Column("met_at", DateTime(timezone=True), nullable=True),
+    Column("published_at", DateTime(timezone=True), nullable=False),  # the event's time: older lists never win
+)
+Index("ix_case_clocks_deadline", case_clocks.c.deadline)

@@ -7,13 +7,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, insert, select, update
+from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caseflow_common.db import as_utc
 from caseflow_common.events import Actor
 from dispatch.domain import CaseStatus, WorkCase
-from dispatch.orm import assignments, case_actions, merged_cases, routing_versions, supervision_actions, work_cases
+from dispatch.orm import (
+    assignments,
+    case_actions,
+    case_clocks,
+    merged_cases,
+    routing_versions,
+    supervision_actions,
+    work_cases,
+)
 
 wc, asg = work_cases, assignments
 STATE_COLUMNS = (
@@ -80,11 +88,17 @@ def _state_of(case: WorkCase) -> dict[str, Any]:
     return state
 
 
+# The PostgreSQL advisory lock that puts committing transactions' changes in one sequence (see stamp_changes).
+CHANGE_SEQUENCE_LOCK = 0x63660001
+
+
 class CaseRepository:
-    """Work cases and what hangs off them."""
+    """Work cases and what hangs off them. Every write that changes what a unit sees of a case marks the case as
+    ``touched``; the unit of work gives each touched case its next change number just before it commits."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.touched: set[str] = set()
 
     async def exists(self, case_id: str) -> bool:
         """True when dispatch already holds the case."""
@@ -112,6 +126,7 @@ class CaseRepository:
         values = {**file.facts, **file.changes, **_state_of(file.case)}
         values.update(case_id=file.case.case_id, created_at=now, updated_at=now, row_version=1)
         await self.session.execute(insert(wc), values)  # parameters, not literals: the statement stays cached
+        self.touched.add(file.case.case_id)
         file.facts.update(values)
         file.row_version, file.changes = 1, {}
 
@@ -123,6 +138,7 @@ class CaseRepository:
         result = cast(CursorResult[Any], await self.session.execute(stmt.values(**values)))
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {file.case.case_id} changed concurrently")
+        self.touched.add(file.case.case_id)
         file.facts.update(values)
         file.row_version, file.changes = file.row_version + 1, {}
 
@@ -236,13 +252,56 @@ class CaseRepository:
                     issued_at=at,
                 )
             )
+            self.touched.add(case_id)
 
     async def resolve_alert(self, action_id: str, at: datetime) -> None:
         """Mark a supervision action resolved on every case it names."""
         t = supervision_actions
+        open_on = select(t.c.case_id).where(t.c.action_id == action_id, t.c.status == "open")
+        self.touched.update((await self.session.execute(open_on)).scalars())
         await self.session.execute(
             update(t).where(t.c.action_id == action_id).values(status="resolved", resolved_at=at)
         )
+
+    # -- clocks (from escalation) ----------------------------------------------------------------------------
+    async def replace_clocks(self, case_id: str, clocks: list[dict[str, Any]], published_at: datetime) -> bool:
+        """Keep the case's clocks as escalation last published them; a list older than the stored one is ignored
+        (a replay of an earlier event). True when the list was applied."""
+        t = case_clocks
+        stored = (
+            await self.session.execute(select(func.max(t.c.published_at)).where(t.c.case_id == case_id))
+        ).scalar_one_or_none()
+        if stored is not None and as_utc(stored) > published_at:  # type: ignore[operator]
+            return False
+        await self.session.execute(delete(t).where(t.c.case_id == case_id))
+        if clocks:
+            rows = [
+                {**c, "case_id": case_id, "position": i, "published_at": published_at} for i, c in enumerate(clocks)
+            ]
+            await self.session.execute(insert(t), rows)
+        self.touched.add(case_id)
+        return True
+
+    # -- the change sequence ---------------------------------------------------------------------------------
+    async def stamp_changes(self, now: datetime) -> None:
+        """Give every touched case the next numbers of the change sequence (its ``change_seq``, the live stream's
+        event id) and ``updated_at`` = now. Done last before commit, under a lock held until the commit (PostgreSQL:
+        an advisory transaction lock; SQLite: its one writer), so numbers are handed out in commit order and a
+        reader that has seen number n never later finds a smaller one appear."""
+        touched, self.touched = sorted(self.touched), set()
+        if not touched:
+            return
+        bind = self.session.bind
+        if bind is not None and bind.dialect.name == "postgresql":
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_SEQUENCE_LOCK})
+        top = (await self.session.execute(select(func.coalesce(func.max(wc.c.change_seq), 0)))).scalar_one()
+        stmt = (
+            update(wc)
+            .where(wc.c.case_id == bindparam("b_case_id"))
+            .values(change_seq=bindparam("b_seq"), updated_at=bindparam("b_at"))
+        )
+        rows = [{"b_case_id": case_id, "b_seq": top + i, "b_at": now} for i, case_id in enumerate(touched, 1)]
+        await self.session.execute(stmt, rows)
 
 
 class RoutingRepository:

@@ -23,6 +23,15 @@ class Settings(CommonSettings):
         default=1.0, ge=0, description="how often a replica looks for a routing version another one stored"
     )
     state_gauge_interval_s: float = Field(default=15.0, gt=0, description="refresh of caseflow_cases_by_state")
+    city_timezone: str = Field(default="Asia/Shanghai", description="the zone of the city's day (work summary)")
+    # The live stream of a unit's case changes (GET /v1/work/stream).
+    stream_max_per_unit: int = Field(default=5, ge=1, description="open streams one unit may hold per replica (429)")
+    stream_heartbeat_s: float = Field(default=15.0, gt=0, description="a comment line this often while idle")
+    stream_poll_s: float = Field(
+        default=2.0, gt=0, description="how often a stream looks for changes other replicas committed"
+    )
+    stream_max_s: float = Field(default=3600.0, gt=0, description="a stream ends after this long (the client resumes)")
+    stream_batch: int = Field(default=100, ge=1, le=1000, description="changes read per query")
     # The reference department console (/console/): where its browsers reach the two APIs it calls.
     console_dispatch_url: str = Field(
         default="", description="dispatch's API as the console's browsers reach it; empty: the page's own origin"

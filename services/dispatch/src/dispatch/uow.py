@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -28,10 +28,21 @@ class DispatchUnitOfWork(UnitOfWork):
     routing: RoutingRepository
     reads: CaseReads
 
+    # Woken after a commit that changed cases (the live streams of this process); set by the runtime.
+    on_changes: Callable[[], None] | None = None
+
     def _on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
         self.routing = RoutingRepository(self.session)
         self.reads = CaseReads(self.session)
+
+    async def commit(self) -> None:
+        """Number the cases this unit of work changed (the change sequence), then commit; wake the live streams."""
+        changed = bool(self.cases.touched)
+        await self.cases.stamp_changes(self.clock())
+        await super().commit()
+        if changed and self.on_changes is not None:
+            self.on_changes()
 
     async def record(
         self,

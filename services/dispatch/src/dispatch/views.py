@@ -3,19 +3,22 @@ requesters show masked, never with their raw identity."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Row, RowMapping
 
 from caseflow_common.auth import Principal
+from caseflow_common.contracts.escalation import Rung
 from caseflow_common.db import as_utc
 from caseflow_common.http import PageParams
 from dispatch.domain import CaseStatus
+from dispatch.read_repository import RUNNING_STATES, QueueQuery
 from dispatch.reference import Reference
 from dispatch.scope import Scoped, load_scoped
-from dispatch.uow import DispatchRuntime
+from dispatch.uow import DispatchRuntime, DispatchUnitOfWork
 
 
 def _time(value: object) -> str | None:
@@ -70,20 +73,105 @@ def acted(scoped: Scoped, ref: Reference) -> dict[str, Any]:
     return summary(scoped.file.facts, scoped.role, ref)
 
 
-async def queue(rt: DispatchRuntime, who: Principal, paging: PageParams, status: CaseStatus | None) -> dict[str, Any]:
-    """One page of the cases the caller's unit handles, assists or coordinates, newest first."""
-    unit, ref = who.unit or "", rt.context.reference
-    async with rt.uow() as uow:
-        rows, total = await uow.reads.queue(
-            unit, status=status.value if status else None, offset=paging.offset, limit=paging.page_size
+def running_deadlines(clocks: list[dict[str, Any]], unit: str) -> dict[str, datetime]:
+    """The running deadlines that concern the unit, by clock kind (the earliest where a kind runs twice): its own
+    clocks when it has any on the case, else those of the unit holding the case; paused and met clocks do not run."""
+    own = any(c["unit"] == unit for c in clocks)
+    due: dict[str, datetime] = {}
+    for c in clocks:
+        relevant = c["unit"] == unit if own else c["role"] == "holder"
+        if relevant and c["state"] in RUNNING_STATES and c["deadline"] is not None:
+            due[c["kind"]] = min(due.get(c["kind"], c["deadline"]), c["deadline"])
+    return due
+
+
+def queue_item(
+    row: Mapping[str, Any] | RowMapping,
+    role: str,
+    ref: Reference,
+    *,
+    clocks: list[dict[str, Any]],
+    supervision: list[dict[str, Any]],
+    unit: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """One line of a queue, of the summary's stream and of the live stream: the case summary with its running
+    deadlines (clock kind -> due time), the earliest of them, whether it has passed, and the open supervision."""
+    due = running_deadlines(clocks, unit)
+    first = min(due.values(), default=None)
+    return {
+        **summary(row, role, ref),
+        "deadlines": {kind: _time(at) for kind, at in due.items()},
+        "next_deadline": _time(first),
+        "overdue": first is not None and first < now,
+        "open_supervision": [
+            {k: _time(v) if isinstance(v, datetime) else v for k, v in a.items()} for a in supervision
+        ],
+        "change_id": row.get("change_seq"),
+    }
+
+
+async def queue_items(
+    uow: DispatchUnitOfWork, unit: str, rows: Sequence[Row[Any]], ref: Reference, now: datetime
+) -> list[dict[str, Any]]:
+    """Queue items of these stored cases as the unit sees them (its role, clocks and open supervision)."""
+    ids = [r.case_id for r in rows]
+    roles = await uow.reads.roles_of(unit, [r.case_id for r in rows if r.unit != unit])
+    clocks = await uow.reads.clocks_of(ids)
+    supervision = await uow.reads.open_supervision_of(ids)
+    return [
+        queue_item(
+            r._mapping,
+            r.role if r.unit == unit else roles.get(r.case_id, "none"),
+            ref,
+            clocks=clocks.get(r.case_id, []),
+            supervision=supervision.get(r.case_id, []),
+            unit=unit,
+            now=now,
         )
-        roles = await uow.reads.roles_of(unit, [r.case_id for r in rows if r.unit != who.unit])
-    items = [summary(r._mapping, r.role if r.unit == who.unit else roles.get(r.case_id, "none"), ref) for r in rows]
+        for r in rows
+    ]
+
+
+async def queue(rt: DispatchRuntime, who: Principal, paging: PageParams, query: QueueQuery) -> dict[str, Any]:
+    """One page of the cases the caller's unit handles, assists or coordinates, as the query asks."""
+    unit, ref, now = who.unit or "", rt.context.reference, rt.clock()
+    query = replace(query, offset=paging.offset, limit=paging.page_size)
+    async with rt.uow() as uow:
+        rows, total = await uow.reads.queue(unit, query, now)
+        items = await queue_items(uow, unit, rows, ref, now)
     return {"items": items, "total": total, "page": paging.page, "page_size": paging.page_size}
 
 
+async def work_summary(rt: DispatchRuntime, who: Principal) -> dict[str, Any]:
+    """The caller's unit at a glance: its cases by status, overdue, falling due by the end of the city's day, and
+    the open supervision actions addressed to it by rung."""
+    unit, now = who.unit or "", rt.clock()
+    zone = rt.context.city_zone
+    local = now.astimezone(zone)
+    day_end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    async with rt.uow() as uow:
+        counts = await uow.reads.unit_summary(unit, now, day_end)
+    by_status = {s.value: counts["by_status"].get(s.value, 0) for s in CaseStatus}
+    by_rung = {r.value: counts["open_supervision"].get(r.value, 0) for r in Rung.ladder()}
+    other = sum(n for rung, n in counts["open_supervision"].items() if rung not in by_rung)
+    return {
+        "unit": unit,
+        "as_of": now.isoformat(),
+        "day": local.date().isoformat(),
+        "timezone": str(zone),
+        "total": sum(counts["by_status"].values()),
+        "by_status": by_status,
+        "overdue": counts["overdue"],
+        "due_today": counts["due_today"],
+        "open_supervision": {**by_rung, **({Rung.OTHER.value: other} if other else {})},
+        "open_supervision_total": sum(by_rung.values()) + other,
+    }
+
+
 async def case(rt: DispatchRuntime, case_id: str, who: Principal) -> dict[str, Any]:
-    """The full view of one case in the caller's scope: summary, coordination, repeats, supervision, the action log."""
+    """The full view of one case in the caller's scope: the queue item, its clocks, coordination, repeats,
+    supervision and the action log."""
     async with rt.uow() as uow:
         scoped = await load_scoped(uow.cases, case_id, who.unit)
         facts = scoped.file.facts
@@ -91,9 +179,14 @@ async def case(rt: DispatchRuntime, case_id: str, who: Principal) -> dict[str, A
         merged = await uow.reads.merged_into(case_id)
         alerts = await uow.reads.alerts_of(case_id)
         actions = await uow.reads.actions_of(case_id)
+        clocks = (await uow.reads.clocks_of([case_id])).get(case_id, [])
+        supervision = (await uow.reads.open_supervision_of([case_id])).get(case_id, [])
     ref = rt.context.reference
-    view = summary(facts, scoped.role, ref)
+    view = queue_item(
+        facts, scoped.role, ref, clocks=clocks, supervision=supervision, unit=who.unit or "", now=rt.clock()
+    )
     view.update(
+        clocks=[{k: _time(v) if isinstance(v, datetime) else v for k, v in c.items()} for c in clocks],
         replied=facts["replied"],
         resolved=facts["resolved"],
         merged_into=facts["merged_into"],

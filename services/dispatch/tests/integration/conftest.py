@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -119,11 +120,23 @@ class Harness:
             await self._reader.stop()
 
 
+@pytest.fixture
+def dispatch_overrides() -> dict[str, Any]:
+    """Settings a test module changes for its dispatch (override this fixture there)."""
+    return {}
+
+
 @pytest_asyncio.fixture
-async def dispatch(broker: str, topic_prefix: str, databases: Any) -> AsyncIterator[Harness]:
+async def dispatch(
+    broker: str, topic_prefix: str, databases: Any, dispatch_overrides: dict[str, Any]
+) -> AsyncIterator[Harness]:
     """dispatch running on a fresh database of each backend, with a producer for other services' events."""
     settings = service_settings(
-        Settings, broker=broker, prefix=topic_prefix, database_url=await databases.new_url("dispatch")
+        Settings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("dispatch"),
+        **dispatch_overrides,
     )
     clock = ManualClock(datetime.fromisoformat("2026-11-20T01:30:00+00:00"))
     producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False)

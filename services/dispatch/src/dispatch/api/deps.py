@@ -1,12 +1,15 @@
-"""What routes receive: the one typed runtime, the caller (by role) and paging."""
+"""What routes receive: the one typed runtime, the caller (by role; the live stream's also by query token) and
+paging."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from caseflow_common.auth import Principal, Role, require
+from caseflow_common.auth import Principal, Role, TokenCodec, require
+from caseflow_common.errors import ApiError
 from caseflow_common.http import PageParams, page_params, runtime_of
 from dispatch.uow import DispatchRuntime
 
@@ -18,3 +21,26 @@ Worker = Annotated[Principal, Depends(require(Role.DEPARTMENT, Role.COORDINATION
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+async def stream_worker(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))],
+    access_token: Annotated[
+        str | None,
+        Query(description="the bearer token, for browsers' EventSource, which cannot set headers (this endpoint only)"),
+    ] = None,
+) -> Principal:
+    """The department or coordination caller of the live stream: its bearer token from the Authorization header or,
+    on this endpoint only, from ``?access_token=`` (EventSource cannot send headers)."""
+    token = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else access_token
+    if not token:
+        raise ApiError(401, "unauthenticated", "missing bearer token (header, or access_token on this endpoint)")
+    codec: TokenCodec = request.app.state.token_codec
+    principal = codec.verify(token)
+    if principal.role not in (Role.DEPARTMENT, Role.COORDINATION):
+        raise ApiError(403, "forbidden", f"role {principal.role} may not do this")
+    return principal
+
+
+StreamWorker = Annotated[Principal, Depends(stream_worker)]

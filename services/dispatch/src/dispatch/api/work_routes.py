@@ -1,13 +1,22 @@
-"""The department and coordination work API: the caller's own queue and the actions on a case (API.md)."""
+"""The department and coordination work API: the caller's own queue (deadlines, filters, order, ETags), its summary,
+the live stream of its changes, and the actions on a case (API.md)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import AwareDatetime
+from sqlalchemy import Row
+from starlette.background import BackgroundTask
 
+from caseflow_common.errors import ApiError
+from caseflow_common.http import conditional_json
 from dispatch import commands, coordination_commands, police_notice, views
-from dispatch.api.deps import Coordination, Department, Paging, Runtime, Worker
+from dispatch.api.deps import Coordination, Department, Paging, Runtime, StreamWorker, Worker
 from dispatch.api.schemas import (
     CoordinateBody,
     EscalateBody,
@@ -21,6 +30,9 @@ from dispatch.api.schemas import (
     TransferBody,
 )
 from dispatch.domain import CaseStatus
+from dispatch.read_repository import QueueQuery
+from dispatch.stream import case_changes
+from dispatch.uow import DispatchUnitOfWork
 
 router = APIRouter(tags=["work"])
 STATE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -29,16 +41,131 @@ STATE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/v1/work/cases", summary="The caller's own queue")
-async def queue(rt: Runtime, who: Worker, paging: Paging, status: CaseStatus | None = None) -> dict[str, Any]:
-    """Cases the caller's unit handles, assists or coordinates, newest first; filter by status."""
-    return await views.queue(rt, who, paging, status)
+STATUSES = frozenset(s.value for s in CaseStatus)
 
 
-@router.get("/v1/work/cases/{case_id}", summary="One case (requester masked)", responses=STATE_ERRORS)
-async def get_case(rt: Runtime, case_id: str, who: Worker) -> dict[str, Any]:
-    """The case with its routing decision, coordination, repeats, supervision and action log."""
-    return await views.case(rt, case_id, who)
+def queue_query(
+    status: Annotated[
+        list[str] | None,
+        Query(description="one or more statuses: `status=a,b` or `status=a&status=b` (any status when absent)"),
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="true: only cases with a running deadline passed; false: only the others")
+    ] = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="only cases changed at or after this time (ISO 8601 with offset)")
+    ] = None,
+    sort: Annotated[
+        str,
+        Query(
+            pattern=r"^-?(deadline|received|updated)$",
+            description="deadline (the earliest running one; cases without one last), received or updated; a `-` "
+            "prefix sorts descending. Default `-received`: newest first",
+        ),
+    ] = "-received",
+) -> QueueQuery:
+    """The queue's filters and order from the query string; an unknown status is 422 with the statuses known."""
+    wanted = [part.strip() for value in status or [] for part in value.split(",") if part.strip()]
+    unknown = sorted(set(wanted) - STATUSES)
+    if unknown:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"unknown status {', '.join(unknown)}; known: {', '.join(sorted(STATUSES))}",
+            [{"loc": ["query", "status"], "msg": f"unknown status {u}"} for u in unknown],
+        )
+    return QueueQuery(
+        statuses=tuple(dict.fromkeys(wanted)),
+        overdue=overdue,
+        updated_since=updated_since.astimezone(UTC) if updated_since else None,  # stored in UTC
+        sort=sort.removeprefix("-"),
+        descending=sort.startswith("-"),
+    )
+
+
+Queue = Annotated[QueueQuery, Depends(queue_query)]
+CONDITIONAL: dict[int | str, dict[str, Any]] = {
+    304: {"description": "not modified: `If-None-Match` names the current ETag"},
+}
+
+
+@router.get("/v1/work/cases", summary="The caller's own queue", responses=CONDITIONAL)
+async def queue(request: Request, rt: Runtime, who: Worker, paging: Paging, query: Queue) -> Response:
+    """Cases the caller's unit handles, assists or coordinates: each with its running deadlines (clock kind -> due
+    time), the earliest of them (`next_deadline`), `overdue`, its open supervision actions and `updated_at`.
+    Filter by one or more statuses, `overdue`, `updated_since`; sort by deadline, received or updated. Answers carry
+    an ETag; `If-None-Match` with it gives 304 while nothing changed."""
+    return conditional_json(request, await views.queue(rt, who, paging, query))
+
+
+@router.get("/v1/work/summary", summary="The caller's unit at a glance")
+async def summary(rt: Runtime, who: Worker) -> dict[str, Any]:
+    """The caller's unit's cases by status, how many are overdue, how many fall due by the end of the city's day
+    (Asia/Shanghai; not yet overdue), and the open supervision actions addressed to the unit by rung."""
+    return await views.work_summary(rt, who)
+
+
+@router.get(
+    "/v1/work/stream",
+    summary="Live changes of the caller's unit's cases (server-sent events)",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
+        429: {"description": "the unit holds the most open streams allowed"},
+    },
+)
+async def stream(
+    rt: Runtime,
+    who: StreamWorker,
+    last_event_id: Annotated[
+        str | None, Header(description="resume after this change id (EventSource sends it on reconnect)")
+    ] = None,
+    after: Annotated[
+        int | None, Query(ge=0, description="resume after this change id (as Last-Event-ID, for clients without it)")
+    ] = None,
+) -> StreamingResponse:
+    """`text/event-stream` of the caller's unit's case changes: event `case`, `data` the queue item as JSON (as in
+    `GET /v1/work/cases`, with `change_id`), `id` the change number. With `Last-Event-ID` (or `after`) it first
+    replays every case changed since that id (each once, as it is now), then sends changes live; without, only
+    live ones. A `: heartbeat` comment while idle. The token may come as `?access_token=` on this endpoint only
+    (EventSource cannot set headers). A unit may hold a bounded number of open streams (429 past it); a stream
+    ends after a while (`retry` tells the client to reconnect) and at shutdown."""
+    resume = _change_id(last_event_id) if last_event_id is not None else after
+    unit, ref = who.unit or "", rt.context.reference
+    async with rt.uow() as uow:
+        latest = await uow.reads.latest_change()
+    start = latest if resume is None else min(resume, latest)
+    release = rt.context.changes.admit(unit, rt.context.stream.max_per_unit)
+
+    async def items(uow: DispatchUnitOfWork, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+        return await views.queue_items(uow, unit, rows, ref, rt.clock())
+
+    body = case_changes(rt, unit, start, release, items)
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        background=BackgroundTask(release),
+    )
+
+
+def _change_id(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ApiError(422, "invalid_request", "Last-Event-ID must be a change id (a whole number, 0 or more)")
+    return value
+
+
+@router.get(
+    "/v1/work/cases/{case_id}", summary="One case (requester masked)", responses={**STATE_ERRORS, **CONDITIONAL}
+)
+async def get_case(request: Request, rt: Runtime, case_id: str, who: Worker) -> Response:
+    """The case as a queue item, with its clocks, routing decision, coordination, repeats, supervision and action
+    log. Answers carry an ETag; `If-None-Match` with it gives 304 while nothing changed."""
+    return conditional_json(request, await views.case(rt, case_id, who))
 
 
 @router.post("/v1/work/cases/{case_id}/accept", summary="签收: sign for the case", responses=STATE_ERRORS)
