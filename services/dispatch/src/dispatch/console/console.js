@@ -145,7 +145,11 @@
     const due = nextDeadline(item);
     const td = el("td", due === Infinity ? "—" : when(new Date(due).toISOString()));
     if (item.overdue) td.append(" ", el("span", "超期 overdue", "tag overdue"));
-    if (item.open_supervision) td.append(" ", el("span", "督办 ×" + item.open_supervision, "tag supervision"));
+    const open = Array.isArray(item.open_supervision) ? item.open_supervision : [];
+    if (open.length) {
+      const rungs = open.map((a) => RUNG[a.rung] || a.rung).join(", ");
+      td.append(" ", el("span", "督办 supervised ×" + open.length + " (" + rungs + ")", "tag supervision"));
+    }
     return td;
   }
 
@@ -204,14 +208,17 @@
   }
 
   function renderCounts(s) {
+    // The statuses the unit has cases in, then what needs attention: overdue, due today, open supervision by rung.
     const boxes = [];
-    const by = s.by_status || s.status || {};
-    for (const [status, n] of Object.entries(by)) boxes.push(count(STATUS[status] || status, n, "status-" + status));
+    if (s.total !== undefined) boxes.push(count("全部 all cases", s.total, "total"));
+    for (const [status, n] of Object.entries(s.by_status || {})) {
+      if (n) boxes.push(count(STATUS[status] || status, n, "status-" + status));
+    }
     boxes.push(count("超期 overdue", s.overdue || 0, "overdue"));
     if (s.due_today !== undefined) boxes.push(count("今日到期 due today", s.due_today, "due-today"));
-    const rungs = s.open_supervision || {};
-    if (typeof rungs === "object") {
-      for (const [rung, n] of Object.entries(rungs)) boxes.push(count("督办 " + (RUNG[rung] || rung), n, "rung-" + rung));
+    if (s.open_supervision_total !== undefined) boxes.push(count("待整改督办 open supervision", s.open_supervision_total, "supervision"));
+    for (const [rung, n] of Object.entries(s.open_supervision || {})) {
+      if (n) boxes.push(count("督办 " + (RUNG[rung] || rung), n, "rung-" + rung));
     }
     $("counts").replaceChildren(...boxes);
   }
