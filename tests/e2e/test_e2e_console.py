@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 from browser_support import RequestLog, artifact, chromium, require_chromium, served
 from e2e_support import PHONE, UNIT, report
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 import dispatch.bootstrap
 import escalation.bootstrap
@@ -107,12 +107,19 @@ async def stack(broker: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
         )
 
 
+async def _refuse(route: Route) -> None:
+    await route.fulfill(status=404, content_type="application/json", body='{"error": {"code": "not_found"}}')
+
+
 @asynccontextmanager
-async def signed_in(stack: Stack, unit: str) -> AsyncIterator[tuple[Page, RequestLog]]:
-    """A fresh browser context (its own sessionStorage) with the console open and signed in as ``unit``."""
+async def signed_in(stack: Stack, unit: str, *, live: str = "stream") -> AsyncIterator[tuple[Page, RequestLog]]:
+    """A fresh browser context (its own sessionStorage) with the console open and signed in as ``unit``; with
+    ``live="polling"`` the change stream answers 404, as a dispatch without it would."""
     context = await stack.browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     log = RequestLog()
     await context.route("**/*", log.guard)
+    if live == "polling":
+        await context.route("**/v1/work/stream?*", _refuse)  # the last route added is asked first
     try:
         page = await context.new_page()
         await page.goto(stack.console_url)
@@ -120,8 +127,8 @@ async def signed_in(stack: Stack, unit: str) -> AsyncIterator[tuple[Page, Reques
         await page.click("#sign-in")
         await expect(page.locator("#app")).to_be_visible(timeout=WAIT_MS)
         await expect(page.locator("#unit-name")).to_contain_text(unit)
-        # Changes come from the unit's server-sent event stream, not from polling.
-        await expect(page.locator("#live")).to_have_attribute("data-mode", "stream", timeout=WAIT_MS)
+        # Changes come from the unit's server-sent event stream, not from polling (unless the stream is refused).
+        await expect(page.locator("#live")).to_have_attribute("data-mode", live, timeout=WAIT_MS)
         yield page, log
     finally:
         await context.close()
@@ -258,3 +265,16 @@ async def test_supervision_issued_against_the_unit_shows_on_its_page(stack):
         tag = page.locator(f'#queue tr[data-case-id="{case_id}"] .tag.supervision')
         await expect(tag).to_contain_text("督办 supervise", timeout=WAIT_MS)
         await expect(page.locator("#counts .rung-supervise .value")).to_have_text("1", timeout=WAIT_MS)
+
+
+async def test_where_no_stream_answers_the_page_polls_and_still_sees_new_cases(stack):
+    async with signed_in(stack, UNIT, live="polling") as (page, log):
+        await page.evaluate("window.__sameDocument = true")
+        case_id = await stack.post()
+        await expect(page.locator(f'#queue tr[data-case-id="{case_id}"]')).to_have_count(1, timeout=WAIT_MS)
+        assert await page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+
+        async def asks_for_changes_only() -> bool:  # once it holds a case, each poll asks only for what changed since
+            return any("/v1/work/cases?sort=-updated" in u and "updated_since=" in u for u in log.urls)
+
+        await wait_for(asks_for_changes_only, timeout=60, interval=0.5)

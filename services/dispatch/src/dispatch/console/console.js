@@ -393,7 +393,9 @@
     const url = state.config.dispatch_url + state.config.stream_path + "?access_token=" + encodeURIComponent(state.token);
     const source = new EventSource(url);
     state.source = source;
+    let failures = 0;
     source.addEventListener("open", () => {
+      failures = 0;
       setMode("stream");
       // What changed before the stream opened comes from a fresh snapshot (the browser resumes later drops itself,
       // sending Last-Event-ID).
@@ -404,7 +406,10 @@
       try { onChange(JSON.parse(e.data)); } catch (err) { fail("app-error", err); }
     });
     source.addEventListener("error", () => {
-      if (source.readyState === EventSource.CLOSED && state.source === source) startPolling(); // refused: no stream here
+      if (state.source !== source) return;
+      failures += 1;
+      // Refused (no stream here, or too many open), or unreachable again and again (a buffering proxy): poll.
+      if (source.readyState === EventSource.CLOSED || failures >= 3) startPolling();
     });
   }
 
