@@ -4,7 +4,7 @@
     python3 dev.py run      # the whole system on its embedded default (broker + four services + demo data)
     python3 dev.py test     # static checks (ruff, mypy), then the test suite: what CI runs
     python3 dev.py lint     # only the static checks
-    python3 dev.py setup    # only create/refresh the virtual environment in .venv
+    python3 dev.py setup    # only create/refresh the virtual environment in .venv (and the Debian tools of the tests)
 
 `test` with extra arguments passes them to pytest and skips the static checks
 (`python3 dev.py test services/dispatch -k routing`).
@@ -36,6 +36,7 @@ TEST_DEPS = [
     "mypy",
     "types-pyyaml",
     "confluent-kafka",
+    "playwright",
 ]
 # Static checks, in order; each must pass (configuration: ruff.toml, mypy.ini).
 LINT = [
@@ -83,23 +84,38 @@ def setup() -> Path:
     return py
 
 
+# Debian packages the tests drive, each with the commands (on PATH) or files that show it is there: the deployment tests check the alert
+# rules with promtool and scrape the stack with a real Prometheus; the console test drives Debian's Chromium through
+# Playwright (never a browser build of Playwright's own), with a CJK font so its screenshot shows the page's labels.
+SYSTEM_PACKAGES = {
+    "prometheus": ["promtool", "prometheus"],
+    "chromium": ["/usr/bin/chromium"],
+    "fonts-wqy-zenhei": ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"],
+}
+
+
 def system_tools() -> None:
-    """The deployment tests check the alert rules with promtool and scrape the stack with a real Prometheus
-    (Debian's `prometheus` package). Installed once where we are root with apt; otherwise those tests say how."""
-    if shutil.which("promtool") and shutil.which("prometheus"):
+    """Installs the missing SYSTEM_PACKAGES once where we are root with apt; otherwise the tests that need them say
+    how (and fail in CI)."""
+
+    def present(thing: str) -> bool:
+        return Path(thing).exists() if "/" in thing else shutil.which(thing) is not None
+
+    missing = [pkg for pkg, things in SYSTEM_PACKAGES.items() if not all(map(present, things))]
+    if not missing:
         return
     if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing Debian's prometheus (promtool) for the deployment tests ...", flush=True)
+        print(f"installing Debian's {', '.join(missing)} for the tests ...", flush=True)
         quiet = {"stdout": subprocess.DEVNULL}
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, **quiet)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"], check=False, env=env, **quiet
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], check=False, env=env, **quiet
         )
     else:
         print(
-            "note: promtool/prometheus not found and cannot be installed here (needs root + apt-get); "
-            "the deployment tests that need them will fail",
+            f"note: {', '.join(missing)} not found and cannot be installed here (needs root + apt-get); "
+            "the tests that need them will skip or fail",
             flush=True,
         )
 
@@ -120,10 +136,10 @@ def main(argv: list[str]) -> int:
         return 2
     py = setup()
     os.chdir(ROOT)
+    if cmd in {"setup", "test"}:
+        system_tools()
     if cmd == "setup":
         return 0
-    if cmd == "test":
-        system_tools()
     if cmd == "lint" or (cmd == "test" and not rest):
         code = lint(py)
         if code or cmd == "lint":

@@ -155,8 +155,12 @@ def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
 
 
 def service_env(stack: Stack, name: str, port: int, secret: str, data_dir: Path) -> dict[str, str]:
+    # dispatch's console (/console/) calls escalation from the browser: tell it where escalation listens.
+    escalation = stack.ports.get("escalation")
+    console = {"CASEFLOW_CONSOLE_ESCALATION_URL": f"http://{stack.host}:{escalation}"} if escalation else {}
     return child_environment(
         {
+            **(console if name == "dispatch" else {}),
             "CASEFLOW_ENV": "dev",
             "CASEFLOW_HTTP_HOST": stack.host,
             "CASEFLOW_HTTP_PORT": str(port),
@@ -285,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  broker (Kafka protocol, Tansu)  {stack.bootstrap}")
         for name, port in stack.ports.items():
             print(f"  {name:<11} http://{stack.host}:{port}/docs   logs: {stack.var / (name + '.log')}")
+        print(
+            f"  console     http://{stack.host}:{stack.ports['dispatch']}/console/   (sign in with a unit's dev token)"
+        )
         print(f"  dev tokens  {tokens_path}")
         print(
             f'  try: curl -s http://{stack.host}:{stack.ports["intake"]}/v1/categories -H "Authorization: Bearer $(python3 -c '

@@ -160,6 +160,11 @@ class TestSettings(BaseSettings):
     require_postgres: bool = Field(
         default=False, description="fail instead of skip when PostgreSQL is unreachable (CI)"
     )
+    artifacts: Path = Field(
+        default=Path("var/test-artifacts"),
+        description="where tests leave what people look at afterwards (the console's screenshot); relative to the"
+        " repository",
+    )
 
     @field_validator("require_postgres", mode="before")
     @classmethod

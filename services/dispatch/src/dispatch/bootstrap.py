@@ -14,6 +14,7 @@ from caseflow_common import topics
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from dispatch.api import routers
+from dispatch.api.console_routes import install_console
 from dispatch.api.errors import install_error_answers
 from dispatch.context import DispatchContext
 from dispatch.handlers import HANDLERS
@@ -83,4 +84,5 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[D
         routers=routers,
     )
     install_error_answers(app)
+    install_console(app, settings)
     return runtime, app

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
 
 from caseflow_common.settings import CommonSettings
 
@@ -30,3 +32,25 @@ class Settings(CommonSettings):
     )
     stream_max_s: float = Field(default=3600.0, gt=0, description="a stream ends after this long (the client resumes)")
     stream_batch: int = Field(default=100, ge=1, le=1000, description="changes read per query")
+    # The reference department console (/console/): where its browsers reach the two APIs it calls.
+    console_dispatch_url: str = Field(
+        default="", description="dispatch's API as the console's browsers reach it; empty: the page's own origin"
+    )
+    console_escalation_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="escalation's API as the console's browsers reach it (clocks, supervision); its origin is the only"
+        " one beside the page's own that the page may connect to (CSP connect-src), and escalation's"
+        " cors_allow_origins must name the console's origin outside dev",
+    )
+    console_poll_interval_s: float = Field(
+        default=5.0, gt=0, le=3600, description="the console polls this often while the change stream is unavailable"
+    )
+
+    @field_validator("console_dispatch_url", "console_escalation_url")
+    @classmethod
+    def _http_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if value and (parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment):
+            raise ValueError("must be an http(s) base URL (scheme, host, optional port and path)")
+        return value
