@@ -84,21 +84,28 @@ def setup() -> Path:
 
 
 def system_tools() -> None:
-    """The deployment tests check the alert rules with promtool and scrape the stack with a real Prometheus
-    (Debian's `prometheus` package). Installed once where we are root with apt; otherwise those tests say how."""
-    if shutil.which("promtool") and shutil.which("prometheus"):
+    """The deployment tests check the alert rules with promtool, scrape the stack with a real Prometheus and check the
+    Alertmanager routing with amtool (Debian's `prometheus` and `prometheus-alertmanager` packages). Installed once
+    where we are root with apt; otherwise those tests say how."""
+    if shutil.which("promtool") and shutil.which("prometheus") and shutil.which("amtool"):
         return
     if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing Debian's prometheus (promtool) for the deployment tests ...", flush=True)
+        print(
+            "installing Debian's prometheus (promtool) and alertmanager (amtool) for the deployment tests ...",
+            flush=True,
+        )
         quiet = {"stdout": subprocess.DEVNULL}
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, **quiet)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"], check=False, env=env, **quiet
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus", "prometheus-alertmanager"],
+            check=False,
+            env=env,
+            **quiet,
         )
     else:
         print(
-            "note: promtool/prometheus not found and cannot be installed here (needs root + apt-get); "
+            "note: promtool/prometheus/amtool not found and cannot be installed here (needs root + apt-get); "
             "the deployment tests that need them will fail",
             flush=True,
         )
