@@ -388,5 +388,9 @@ def test_the_tls_override_puts_sasl_inside_tls_for_every_client() -> None:
         mounts = {m.split(":")[1]: m.split(":")[0] for m in tls[svc]["volumes"]}
         assert mounts[env["CASEFLOW_KAFKA_SSL_CAFILE"]] == "./kafka/tls/ca.pem"
         assert set(env) <= {f"CASEFLOW_{field.upper()}" for field in settings_class(svc).model_fields}
+    exporter = tls["kafka-exporter"]["command"]
+    base = load_yaml(DEPLOY / "docker-compose.yml")["services"]["kafka-exporter"]["command"]
+    assert exporter == [*base, "--tls.enabled", "--tls.ca-file=/etc/kafka/tls/ca.pem", "--tls.server-name=kafka"]
+    assert tls["kafka-exporter"]["volumes"] == ["./kafka/tls/ca.pem:/etc/kafka/tls/ca.pem:ro"]
     gitignore = (KAFKA / "tls" / ".gitignore").read_text().split()
     assert "*" in gitignore, "keys and certificates never go into git"
