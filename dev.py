@@ -84,11 +84,13 @@ def setup() -> Path:
     return py
 
 
-# Debian packages the tests drive, each with the commands (on PATH) or files that show it is there: the deployment tests check the alert
-# rules with promtool and scrape the stack with a real Prometheus; the console test drives Debian's Chromium through
+# Debian packages the tests drive, each with the commands (on PATH) or files that show it is there: the deployment
+# tests check the alert rules with promtool, scrape the stack with a real Prometheus and check the Alertmanager routing
+# with amtool; the console test drives Debian's Chromium through
 # Playwright (never a browser build of Playwright's own), with a CJK font so its screenshot shows the page's labels.
 SYSTEM_PACKAGES = {
     "prometheus": ["promtool", "prometheus"],
+    "prometheus-alertmanager": ["amtool"],
     "chromium": ["/usr/bin/chromium"],
     "fonts-wqy-zenhei": ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"],
 }

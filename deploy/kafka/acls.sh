@@ -13,6 +13,10 @@
 #   - describes those topics (metadata, end offsets for the broker guard),
 #   - joins only its own consumer group, caseflow-<service>.
 # Password of <service>: <SERVICE>_KAFKA_PASSWORD (e.g. INTAKE_KAFKA_PASSWORD); the admin's: SCRAM_ADMIN_PASSWORD.
+#
+# The kafka-exporter (lag and end offsets for Prometheus) logs in as User:exporter (EXPORTER_KAFKA_PASSWORD) and may
+# only describe: every caseflow topic (metadata, end offsets) and every service's consumer group (its committed
+# offsets). It reads no event and writes nothing.
 set -eu
 
 DLQ=caseflow.dlq.v1
@@ -48,17 +52,24 @@ password_of() { # the service's password from <SERVICE>_KAFKA_PASSWORD; refuses 
   printf '%s' "$value"
 }
 
+EXPORTER=exporter
+
 # Every password checked before anything changes: a missing one leaves the broker as it was.
 echo "$TOPIC_MAP" | while read -r service _; do
   [ -z "$service" ] || password_of "$service" >/dev/null
 done
+password_of "$EXPORTER" >/dev/null
+
+scram_user() { # scram_user <name>: create the user, or set its password (from <NAME>_KAFKA_PASSWORD)
+  password="$(password_of "$1")"
+  "$TOOLS_BIN/kafka-configs.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --alter \
+    --entity-type users --entity-name "$1" \
+    --add-config "SCRAM-SHA-512=[iterations=8192,password=$password]" >/dev/null
+}
 
 echo "$TOPIC_MAP" | while read -r service writes reads; do
   [ -n "$service" ] || continue
-  password="$(password_of "$service")"
-  "$TOOLS_BIN/kafka-configs.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --alter \
-    --entity-type users --entity-name "$service" \
-    --add-config "SCRAM-SHA-512=[iterations=8192,password=$password]" >/dev/null
+  scram_user "$service"
   if [ "$writes" != - ]; then
     acl "$service" --operation Write --operation Describe --topic "$writes"
   fi
@@ -71,5 +82,16 @@ echo "$TOPIC_MAP" | while read -r service writes reads; do
   [ "$writes" != - ] || own=""
   echo "acls.sh: User:$service writes ${own}$DLQ; reads $reads, $DLQ; group caseflow-$service"
 done
+
+scram_user "$EXPORTER"
+groups=""
+for topic in $(echo "$TOPIC_MAP" | awk 'NF { print $2 }' | grep -v '^-$') "$DLQ"; do
+  acl "$EXPORTER" --operation Describe --topic "$topic"
+done
+for service in $(echo "$TOPIC_MAP" | awk 'NF { print $1 }'); do
+  acl "$EXPORTER" --operation Describe --group "caseflow-$service"
+  groups="$groups caseflow-$service"
+done
+echo "acls.sh: User:$EXPORTER describes the caseflow topics and the groups$groups"
 
 "$TOOLS_BIN/kafka-acls.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --list

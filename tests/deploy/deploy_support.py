@@ -89,7 +89,8 @@ def tool_or_skip(name: str) -> str:
     """Path of a CLI tool; missing: skip on a developer machine, fail in CI (CI must install it, see .ci/run)."""
     path = shutil.which(name)
     if path is None:
-        message = f"{name} is not installed (Debian: apt-get install prometheus)"
+        package = "prometheus-alertmanager" if name == "amtool" else "prometheus"
+        message = f"{name} is not installed (Debian: apt-get install {package}; python3 dev.py test does it)"
         if IN_CI:
             pytest.fail(f"{message}; CI must have it")
         pytest.skip(message)

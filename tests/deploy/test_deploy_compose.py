@@ -100,6 +100,8 @@ def test_no_secret_has_a_default_value(compose_text: str) -> None:
         "KAFKA_BROKER_PASSWORD",
         "KAFKA_CONTROLLER_PASSWORD",
         *(f"{svc.upper()}_KAFKA_PASSWORD" for svc in SERVICES),
+        "EXPORTER_KAFKA_PASSWORD",
+        "MONITOR_DB_PASSWORD",
     }
     assert secrets <= required_variables(compose_text)
     assert not re.search(r"(PASSWORD|SECRET|_KEYS?)\b[^\n]*:-", compose_text), "a secret falls back to a default"

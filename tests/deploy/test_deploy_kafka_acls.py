@@ -29,7 +29,8 @@ BUILDS = {
     "escalation": escalation.bootstrap.build,
     "audit": audit.bootstrap.build,
 }
-PASSWORDS = {svc: f"{svc}-scram-password-0123456789abcdef" for svc in SERVICES}
+EXPORTER = "exporter"  # kafka-exporter's principal: describes topics and groups, nothing else
+PASSWORDS = {name: f"{name}-scram-password-0123456789abcdef" for name in (*SERVICES, EXPORTER)}
 ADMIN_PASSWORD = "admin-scram-password-0123456789abcdef"
 # A stand-in for kafka-acls.sh / kafka-configs.sh: records its name and arguments, NUL-separated, one call a line.
 STUB = '#!/bin/sh\n{ printf "%s\\0" "$(basename "$0")" "$@"; printf "\\n"; } >> "$CALLS"\n'
@@ -122,8 +123,30 @@ def test_the_topic_map_of_the_code_gives_each_producing_service_its_own_topic(sp
     assert [s for s in SERVICES if specs[s].own_topic is None] == ["audit"]
 
 
-def test_the_script_grants_to_exactly_one_principal_per_service(grants: set[Grant]) -> None:
-    assert {p for p, *_ in grants} == {f"User:{svc}" for svc in SERVICES}
+def test_the_script_grants_to_exactly_one_principal_per_service_and_the_exporter(grants: set[Grant]) -> None:
+    assert {p for p, *_ in grants} == {f"User:{svc}" for svc in SERVICES} | {f"User:{EXPORTER}"}
+
+
+def test_the_exporter_only_describes_every_topic_and_every_services_group(grants: set[Grant]) -> None:
+    # kafka-exporter: end offsets (Describe topic) and committed offsets (Describe group); it reads no event.
+    mine = {(op, kind, name) for p, op, kind, name in grants if p == f"User:{EXPORTER}"}
+    assert mine == {("Describe", "topic", t) for t in topics.ALL} | {
+        ("Describe", "group", f"caseflow-{svc}") for svc in SERVICES
+    }
+
+
+def test_the_exporter_logs_in_as_the_user_the_script_creates(compose: dict[str, Any]) -> None:
+    exporter = compose["services"]["kafka-exporter"]
+    flags = dict(arg.removeprefix("--").split("=", 1) if "=" in arg else (arg[2:], "") for arg in exporter["command"])
+    acls_env = env_dict(compose["services"]["kafka-acls"]["environment"])
+    assert flags["kafka.server"] == "kafka:9092" and "sasl.enabled" in flags
+    assert flags["sasl.mechanism"] == "scram-sha512"  # SCRAM-SHA-512, as the broker's CLIENT listener takes it
+    assert kafka_env(compose)["KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert flags["sasl.username"] == EXPORTER
+    assert re.fullmatch(r"\$\{EXPORTER_KAFKA_PASSWORD:\?[^}]*\}", flags["sasl.password"])
+    assert acls_env["EXPORTER_KAFKA_PASSWORD"] == flags["sasl.password"]
+    assert re.match(r"\^caseflow", flags["topic.filter"]) and re.match(r"\^caseflow-", flags["group.filter"])
+    assert exporter["depends_on"] == {"kafka-acls": {"condition": "service_completed_successfully"}}
 
 
 @pytest.mark.parametrize("svc", SERVICES)
@@ -157,7 +180,8 @@ def test_each_service_uses_only_its_own_consumer_group(grants: set[Grant], svc: 
 
 
 def test_no_service_may_do_anything_else(grants: set[Grant]) -> None:
-    assert {op for _, op, *_ in grants} == {"Write", "Read", "Describe"}
+    services = {g for g in grants if g[0] != f"User:{EXPORTER}"}
+    assert {op for _, op, *_ in services} == {"Write", "Read", "Describe"}
     assert {kind for *_, kind, _ in grants} == {"topic", "group"}
 
 
@@ -172,7 +196,7 @@ def test_every_service_user_is_created_with_scram_sha_512_and_its_own_password(
             (config,) = flag_values(args, "--add-config")
             created[flag_values(args, "--entity-name")[0]] = config
             assert flag_values(args, "--command-config"), "the admin logs in"
-    assert created == {svc: f"SCRAM-SHA-512=[iterations=8192,password={PASSWORDS[svc]}]" for svc in SERVICES}
+    assert created == {name: f"SCRAM-SHA-512=[iterations=8192,password={pw}]" for name, pw in PASSWORDS.items()}
 
 
 def test_the_script_prints_no_password(script_run: tuple[subprocess.CompletedProcess[str], Any]) -> None:
@@ -187,6 +211,12 @@ def test_a_missing_or_unusable_password_changes_nothing(tmp_path: Path, bad: str
     assert done.returncode != 0
     assert "AUDIT_KAFKA_PASSWORD" in done.stderr and (not bad or bad not in done.stderr)
     assert calls(tmp_path) == []  # checked before any user or ACL is touched
+
+
+def test_a_missing_exporter_password_changes_nothing(tmp_path: Path) -> None:
+    done = run_acls(tmp_path, {k: v for k, v in all_passwords().items() if k != "EXPORTER_KAFKA_PASSWORD"})
+    assert done.returncode != 0 and "EXPORTER_KAFKA_PASSWORD" in done.stderr
+    assert calls(tmp_path) == []
 
 
 def test_the_admin_login_file_is_written_for_the_owner_only(tmp_path: Path) -> None:
@@ -358,5 +388,9 @@ def test_the_tls_override_puts_sasl_inside_tls_for_every_client() -> None:
         mounts = {m.split(":")[1]: m.split(":")[0] for m in tls[svc]["volumes"]}
         assert mounts[env["CASEFLOW_KAFKA_SSL_CAFILE"]] == "./kafka/tls/ca.pem"
         assert set(env) <= {f"CASEFLOW_{field.upper()}" for field in settings_class(svc).model_fields}
+    exporter = tls["kafka-exporter"]["command"]
+    base = load_yaml(DEPLOY / "docker-compose.yml")["services"]["kafka-exporter"]["command"]
+    assert exporter == [*base, "--tls.enabled", "--tls.ca-file=/etc/kafka/tls/ca.pem", "--tls.server-name=kafka"]
+    assert tls["kafka-exporter"]["volumes"] == ["./kafka/tls/ca.pem:/etc/kafka/tls/ca.pem:ro"]
     gitignore = (KAFKA / "tls" / ".gitignore").read_text().split()
     assert "*" in gitignore, "keys and certificates never go into git"

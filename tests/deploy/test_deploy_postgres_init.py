@@ -65,3 +65,51 @@ def test_the_script_refuses_a_service_without_a_password(names: list[str]) -> No
     assert f"{names[1].upper()}_DB_PASSWORD is not set" in result.stderr
     exists = psql(f"SELECT count(*) FROM pg_database WHERE datname = '{names[1]}'").stdout.strip()
     assert exists == "0"
+
+
+MONITORING = DEPLOY / "postgres" / "initdb" / "20-caseflow-monitoring.sh"
+
+
+@pytest.fixture
+def monitor(names: list[str]) -> str:
+    role = names[0].rsplit("_", 1)[0] + "_monitor"
+    yield role
+    psql(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def run_monitoring(role: str, password: str | None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **PG, "CASEFLOW_MONITOR_ROLE": role}
+    env.pop("MONITOR_DB_PASSWORD", None)
+    if password is not None:
+        env["MONITOR_DB_PASSWORD"] = password
+    return subprocess.run(["sh", str(MONITORING)], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_exporters_login_reads_the_statistics_and_nothing_of_the_services(names: list[str], monitor: str) -> None:
+    assert run_script(names, {f"{n.upper()}_DB_PASSWORD": "pw" for n in names}).returncode == 0
+    result = run_monitoring(monitor, "monitor-pw-it's")
+    assert result.returncode == 0, result.stderr
+    as_monitor = {"PGUSER": monitor}
+    # What postgres-exporter asks: every session's state (not only its own), settings, replication.
+    seen = psql(
+        "SELECT count(*) FROM pg_stat_activity WHERE usename = 'postgres' AND query <> '<insufficient privilege>'",
+        "SELECT setting FROM pg_settings WHERE name = 'max_connections'",
+        "SELECT pg_is_in_recovery()",
+        env=as_monitor,
+    )
+    assert seen.returncode == 0, seen.stderr
+    others, max_connections, recovery = seen.stdout.split()
+    assert int(others) >= 1 and int(max_connections) > 0 and recovery == "f"
+    rights = psql(
+        f"SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication FROM pg_roles WHERE rolname = '{monitor}'",
+        f"SELECT pg_has_role('{monitor}', 'pg_monitor', 'MEMBER')",
+        f"SELECT has_database_privilege('{monitor}', '{names[0]}', 'CONNECT')",
+    ).stdout.split()
+    assert rights == ["f|f|f|f", "t", "f"]
+    refused = psql("SELECT 1", env=as_monitor, db=names[0])
+    assert refused.returncode != 0, "the monitoring login connected to a service's database"
+
+
+def test_the_monitoring_login_is_refused_without_a_password(server: None) -> None:
+    result = run_monitoring(f"deploytest_{secrets.token_hex(3)}_monitor", None)
+    assert result.returncode != 0 and "MONITOR_DB_PASSWORD is not set" in result.stderr

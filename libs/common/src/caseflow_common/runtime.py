@@ -217,6 +217,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
                 session_timeout_ms=s.consumer_session_timeout_ms,
                 rebalance_timeout_ms=s.consumer_rebalance_timeout_ms,
                 security=self.kafka_security,
+                lag_refresh_s=s.consumer_lag_refresh_s,
             )
             await self.consumer.start()
             self._spawn(self.consumer.run(self._stop), "consumer")

@@ -64,6 +64,12 @@ class CommonSettings(BaseSettings):
         default=10000, description="group session timeout; Tansu holds a JoinGroup ~half of it, so dev uses 2000"
     )
     consumer_rebalance_timeout_ms: int = 10000
+    consumer_lag_refresh_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="caseflow_consumer_lag is the broker's end offset minus this consumer's committed offset of every"
+        " assigned partition, asked of the broker at most this often (also while nothing arrives)",
+    )
     relay_batch: int = 500
     relay_interval_s: float = Field(default=0.05, description="first back-off of the relay after a publish failure")
     relay_idle_poll_s: float = Field(

@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,8 @@ import pytest_asyncio
 from aiokafka import AIOKafkaConsumer
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from caseflow_common import db, topics
 from caseflow_common.auth import Role, TokenCodec
@@ -231,6 +232,50 @@ def service_settings(
         "consumer_group": f"{prefix}{name}",
     }
     return settings_cls(**{**defaults, **keys, **overrides})
+
+
+@dataclass
+class CommitFailures:
+    """How many commits ``failing_commits`` has made fail so far."""
+
+    failed: int = 0
+
+
+@contextmanager
+def failing_commits(engine: AsyncEngine, table: str, times: int = 1) -> Iterator[CommitFailures]:
+    """The next ``times`` transactions on ``engine`` that wrote into ``table`` fail at their COMMIT, as a database
+    that drops the connection at that moment does (``ConnectionError``: transient, so a consumer retries the batch);
+    the database keeps nothing of them. Other transactions commit as usual."""
+    failures = CommitFailures()
+    marker = "caseflow_wrote_" + table
+
+    def on_execute(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        words = statement.lower().split()
+        if words[:2] == ["insert", "into"] and len(words) > 2 and words[2].strip('"') == table:
+            conn.info[marker] = True
+
+    def on_commit(conn: Connection) -> None:
+        wrote = conn.info.pop(marker, False)
+        if wrote and failures.failed < times:
+            failures.failed += 1
+            raise ConnectionError(f"injected: the database went away at COMMIT (after writing {table})")
+
+    def on_rollback(conn: Connection) -> None:
+        conn.info.pop(marker, None)
+
+    sync = engine.sync_engine
+    hooks: list[tuple[str, Callable[..., None]]] = [
+        ("before_cursor_execute", on_execute),
+        ("commit", on_commit),
+        ("rollback", on_rollback),
+    ]
+    for name, hook in hooks:
+        event.listen(sync, name, hook)
+    try:
+        yield failures
+    finally:
+        for name, hook in hooks:
+            event.remove(sync, name, hook)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 async with uow_factory() as uow:
     ...                       # repositories use uow.session
     uow.emit(envelope)        # goes to the outbox in the same transaction
+    uow.after_commit(counter.inc)  # runs only once the transaction committed (a retried batch counts once)
     await uow.commit()        # without commit, everything rolls back
 """
 
@@ -39,12 +40,14 @@ class UnitOfWork:
         self.session: AsyncSession
         self._pending: list[Envelope] = []
         self._processed_rows: list[dict[str, Any]] = []
+        self._after_commit: list[Callable[[], object]] = []
         self.committed_events: list[Envelope] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._pending = []
         self._processed_rows = []
+        self._after_commit = []
         self._on_enter()
         return self
 
@@ -56,6 +59,12 @@ class UnitOfWork:
             await self.session.rollback()
         finally:
             await self.session.close()
+
+    def after_commit(self, action: Callable[[], object]) -> None:
+        """Run ``action`` once this transaction has committed, never if it rolls back or the commit fails: what
+        observes the transaction's effects (a counter's increment) counts each effect once, however often a failed
+        batch is retried."""
+        self._after_commit.append(action)
 
     def emit(self, envelope: Envelope) -> None:
         self._pending.append(envelope)
@@ -108,5 +117,8 @@ class UnitOfWork:
             await self.session.execute(insert(self._processed), self._processed_rows)
         await self.session.commit()
         self.committed_events, self._pending, self._processed_rows = self._pending, [], []
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
         if self.committed_events and self._on_commit is not None:
             self._on_commit()  # the relay publishes now rather than at its next poll

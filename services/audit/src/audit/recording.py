@@ -120,7 +120,7 @@ async def append(
     await uow.records.append(
         entry, recorded_at=uow.clock(), cause_missing=cause_missing, origin=origin_columns(env, digest)
     )
-    metrics.RECORD_ENTRIES.labels(step or "other").inc()
+    uow.after_commit(metrics.RECORD_ENTRIES.labels(step or "other").inc)  # a retried batch counts once
     await apply_facts(env, uow.facts, rules.clock_kinds)
     await refresh_loop(env.case_id, uow, rules)
 

@@ -79,7 +79,7 @@ async def return_(
             return await finish(uow, ctx, file, who, now, reason="redispatch")
         dispute = outcome.next_step is NextStep.COORDINATION
         decision = decide_after_return(table, ctx.reference, file, dispute=dispute)
-        apply_decision(file, decision, now=now)
+        apply_decision(uow, file, decision, now=now)
         redispatched = decision.target_kind is TargetKind.DEPARTMENT
         return await finish(uow, ctx, file, who, now, reason="redispatch" if redispatched else None)
 

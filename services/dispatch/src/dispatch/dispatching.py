@@ -105,8 +105,9 @@ def _city_coordination(table: RoutingTable, ref: Reference, exc: DomainError) ->
     )
 
 
-def apply_decision(file: CaseFile, decision: RoutingDecision, *, now: datetime) -> None:
-    """Dispatch the case or send it to coordination, and remember which rule of which version decided it."""
+def apply_decision(uow: DispatchUnitOfWork, file: CaseFile, decision: RoutingDecision, *, now: datetime) -> None:
+    """Dispatch the case or send it to coordination, and remember which rule of which version decided it; counted
+    once the unit of work commits."""
     case = file.case
     if decision.target_kind is TargetKind.DEPARTMENT:
         case.dispatch(
@@ -131,7 +132,8 @@ def apply_decision(file: CaseFile, decision: RoutingDecision, *, now: datetime) 
         routing_reason=decision.reason.value,
         dispatched_at=now,
     )
-    metrics.CASES_DISPATCHED.labels(decision.target_kind.value, decision.reason.value).inc()
+    uow.after_commit(metrics.CASES_DISPATCHED.labels(decision.target_kind.value, decision.reason.value).inc)
     received_at = file.facts.get("received_at")
     if received_at is not None:
-        metrics.DISPATCH_LATENCY.observe(max(0.0, (now - received_at).total_seconds()))
+        latency = max(0.0, (now - received_at).total_seconds())
+        uow.after_commit(lambda: metrics.DISPATCH_LATENCY.observe(latency))

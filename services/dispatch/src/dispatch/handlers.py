@@ -90,7 +90,7 @@ async def on_case_received(env: Envelope, uow: DispatchUnitOfWork, ctx: Dispatch
         ),
     )
     decision = decide(await ctx.routing.current(uow.routing), ctx.reference, file)
-    apply_decision(file, decision, now=now)
+    apply_decision(uow, file, decision, now=now)
     await uow.cases.add(file, now)
     notices = await send_notices(uow, ctx.reference, file, now=now)
     await uow.record(
@@ -162,7 +162,7 @@ async def on_case_reopened(env: Envelope, uow: DispatchUnitOfWork, ctx: Dispatch
         reason = "reopened"
     else:
         decision = decide(await ctx.routing.current(uow.routing), ctx.reference, file)
-        apply_decision(file, decision, now=now)
+        apply_decision(uow, file, decision, now=now)
         reason = decision.reason.value
     await uow.cases.save(file, now)
     await uow.record(file, case.pull_events(), ctx.reference, actor=SYSTEM, causation=env, reason=reason)

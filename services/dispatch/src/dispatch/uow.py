@@ -55,7 +55,8 @@ class DispatchUnitOfWork(UnitOfWork):
         reason: str | None = None,
         correlation_id: str | None = None,
     ) -> None:
-        """Append the events to the case's action log, count the actions, and put the published ones in the outbox."""
+        """Append the events to the case's action log, count the actions (once the unit of work commits), and put the
+        published ones in the outbox."""
         for event in events:
             action = ACTIONS[type(event)]
             detail: dict[str, Any] = {
@@ -73,7 +74,7 @@ class DispatchUnitOfWork(UnitOfWork):
                 detail=detail,
             )
             if action not in ROUTING_ACTIONS:
-                metrics.CASE_ACTIONS.labels(action).inc()
+                self.after_commit(metrics.CASE_ACTIONS.labels(action).inc)
             if event.publish:
                 payload = to_payload(event, file, ref, reason)
                 self.emit(

@@ -13,6 +13,7 @@ import caseflow_common.contracts  # noqa: F401  (registers event models)
 from caseflow_common import topics
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
+from escalation import metrics
 from escalation.api import routers
 from escalation.calendar_doc import load_calendar_file
 from escalation.config import ConfigStore
@@ -65,6 +66,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[E
             timedelta(seconds=settings.event_time_skew_s), timedelta(days=settings.manual_rectification_max_days)
         ),
     )
+    metrics.precreate(context.coordination.unit_regions)
     spec: ServiceSpec[EscalationUnitOfWork, EscalationContext] = ServiceSpec(
         name="escalation",
         metadata=metadata,

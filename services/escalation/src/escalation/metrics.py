@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from caseflow_common.contracts.escalation import Rung
 
 SLA_WARNINGS = Counter("caseflow_sla_warnings_total", "催办 warnings issued at a clock's warning fraction", ["unit"])
 SLA_BREACHES = Counter("caseflow_sla_breaches_total", "Clocks that ran out unmet", ["unit"])
@@ -17,3 +21,14 @@ SCHEDULER_PASS = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 PATTERN_WARNINGS = Counter("caseflow_pattern_warnings_total", "Pattern warnings raised by kind", ["kind"])
+
+
+def precreate(units: Iterable[str]) -> None:
+    """Every unit's warning and breach series and every rung's series exist at 0 from the start, so an alert's
+    increase() sees the first breach of a unit (a series born at 1 shows no increase). ``none``: a clock without a
+    unit."""
+    for unit in (*units, "none"):
+        SLA_WARNINGS.labels(unit)
+        SLA_BREACHES.labels(unit)
+    for rung in Rung:
+        SUPERVISION_ACTIONS.labels(rung.value)

@@ -93,6 +93,7 @@ class EventConsumer(Generic[UowT, CtxT]):
         session_timeout_ms: int = 2000,
         rebalance_timeout_ms: int = 2000,
         security: Mapping[str, Any] = PLAINTEXT,
+        lag_refresh_s: float = 10.0,
     ) -> None:
         self.service, self.topics, self.group_id, self.bootstrap = service, topics, group_id, bootstrap
         self.security = security  # client_security(settings): SASL/TLS keyword arguments of the Kafka client
@@ -109,6 +110,7 @@ class EventConsumer(Generic[UowT, CtxT]):
         self.backoff_s = 0.0  # > 0 while a dependency is unavailable (readiness reports it)
         self._rewind_until = 0.0  # loop time until which a new assignment also reads from the start
         self.lag: dict[TopicPartition, int] = {}
+        self.lag_refresh_s, self._lag_due = lag_refresh_s, 0.0
 
     def _precreate_series(self) -> None:
         """Every label set an alert watches exists from the start at 0, so rate()/increase() see the first dead
@@ -190,6 +192,7 @@ class EventConsumer(Generic[UowT, CtxT]):
                 await asyncio.sleep(0.5)
                 continue
             if not batches:
+                await self._refresh_lag()  # also while nothing arrives (paused, or a backlog it cannot fetch)
                 continue
             failed = False
             async with self._lock:
@@ -207,7 +210,7 @@ class EventConsumer(Generic[UowT, CtxT]):
                         continue
                     self._pending[tp] = messages[-1].offset + 1
                 await self._commit_offsets()
-            await self._measure_lag(batches.keys())
+            await self._refresh_lag()  # between batches: where it stands is what it committed
             if failed:
                 self.backoff_s = min(BACKOFF_MAX_S, max(BACKOFF_MIN_S, self.backoff_s * 2))
                 metrics.CONSUMER_BACKOFF.labels(self.service).set(self.backoff_s)
@@ -233,19 +236,34 @@ class EventConsumer(Generic[UowT, CtxT]):
         except KafkaError as exc:
             log.warning("offset commit failed; messages will be redelivered", extra={"error": str(exc)})
 
-    async def _measure_lag(self, tps: Iterable[TopicPartition]) -> None:
+    async def _refresh_lag(self) -> None:
+        if asyncio.get_running_loop().time() >= self._lag_due:
+            await self._measure_lag()
+            self._lag_due = asyncio.get_running_loop().time() + self.lag_refresh_s
+
+    async def _measure_lag(self) -> None:
+        """The lag of every assigned partition as the broker sees it: its end offset (asked of the broker, so a
+        partition nothing is fetched from counts too) minus where this consumer stands, which is its committed
+        offset between batches. Partitions this replica no longer owns leave the gauge (another replica reports them).
+        """
         if self.consumer is None:
             return
+        assigned = list(self.consumer.assignment())
+        try:
+            ends = await asyncio.wait_for(self.consumer.end_offsets(assigned), timeout=5) if assigned else {}
+        except Exception as exc:  # the broker is unavailable: keep the last figures; the next refresh tries again
+            log.debug("end offsets unavailable; lag not refreshed", extra={"error": f"{type(exc).__name__}: {exc}"})
+            return
         positions = await self.positions()
-        for tp in tps:
+        lag = {tp: max(0, ends[tp] - positions[tp]) for tp in assigned if tp in ends and tp in positions}
+        for tp in set(self.lag) - set(assigned):
             try:
-                high = self.consumer.highwater(tp)
-                position = positions.get(tp)
-                if high is not None and position is not None:
-                    self.lag[tp] = max(0, high - position)
-                    metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(self.lag[tp])
-            except Exception:
+                metrics.CONSUMER_LAG.remove(self.service, tp.topic, str(tp.partition))
+            except KeyError:
                 pass
+        self.lag = lag
+        for tp, behind in lag.items():
+            metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(behind)
 
     def check(self, topic: str, env: Envelope) -> Handler[UowT, CtxT] | None:
         """The handler for ``env``, None when this service does not react to it; ``Rejected`` when it can never be
