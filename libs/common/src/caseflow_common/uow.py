@@ -8,7 +8,7 @@ async with uow_factory() as uow:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Self
 
@@ -39,12 +39,14 @@ class UnitOfWork:
         self.session: AsyncSession
         self._pending: list[Envelope] = []
         self._processed_rows: list[dict[str, Any]] = []
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
         self.committed_events: list[Envelope] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._pending = []
         self._processed_rows = []
+        self._before_commit = []
         self._on_enter()
         return self
 
@@ -56,6 +58,14 @@ class UnitOfWork:
             await self.session.rollback()
         finally:
             await self.session.close()
+
+    async def prepare(self, envelopes: Sequence[Envelope]) -> None:
+        """Hook for subclasses: before a consumed batch is applied, load in a few set-based statements what its
+        handlers will read (the events not applied before, in order). Nothing by default."""
+
+    def before_commit(self, flush: Callable[[], Awaitable[None]]) -> None:
+        """Run ``flush`` at commit, before anything is written there (work a batch does once, not once per event)."""
+        self._before_commit.append(flush)
 
     def emit(self, envelope: Envelope) -> None:
         self._pending.append(envelope)
@@ -83,6 +93,8 @@ class UnitOfWork:
         self._processed_rows.append({"event_id": event_id, "consumer": consumer, "processed_at": self.clock()})
 
     async def commit(self) -> None:
+        while self._before_commit:
+            await self._before_commit.pop(0)()
         if self._pending and not self.topic:
             raise RuntimeError("this service publishes no events (no own topic)")
         if self._pending:

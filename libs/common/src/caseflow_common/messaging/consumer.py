@@ -304,6 +304,7 @@ class EventConsumer(Generic[UowT, CtxT]):
         outcomes: list[tuple[Envelope, str]] = []
         async with self.uow_factory() as uow:
             seen = await uow.processed_among([str(env.event_id) for env, _ in items])
+            await uow.prepare([env for env, _ in items if str(env.event_id) not in seen])
             for env, handler in items:
                 event_id = str(env.event_id)
                 if event_id in seen:
