@@ -44,6 +44,9 @@ CtxT = TypeVar("CtxT")
 Handler = Callable[[Envelope, UowT, CtxT], Awaitable[None]]
 Record = tuple[str, int, int, bytes | None, bytes | None]
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.2, 15.0
+# How long one fetch waits for records: getmany returns as soon as records are there, so this only bounds how often
+# an idle consumer wakes (and how long stop() waits for the loop).
+POLL_MS = 1000
 
 
 def _records(messages: Iterable[Any]) -> list[Record]:
@@ -184,7 +187,7 @@ class EventConsumer(Generic[UowT, CtxT]):
             raise RuntimeError("start() first")
         while not stop.is_set():
             try:
-                batches = await self.consumer.getmany(timeout_ms=200, max_records=self.batch)
+                batches = await self.consumer.getmany(timeout_ms=POLL_MS, max_records=self.batch)
             except KafkaError:
                 log.exception("fetch failed; retrying")
                 await asyncio.sleep(0.5)
