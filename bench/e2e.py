@@ -398,6 +398,9 @@ async def start_stack(args: argparse.Namespace, var: Path) -> Running:
     run.tokens = json.loads(write_tokens(var, secret, DATA).read_text())
     for name, port in stack.ports.items():
         env = service_env(stack, name, port, secret, DATA)
+        if args.no_signing:  # dev only (settings refuse it elsewhere): nothing signed, nothing verified
+            env["CASEFLOW_REQUIRE_SIGNED_EVENTS"] = "false"
+            del env["CASEFLOW_SIGNING_KEY_FILE"], env["CASEFLOW_SIGNING_KEY_ID"]
         if args.db == "postgres":
             import asyncpg
 
@@ -786,7 +789,8 @@ def show(f: dict[str, Any], args: argparse.Namespace) -> None:
     w = print
     services = [*SERVICE_NAMES, "broker"]
     w(
-        f"\ncaseflow end to end: {f['reports']:,} reports, {args.db}, concurrency {args.concurrency}, rate {args.rate or 'max'}"
+        f"\ncaseflow end to end: {f['reports']:,} reports, {args.db}, concurrency {args.concurrency}, "
+        f"rate {args.rate or 'max'}, events {'NOT signed' if args.no_signing else 'signed and verified'}"
     )
     state = "complete" if f["complete"] else "NOT complete (timeout): figures cover what got through"
     w(f"  run {state}; {f['grid']:,} grid, {f['anonymous']:,} anonymous, {f['merged']:,} merged as repeats")
@@ -858,6 +862,7 @@ def main() -> int:
     arg("--idle-seconds", type=float, default=10.0, help="idle CPU measurement window")
     arg("--ceiling-seconds", type=float, default=10.0, help="how long the bare FastAPI endpoint is driven")
     arg("--kafka-messages", type=int, default=50_000, help="messages of the raw aiokafka ceiling")
+    arg("--no-signing", action="store_true", help="services neither sign nor verify events (to weigh signing)")
     arg("--seed", type=int, default=12345)
     arg("--json", type=Path, help="also write the figures there")
     arg("--keep", action="store_true", help="keep the temporary state folder (databases, logs)")

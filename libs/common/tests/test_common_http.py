@@ -146,6 +146,13 @@ def test_outside_dev_a_weak_or_default_secret_is_refused():
     assert CommonSettings(env="prod", auth_secret="s" * 40).auth_secret == "s" * 40
 
 
+def test_outside_dev_unsigned_events_cannot_be_allowed():
+    with pytest.raises(ValueError, match="REQUIRE_SIGNED_EVENTS"):
+        CommonSettings(env="prod", auth_secret="s" * 40, require_signed_events=False)
+    assert CommonSettings(env="prod", auth_secret="s" * 40).require_signed_events
+    assert not CommonSettings(env="dev", auth_secret="s" * 40, require_signed_events=False).require_signed_events
+
+
 def test_no_service_starts_on_an_implicit_environment_or_a_built_in_secret():
     with pytest.raises(ValueError, match="env"):
         CommonSettings(auth_secret="s" * 40)  # CASEFLOW_ENV unset

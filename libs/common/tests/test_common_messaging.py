@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
+import pytest
 from aiokafka import AIOKafkaProducer
 from confluent_kafka import Consumer as ConfluentConsumer
 from confluent_kafka import TopicPartition as ConfluentPartition
@@ -335,6 +336,40 @@ async def test_a_commit_wakes_the_relay_at_once_however_seldom_it_polls_when_idl
         await _emit(svc.runtime, [touched("C-wake", 1, clock())])
         await wait_for(lambda: _count_is(svc.runtime, 1), timeout=10)
         assert time.monotonic() - started < 5
+
+
+async def test_on_postgresql_a_commit_in_one_replica_wakes_the_relay_of_the_other(broker, topic_prefix, databases):
+    if databases.backend != "postgres":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite has one writer, so one replica")
+    settings = service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=topic_prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+        require_signed_events=False,
+        relay_idle_poll_s=60,  # idle, neither relay would look again for a minute
+    )
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock) as first:
+        await wait_for(lambda: _holds_lease(first.runtime), timeout=10)
+        async with running(build_ledger, settings, clock=clock) as second:
+            await wait_for(lambda: _listening(first.runtime, second.runtime), timeout=10)
+            await asyncio.sleep(1.0)  # both relays are asleep now; only the first holds the lease
+            assert not await _holds_lease(second.runtime)
+            started = time.monotonic()
+            await _emit(second.runtime, [touched("C-notify", 1, clock())])  # committed where no relay publishes
+            await wait_for(lambda: _count_is(first.runtime, 1), timeout=20)
+            assert time.monotonic() - started < 20  # not the minute of the idle poll
+
+
+async def _holds_lease(runtime: ServiceRuntime) -> bool:
+    assert runtime.relay is not None
+    return runtime.relay.lease._held_until is not None
+
+
+async def _listening(*runtimes: ServiceRuntime) -> bool:
+    return all(rt.relay is not None and rt.relay.listening for rt in runtimes)
 
 
 async def test_the_series_alerts_watch_exist_at_zero_before_the_first_dead_letter(broker, topic_prefix, databases):

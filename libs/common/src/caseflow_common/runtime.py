@@ -191,6 +191,9 @@ class ServiceRuntime(Generic[UowT, CtxT]):
             await self.guard.startup_check()
             self._spawn(self.guard.run(self._stop), "broker-guard")
         self._spawn(self.relay.run(self._stop), "relay")
+        if self.engine.dialect.name == "postgresql":  # other replicas' commits wake this relay too
+            dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._spawn(self.relay.listen(dsn, self._stop), "relay-listener")
         if self.spec.consumes:
             s = self.settings
             self.consumer = EventConsumer(

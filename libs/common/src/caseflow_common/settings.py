@@ -100,7 +100,9 @@ class CommonSettings(BaseSettings):
     )
     trusted_keys_file: Path | None = Field(default=None, description="JSON file of trusted_keys")
     require_signed_events: bool = Field(
-        default=True, description="consumers refuse (dead-letter) events without a valid signature of their producer"
+        default=True,
+        description="consumers refuse (dead-letter) events without a valid signature of their producer; false only "
+        "in dev (tests and the signing-off benchmark), refused elsewhere",
     )
     max_body_bytes: int = 64 * 1024
     cors_allow_origins: list[str] = Field(
@@ -118,6 +120,13 @@ class CommonSettings(BaseSettings):
             raise ValueError("CASEFLOW_AUTH_SECRET must be set to a strong secret (>= 32 chars) outside dev")
         if not self.auth_secret:
             raise ValueError("CASEFLOW_AUTH_SECRET is not set (the embedded default writes one to var/dev-secret)")
+        return self
+
+    @model_validator(mode="after")
+    def _events_are_signed_outside_dev(self) -> CommonSettings:
+        # ARCHITECTURE.md rule 6a: every event proves its origin; only dev (tests, benchmarks) may go without.
+        if self.env != "dev" and not self.require_signed_events:
+            raise ValueError("CASEFLOW_REQUIRE_SIGNED_EVENTS=false is for dev only: outside dev events are verified")
         return self
 
     @model_validator(mode="after")

@@ -9,16 +9,20 @@ async with uow_factory() as uow:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.schema import Table
 
 from caseflow_common.events import Envelope
+from caseflow_common.messaging.outbox import NOTIFY_CHANNEL
 from caseflow_common.signing import Signer
+
+# Sent in the committing transaction, so PostgreSQL delivers it on commit to every replica's relay (outbox.listen).
+_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
 class UnitOfWork:
@@ -41,6 +45,7 @@ class UnitOfWork:
         self._pending: list[Envelope] = []
         self._processed_rows: list[dict[str, Any]] = []
         self._after_commit: list[Callable[[], object]] = []
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
         self.committed_events: list[Envelope] = []
 
     async def __aenter__(self) -> Self:
@@ -48,6 +53,7 @@ class UnitOfWork:
         self._pending = []
         self._processed_rows = []
         self._after_commit = []
+        self._before_commit = []
         self._on_enter()
         return self
 
@@ -65,6 +71,14 @@ class UnitOfWork:
         observes the transaction's effects (a counter's increment) counts each effect once, however often a failed
         batch is retried."""
         self._after_commit.append(action)
+
+    async def prepare(self, envelopes: Sequence[Envelope]) -> None:
+        """Hook for subclasses: before a consumed batch is applied, load in a few set-based statements what its
+        handlers will read (the events not applied before, in order). Nothing by default."""
+
+    def before_commit(self, flush: Callable[[], Awaitable[None]]) -> None:
+        """Run ``flush`` at commit, before anything is written there (work a batch does once, not once per event)."""
+        self._before_commit.append(flush)
 
     def emit(self, envelope: Envelope) -> None:
         self._pending.append(envelope)
@@ -92,6 +106,8 @@ class UnitOfWork:
         self._processed_rows.append({"event_id": event_id, "consumer": consumer, "processed_at": self.clock()})
 
     async def commit(self) -> None:
+        while self._before_commit:
+            await self._before_commit.pop(0)()
         if self._pending and not self.topic:
             raise RuntimeError("this service publishes no events (no own topic)")
         if self._pending:
@@ -113,6 +129,8 @@ class UnitOfWork:
                     for e in self._pending
                 ],
             )
+            if self.session.get_bind().dialect.name == "postgresql":
+                await self.session.execute(_NOTIFY)
         if self._processed_rows:
             await self.session.execute(insert(self._processed), self._processed_rows)
         await self.session.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,8 @@ from audit.orm import EVALUATION_COUNTS, RUNGS, action_column, actions, cases, e
 from audit.repository import upsert
 from caseflow_common.contracts.escalation import Rung
 
+# Upserts by shape (which columns a call gives): built once, so a call only binds its values.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 # Columns a new facts row takes from the case's index row when it has them.
 _FROM_CASE = ("district", "category", "region_code", "received_at", "sign_deadline", "close_deadline")
 
@@ -23,22 +25,43 @@ class FactsRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._case_rows: dict[str, Any | None] = {}  # index rows read in this unit of work and not changed since
+
+    async def preload(self, case_ids: Collection[str]) -> None:
+        """Read the index rows of these cases at once (a consumed batch's cases)."""
+        missing = set(case_ids) - self._case_rows.keys()
+        if missing:
+            rows = await self.session.execute(select(cases).where(cases.c.case_id.in_(missing)))
+            self._case_rows.update(dict.fromkeys(missing))
+            self._case_rows.update({r.case_id: r for r in rows})
 
     async def note_case(self, case_id: str, **values: Any) -> None:
         """Upsert the case's index row; given non-null values win, others keep what is stored."""
+        self._case_rows.pop(case_id, None)
         values = {k: v for k, v in values.items() if v is not None}
-        stmt = upsert(self.session, cases).values(case_id=case_id, **values)
-        if values:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[cases.c.case_id], set_={k: func.coalesce(stmt.excluded[k], cases.c[k]) for k in values}
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=[cases.c.case_id])
-        await self.session.execute(stmt)
+        await self.session.execute(self._case_upsert(tuple(values)), {"case_id": case_id, **values})
+
+    def _case_upsert(self, keys: tuple[str, ...]) -> Any:
+        """The index row's upsert for this set of given columns (built once per shape; values are parameters)."""
+        shape = ("case", self.session.get_bind().dialect.name, keys)
+        if (stmt := _STATEMENTS.get(shape)) is None:
+            ins = upsert(self.session, cases)
+            if keys:
+                stmt = ins.on_conflict_do_update(
+                    index_elements=[cases.c.case_id], set_={k: func.coalesce(ins.excluded[k], cases.c[k]) for k in keys}
+                )
+            else:
+                stmt = ins.on_conflict_do_nothing(index_elements=[cases.c.case_id])
+            _STATEMENTS[shape] = stmt
+        return stmt
 
     async def case_row(self, case_id: str) -> Any | None:
         """The case's index row."""
-        return (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        if case_id not in self._case_rows:
+            self._case_rows[case_id] = (
+                await self.session.execute(select(cases).where(cases.c.case_id == case_id))
+            ).first()
+        return self._case_rows[case_id]
 
     async def touch(
         self,
@@ -71,21 +94,30 @@ class FactsRepository:
             **latest,
             **add,
         }
-        stmt = upsert(self.session, facts).values(case_id=case_id, unit=unit, **values)
-        ex = stmt.excluded
-        set_: dict[str, Any] = {}
-        for k in (*base, *first):
-            set_[k] = func.coalesce(facts.c[k], ex[k])
-        for k in latest:
-            set_[k] = func.coalesce(ex[k], facts.c[k])
-        for k in add:
-            set_[k] = facts.c[k] + ex[k]
-        if not set_:
-            await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[facts.c.case_id, facts.c.unit]))
-            return
-        await self.session.execute(
-            stmt.on_conflict_do_update(index_elements=[facts.c.case_id, facts.c.unit], set_=set_)
-        )
+        stmt = self._facts_upsert((*base, *first), tuple(latest), tuple(add))
+        await self.session.execute(stmt, {"case_id": case_id, "unit": unit, **values})
+
+    def _facts_upsert(self, earliest: tuple[str, ...], latest: tuple[str, ...], add: tuple[str, ...]) -> Any:
+        """The (case, unit) row's upsert for this shape of `touch` (built once per shape; values are parameters)."""
+        shape = ("facts", self.session.get_bind().dialect.name, earliest, latest, add)
+        if (stmt := _STATEMENTS.get(shape)) is None:
+            ins = upsert(self.session, facts)
+            ex = ins.excluded
+            set_: dict[str, Any] = {}
+            for k in earliest:
+                set_[k] = func.coalesce(facts.c[k], ex[k])
+            for k in latest:
+                set_[k] = func.coalesce(ex[k], facts.c[k])
+            for k in add:
+                set_[k] = facts.c[k] + ex[k]
+            index = [facts.c.case_id, facts.c.unit]
+            stmt = (
+                ins.on_conflict_do_update(index_elements=index, set_=set_)
+                if set_
+                else ins.on_conflict_do_nothing(index_elements=index)
+            )
+            _STATEMENTS[shape] = stmt
+        return stmt
 
     async def units_of(self, case_id: str, *, answered_only: bool = False) -> list[str]:
         """Units with a facts row for the case (only those that replied or closed, when asked)."""

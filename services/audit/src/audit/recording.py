@@ -122,7 +122,18 @@ async def append(
     )
     uow.after_commit(metrics.RECORD_ENTRIES.labels(step or "other").inc)  # a retried batch counts once
     await apply_facts(env, uow.facts, rules.clock_kinds)
-    await refresh_loop(env.case_id, uow, rules)
+    if not uow.loops_due:
+        uow.before_commit(lambda: refresh_due_loops(uow, rules))
+    uow.loops_due.pop(env.case_id, None)
+    uow.loops_due[env.case_id] = None
+
+
+async def refresh_due_loops(uow: AuditUnitOfWork, rules: RecordRules) -> None:
+    """At commit: the loop status of every case an entry was appended to, once per case however many entries it
+    got (each from the whole record as it is then, so the same as after its last entry)."""
+    due, uow.loops_due = list(uow.loops_due), {}
+    for case_id in due:
+        await refresh_loop(case_id, uow, rules)
 
 
 async def refresh_loop(case_id: str, uow: AuditUnitOfWork, rules: RecordRules) -> LoopStatus:

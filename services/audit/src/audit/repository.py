@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,12 @@ from audit.domain.chain import COLUMNS, ChainEntry
 from audit.orm import entries, heads, held, loops
 
 CHAIN_COLUMNS = [entries.c[name] for name in COLUMNS]
+# One head moved per case, executed for many cases at once.
+_MOVE_HEAD = (
+    update(heads)
+    .where(heads.c.case_id == bindparam("b_case"))
+    .values(last_seq=bindparam("last_seq"), head_hash=bindparam("head_hash"))
+)
 
 
 def upsert(session: AsyncSession, table: Table) -> Any:
@@ -28,41 +34,113 @@ def _head_stub(case_id: str, last_seq: int, head_hash: str) -> ChainEntry:
 
 
 class RecordRepository:
-    """The append-only record: nothing here updates or deletes an entry."""
+    """The append-only record: nothing here updates or deletes an entry.
+
+    Within one unit of work it remembers what it read and wrote: a consumed batch loads the ids, held events and
+    chain heads of all its events in one statement each (``preload``), appends go to the database in one statement
+    per table at commit (``flush``), and each case's head moves once however many of its events the batch holds.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._checked: set[str] = set()  # event ids whose presence in the record is known (preloaded)
+        self._recorded: set[str] = set()  # ... and those of them in the record, or appended here
+        self._held_checked: set[str] = set()
+        self._held: set[str] = set()
+        self._heads: dict[str, ChainEntry | None] = {}  # head per case as this unit of work sees it
+        self._new_cases: set[str] = set()  # cases whose first entry is appended here
+        self._moved: dict[str, ChainEntry] = {}  # new head per case, written at flush
+        self._appends: list[dict[str, Any]] = []
+        self._waiting_checked: set[str] = set()  # causes whose waiting events are known
+        self._waiting: dict[str, list[tuple[str, str, str | None]]] = {}  # cause -> (event id, envelope, digest)
+
+    async def preload(self, event_ids: Collection[str], causes: Collection[str], case_ids: Collection[str]) -> None:
+        """Read at once whether these events and causes are recorded or held, which held events wait on these
+        events, and the cases' heads (locked where the database can, in case order)."""
+        ids = set(event_ids) | set(causes)
+        if ids:
+            found = await self.session.execute(select(entries.c.event_id).where(entries.c.event_id.in_(ids)))
+            self._recorded |= {r[0] for r in found}
+            self._checked |= ids
+        if event_ids:
+            rows = await self.session.execute(
+                select(held.c.event_id, held.c.causation_id, held.c.envelope, held.c.signed_digest)
+                .where(held.c.event_id.in_(event_ids) | held.c.causation_id.in_(event_ids))
+                .order_by(held.c.held_at)
+            )
+            wanted = set(event_ids)
+            for r in rows:
+                if r.event_id in wanted:
+                    self._held.add(r.event_id)
+                if r.causation_id in wanted:
+                    self._waiting.setdefault(r.causation_id, []).append((r.event_id, r.envelope, r.signed_digest))
+            self._held_checked |= wanted
+            self._waiting_checked |= wanted
+        missing = sorted(set(case_ids) - self._heads.keys())
+        if missing:
+            rows = await self.session.execute(
+                select(heads.c.case_id, heads.c.last_seq, heads.c.head_hash)
+                .where(heads.c.case_id.in_(missing))
+                .order_by(heads.c.case_id)
+                .with_for_update()
+            )
+            self._heads.update(dict.fromkeys(missing))
+            for r in rows:
+                self._heads[r.case_id] = _head_stub(r.case_id, r.last_seq, r.head_hash)
 
     async def head(self, case_id: str) -> ChainEntry | None:
         """The case's chain head, locked for this transaction where the database can (appends to a case serialise)."""
+        if case_id in self._heads:
+            return self._heads[case_id]
         row = (
             await self.session.execute(
                 select(heads.c.last_seq, heads.c.head_hash).where(heads.c.case_id == case_id).with_for_update()
             )
         ).first()
-        return None if row is None else _head_stub(case_id, row.last_seq, row.head_hash)
+        self._heads[case_id] = None if row is None else _head_stub(case_id, row.last_seq, row.head_hash)
+        return self._heads[case_id]
 
     async def recorded(self, event_id: str) -> bool:
         """Whether the event is in some case's record."""
+        if event_id in self._recorded:
+            return True
+        if event_id in self._checked:
+            return False
         found = await self.session.execute(select(entries.c.id).where(entries.c.event_id == event_id))
         return found.first() is not None
 
     async def append(
         self, entry: ChainEntry, *, recorded_at: datetime, cause_missing: bool, origin: Mapping[str, Any]
     ) -> None:
-        """Insert the entry with its origin columns and move its case's head (a racing writer fails on the unique
-        head / seq)."""
-        await self.session.execute(
-            insert(entries).values(**entry._asdict(), **origin, recorded_at=recorded_at, cause_missing=cause_missing)
-        )
+        """Append the entry with its origin columns and move its case's head (written at ``flush``; a racing
+        writer fails there on the unique head / seq)."""
+        self._appends.append({**entry._asdict(), **origin, "recorded_at": recorded_at, "cause_missing": cause_missing})
         if entry.seq == 1:
-            await self.session.execute(
-                insert(heads).values(case_id=entry.case_id, last_seq=1, head_hash=entry.hash, anchored_seq=None)
-            )
-        else:
-            await self.session.execute(
-                update(heads).where(heads.c.case_id == entry.case_id).values(last_seq=entry.seq, head_hash=entry.hash)
-            )
+            self._new_cases.add(entry.case_id)
+        self._heads[entry.case_id] = self._moved[entry.case_id] = entry
+        self._recorded.add(entry.event_id)
+
+    async def flush(self) -> None:
+        """Write the appended entries and the cases' new heads (one statement per kind)."""
+        if self._appends:
+            await self.session.execute(insert(entries), self._appends)
+            self._appends = []
+        if not self._moved:
+            return
+        moved, self._moved = self._moved, {}
+        created = [
+            {"case_id": c, "last_seq": e.seq, "head_hash": e.hash, "anchored_seq": None}
+            for c, e in moved.items()
+            if c in self._new_cases
+        ]
+        changed = [
+            {"b_case": c, "last_seq": e.seq, "head_hash": e.hash} for c, e in moved.items() if c not in self._new_cases
+        ]
+        self._new_cases = set()
+        if created:
+            await self.session.execute(insert(heads), created)
+        if changed:
+            await self.session.execute(_MOVE_HEAD, changed)
 
     async def chain(self, case_id: str, columns: Sequence[Any] = CHAIN_COLUMNS) -> list[tuple[Any, ...]]:
         """The case's entries in seq order, as verify_chain reads them (the chain's columns first)."""
@@ -87,6 +165,10 @@ class RecordRepository:
 
     async def is_held(self, event_id: str) -> bool:
         """Whether the event waits for its cause."""
+        if event_id in self._held:
+            return True
+        if event_id in self._held_checked:
+            return False
         return (
             await self.session.execute(select(held.c.event_id).where(held.c.event_id == event_id))
         ).first() is not None
@@ -95,6 +177,9 @@ class RecordRepository:
         self, event_id: str, case_id: str, causation_id: str, envelope: str, at: datetime, signed_digest: str
     ) -> None:
         """Keep the event (stripped) and the digest of its payload as it arrived until its cause is recorded."""
+        self._held.add(event_id)
+        if causation_id in self._waiting_checked:
+            self._waiting.setdefault(causation_id, []).append((event_id, envelope, signed_digest))
         await self.session.execute(
             insert(held).values(
                 event_id=event_id,
@@ -108,6 +193,12 @@ class RecordRepository:
 
     async def release_waiting_on(self, cause_id: str) -> list[tuple[str, str | None]]:
         """Take the events that wait for `cause_id` (oldest first); returns (stored envelope, payload digest)."""
+        if cause_id in self._waiting_checked:
+            waiting = self._waiting.pop(cause_id, [])
+            if waiting:
+                await self.session.execute(delete(held).where(held.c.event_id.in_([w[0] for w in waiting])))
+                self._held -= {w[0] for w in waiting}
+            return [(text, digest) for _, text, digest in waiting]
         rows = (
             await self.session.execute(
                 select(held.c.event_id, held.c.envelope, held.c.signed_digest)
@@ -126,6 +217,7 @@ class RecordRepository:
         ).first()
         if row is None:
             return None
+        self._held.discard(event_id)
         await self.session.execute(delete(held).where(held.c.event_id == event_id))
         return row.envelope, row.signed_digest
 

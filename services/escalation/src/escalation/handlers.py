@@ -37,7 +37,9 @@ async def _record(env: Envelope, uow: EscalationUnitOfWork, ctx: EscalationConte
         # one event may state several facts (a coordination names a lead and assisting units): each its own id
         event_id = env.event_id if n == 0 else uuid.uuid5(env.event_id, str(n))
         await uow.repo.add_fact(str(event_id), env.case_id, kept)
-    cfg = await ctx.config.refresh(uow.repo)
+    if uow.config is None:  # once per batch: the rules change through commands, never within a batch of events
+        uow.config = await ctx.config.refresh(uow.repo)
+    cfg = uow.config
     await refresh_case(uow, cfg, env.case_id, now, env, ctx.assisting_kinds)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from caseflow_common.runtime import ServiceRuntime
 from caseflow_common.uow import UnitOfWork
+from escalation.config import Config
 from escalation.context import EscalationContext
 from escalation.repository import Repository
 
@@ -15,6 +16,7 @@ class EscalationUnitOfWork(UnitOfWork):
 
     def _on_enter(self) -> None:
         self.repo = Repository(self.session)
+        self.config: Config | None = None  # the rules in force, read once per unit of work (a consumed batch)
 
 
 # The one runtime every route, handler and loop of escalation receives.

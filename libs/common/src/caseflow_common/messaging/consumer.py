@@ -44,6 +44,9 @@ CtxT = TypeVar("CtxT")
 Handler = Callable[[Envelope, UowT, CtxT], Awaitable[None]]
 Record = tuple[str, int, int, bytes | None, bytes | None]
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.2, 15.0
+# How long one fetch waits for records: getmany returns as soon as records are there, so this only bounds how often
+# an idle consumer wakes (and how long stop() waits for the loop).
+POLL_MS = 1000
 
 
 def _records(messages: Iterable[Any]) -> list[Record]:
@@ -186,7 +189,7 @@ class EventConsumer(Generic[UowT, CtxT]):
             raise RuntimeError("start() first")
         while not stop.is_set():
             try:
-                batches = await self.consumer.getmany(timeout_ms=200, max_records=self.batch)
+                batches = await self.consumer.getmany(timeout_ms=POLL_MS, max_records=self.batch)
             except KafkaError:
                 log.exception("fetch failed; retrying")
                 await asyncio.sleep(0.5)
@@ -322,6 +325,7 @@ class EventConsumer(Generic[UowT, CtxT]):
         outcomes: list[tuple[Envelope, str]] = []
         async with self.uow_factory() as uow:
             seen = await uow.processed_among([str(env.event_id) for env, _ in items])
+            await uow.prepare([env for env, _ in items if str(env.event_id) not in seen])
             for env, handler in items:
                 event_id = str(env.event_id)
                 if event_id in seen:

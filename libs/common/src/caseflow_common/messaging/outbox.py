@@ -2,6 +2,10 @@
 
 One relay is active per database at a time (a lease row), so per-key order holds with several replicas.
 A crash between publish and mark-sent publishes those rows again; consumers drop them by ``event_id``.
+
+The relay wakes when outbox rows are committed: in-process at once (the unit of work calls ``notify``), and on
+PostgreSQL from any replica too (each committing transaction sends ``NOTIFY caseflow_outbox``, the relay listens on
+a connection of its own). The idle poll is the fallback for a missed notification.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from caseflow_common import metrics
 from caseflow_common.lease import Lease
 
 log = logging.getLogger(__name__)
+
+# The PostgreSQL channel a unit of work notifies when it commits outbox rows (each service has its own database).
+NOTIFY_CHANNEL = "caseflow_outbox"
 
 
 class OutboxRelay:
@@ -57,6 +64,7 @@ class OutboxRelay:
         self.acked: dict[tuple[str, int], int] = {}
         self.last_backlog: tuple[int, float] | None = None
         self.wake = asyncio.Event()
+        self.listening = False  # True while a PostgreSQL connection listens for other replicas' commits
         self._last_purge: datetime | None = None
         # A round (select, publish, mark sent) and a re-publish never interleave: rows the old broker acknowledged
         # are marked sent before the guard marks the window unsent, never after (they would be lost).
@@ -164,6 +172,38 @@ class OutboxRelay:
     def notify(self) -> None:
         """A unit of work committed outbox rows: publish now instead of at the next idle poll."""
         self.wake.set()
+
+    async def listen(self, dsn: str, stop: asyncio.Event) -> None:
+        """PostgreSQL: wake on every commit of outbox rows in this database, whichever replica committed them (LISTEN
+        on a connection of its own, reconnecting with back-off; what was committed while it was away is published at
+        once after it listens again)."""
+        import asyncpg
+
+        backoff = 0.5
+        while not stop.is_set():
+            conn = None
+            try:
+                conn = await asyncio.wait_for(asyncpg.connect(dsn), timeout=10)
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self.wake.set())
+                self.listening = True
+                self.wake.set()
+                backoff = 0.5
+                while not stop.is_set() and not conn.is_closed():
+                    await self._pause_for_error(stop, 5.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox notifications unavailable; polling meanwhile", extra={"error": str(exc)})
+            finally:
+                self.listening = False
+                if conn is not None and not conn.is_closed():
+                    try:
+                        await asyncio.wait_for(conn.close(), timeout=2)
+                    except Exception:
+                        conn.terminate()
+            if not stop.is_set():
+                await self._pause_for_error(stop, backoff)
+                backoff = min(backoff * 2, 30.0)
 
     async def _pause(self, stop: asyncio.Event, timeout: float) -> None:
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
