@@ -12,6 +12,8 @@ import orjson
 case_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("case_id", default=None)
 correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
+# Libraries whose INFO lines would repeat SQL parameters or message bodies: kept at WARNING in every service.
+QUIET_LOGGERS = ("aiokafka", "sqlalchemy.engine", "uvicorn.access")
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "color_message"}
 
 
@@ -48,5 +50,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiokafka", "sqlalchemy.engine", "uvicorn.access"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -2,6 +2,9 @@
 
 One implementation for every service: intake masks before anything leaves it, dispatch masks again what it shows
 departments (defence in depth: masking an already masked value changes nothing).
+
+Masking always works from the value it is given, never trusting what looks masked already: a star typed into a name
+(李*明) or a number is one more character, and every character past the kept head and tail is starred all the same.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ _HEAD, _TAIL = 3, 4
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """Keep the first three and last four digits, star the rest: 13812345678 -> 138****5678."""
+    """Keep the first three and last four digits, star the rest: 13812345678 -> 138****5678.
+
+    A star already in the value stands for a digit (so 138****5678 masks to itself); anything else but ASCII digits
+    (spaces, dashes, full-width digits) is dropped, never shown.
+    """
     if not phone:
         return None
-    if MASK in phone:
-        return phone  # already masked
-    digits = "".join(c for c in phone if c.isascii() and c.isdigit())
+    digits = "".join(c for c in phone if c == MASK or (c.isascii() and c.isdigit()))
     if len(digits) <= _HEAD + _TAIL:
         # Too short to show head and tail without giving most of it away.
         return MASK * max(len(digits), 4)
@@ -36,8 +41,6 @@ def mask_name(name: str | None, compound_surnames: frozenset[str] = COMPOUND_SUR
     if not name:
         return None
     text = name.strip()
-    if MASK in text:
-        return text  # already masked
     if len(text) <= 1:
         return MASK * len(text)
     keep = 2 if text[:2] in compound_surnames and len(text) > 2 else 1

@@ -47,6 +47,7 @@ def build_context(settings: Settings) -> IntakeContext:
         rate_limits=rate_limits(settings),
         repeat_distance_m=settings.repeat_distance_m,
         withheld_view_roles=frozenset(settings.identity_withheld_view_roles),
+        whistleblower_view_roles=frozenset(settings.whistleblower_view_roles),
         expected_clock=settings.open311_expected_clock,
         open311_keys=dict(settings.open311_api_keys),
         time_limits=TimeLimits(

@@ -30,9 +30,9 @@ from intake.domain.catalogue_rules import (
 )
 from intake.domain.errors import ExternalIdConflict, InvalidReport
 from intake.domain.masking import requester_masked
-from intake.domain.redaction import redact_personal
 from intake.domain.repeats import CaseSpot, find_repeat
 from intake.domain.reports import GridReportIn, HotlineReportIn, Report, fingerprint, occurred_at
+from intake.privacy import redact_and_seal
 from intake.repository import aware
 from intake.uow import IntakeRuntime, IntakeUnitOfWork
 
@@ -151,6 +151,7 @@ async def _store(
             lon=loc.lon,
             reporter_id=reporter_id,
             withheld=withheld,
+            whistleblower=bool(category.whistleblower),
             received_at=received_at,
             created_at=now,
             merged_into=merged_into,
@@ -206,8 +207,7 @@ async def _store(
 def _redacted(report: Report, ctx: IntakeContext) -> tuple[str, str | None]:
     """The description departments read (personal data redacted) and, when that changed it, the original sealed."""
     name = report.requester.name if isinstance(report, HotlineReportIn) else None
-    description = redact_personal(report.description, names=[name] if name else [])
-    return description, (ctx.vault.seal(report.description) if description != report.description else None)
+    return redact_and_seal(ctx.vault, report.description, names=[name])
 
 
 def _stored_requester(report: Report, ctx: IntakeContext) -> dict[str, Any] | None:

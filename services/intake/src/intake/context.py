@@ -27,6 +27,7 @@ class IntakeContext:
     repeat_distance_m: float = 100.0
     reportable_levels: frozenset[str] = DEFAULT_REPORTABLE_LEVELS
     withheld_view_roles: frozenset[str] = field(default_factory=lambda: frozenset({"hotline"}))
+    whistleblower_view_roles: frozenset[str] = frozenset()  # nobody sees a whistleblower unless named (GZ Art. 20)
     expected_clock: str = "handling"
     open311_keys: Mapping[str, str] = field(default_factory=dict)  # Open311 api_key -> principal subject
     time_limits: TimeLimits = field(default_factory=TimeLimits)  # how old / how far ahead a stated time may be

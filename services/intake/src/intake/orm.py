@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 
 from caseflow_common.db import new_metadata
 from caseflow_common.messaging.tables import messaging_tables
@@ -30,6 +43,8 @@ cases = Table(
     Column("lon", Float, nullable=True),
     Column("reporter_id", String(64), nullable=True),
     Column("withheld", Boolean, nullable=False, default=False),
+    # A whistleblower's (举报人) case: no role sees its requester unless the settings name it (GZ Art. 20) (0004).
+    Column("whistleblower", Boolean, nullable=False, default=False, server_default=false()),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("merged_into", String(40), nullable=True),
@@ -102,7 +117,8 @@ visits = Table(
     Column("attempt", Integer, nullable=False, default=1),
     Column("contacted", Boolean, nullable=False),
     Column("satisfaction", String(30), nullable=True),
-    Column("comment", Text, nullable=False, default=""),
+    Column("comment", Text, nullable=False, default=""),  # personal data redacted (0004)
+    Column("comment_sealed", Text, nullable=True),  # the comment as given, encrypted, when redaction changed it
     Column("visited_at", DateTime(timezone=True), nullable=False),
     # Every attempt of a cycle is kept; at most one of them reached the requester (and holds the evaluation).
     UniqueConstraint("case_id", "cycle", "attempt", name="uq_visits_case_id_cycle_attempt"),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from intake.domain.phones import normalise_phone
+from intake.domain.redaction import redact_personal
 
 _MIN_HASH_KEY_BYTES = 16
 
@@ -79,3 +80,13 @@ class PhoneVault:
     def phone_hash(self, phone: str) -> str:
         """HMAC-SHA256 hex of the canonical phone: stable across rotations, useless without the hash key."""
         return hmac.new(self._hash_key, self._canonical(phone).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def redact_and_seal(vault: PhoneVault, text: str, *, names: Iterable[str | None] = ()) -> tuple[str, str | None]:
+    """What may leave intake of a free text (personal data redacted) and, when that changed it, the original sealed.
+
+    Descriptions and visit comments are typed by people and carry numbers and names (GZ Art. 15; SZ Art. 19): the
+    redacted text is stored, sent and shown; the original stays here, encrypted, for the hotline's own view.
+    """
+    redacted = redact_personal(text, names=[n for n in names if n])
+    return redacted, (vault.seal(text) if redacted != text else None)

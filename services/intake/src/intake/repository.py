@@ -211,6 +211,7 @@ class IntakeRepository:
         contacted: bool,
         satisfaction: str | None,
         comment: str,
+        comment_sealed: str | None = None,
         at: datetime,
     ) -> None:
         """Record one visit attempt of a cycle (unique per case, cycle and attempt; one reached attempt per cycle)."""
@@ -222,6 +223,7 @@ class IntakeRepository:
                 contacted=contacted,
                 satisfaction=satisfaction,
                 comment=comment,
+                comment_sealed=comment_sealed,
                 visited_at=at.astimezone(UTC),
             )
         )

@@ -59,7 +59,12 @@ class Settings(CommonSettings):
     repeat_distance_m: float = Field(default=100.0, ge=0, description="两次诉求 this close count as the same place")
     identity_withheld_view_roles: list[str] = Field(
         default_factory=lambda: ["hotline"],
-        description="roles that see an anonymous / whistleblower requester (the hotline took the call)",
+        description="roles that see an anonymous requester (the hotline took the call); whistleblowers: below",
+    )
+    whistleblower_view_roles: list[str] = Field(
+        default_factory=list,
+        description="roles that see a whistleblower's (举报人) identity and the report's text as given: none by "
+        'default, the hotline neither (GZ Art. 20); e.g. ["hotline"] where the centre\'s rules allow it',
     )
     open311_expected_clock: str = Field(default="handling", description="clock kind behind expected_datetime")
     report_max_age_days: int = Field(

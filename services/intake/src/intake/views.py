@@ -12,7 +12,7 @@ from sqlalchemy import Row
 
 from caseflow_common.db import as_utc
 from intake.context import IntakeContext
-from intake.domain.masking import requester_view
+from intake.domain.masking import DEFAULT_FULL_VIEW_ROLES, requester_view
 from intake.privacy import VaultError
 from intake.repository import aware
 
@@ -143,18 +143,28 @@ def case_view(
     visits: Sequence[Row] = (),
 ) -> CaseView:
     """The hotline's view of a case; the phone is decrypted for this view only."""
-    who = None
+    category = ctx.categories.get(case.category)
+    # Marked when stored; a category the catalogue has since made a whistleblower one is protected as well.
+    whistleblower = bool(case.whistleblower or (category is not None and category.whistleblower))
+    who, view = None, None
     if requester is not None:
         view = requester_view(
             role,
             name=_open(ctx, requester.name_encrypted),
             phone=_open(ctx, requester.phone_encrypted),
             withheld=case.withheld,
+            whistleblower=whistleblower,
             withheld_view_roles=ctx.withheld_view_roles,
+            whistleblower_view_roles=ctx.whistleblower_view_roles,
         )
         if view is not None:
             who = RequesterOut(name=view.name, phone=view.phone, anonymous=requester.anonymous)
-    category = ctx.categories.get(case.category)
+    # The text as given names the requester too: only for whom the identity is shown (a whistleblower's: nobody).
+    originals = role in DEFAULT_FULL_VIEW_ROLES and (view is not None or not whistleblower)
+
+    def text(sealed: str | None, redacted: str) -> str:
+        return (_open(ctx, sealed) if originals else None) or redacted
+
     return CaseView(
         case_id=case.case_id,
         status=case.status,
@@ -164,7 +174,7 @@ def case_view(
         category_name=category.name if category else "",
         urgency=case.urgency,
         # The hotline took the call: it reads the description as given (departments get it redacted).
-        description=_open(ctx, case.description_sealed) or case.description,
+        description=text(case.description_sealed, case.description),
         region_code=case.region_code,
         address=case.address,
         lat=case.lat,
@@ -187,7 +197,7 @@ def case_view(
                 attempt=v.attempt,
                 contacted=v.contacted,
                 satisfaction=v.satisfaction,
-                comment=v.comment,
+                comment=text(v.comment_sealed, v.comment),  # as the requester said it, for the hotline
                 visited_at=aware(v.visited_at),
             )
             for v in visits

@@ -21,6 +21,7 @@ from intake.domain.catalogue_rules import FieldError
 from intake.domain.errors import AlreadyVisited, CaseNotClosed, CaseNotFound, EvaluationWithoutContact, InvalidVisit
 from intake.domain.times import time_refusal
 from intake.domain.visits import PriorAttempt, VisitIn, next_attempt, reopens, visit_refusal, visited_before_closure
+from intake.privacy import VaultError, redact_and_seal
 from intake.uow import IntakeRuntime, IntakeUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ async def record_visit(rt: IntakeRuntime, case_id: str, visit: VisitIn, *, actor
         if attempt is None:
             raise AlreadyVisited(row.cycle)
         _refuse_time(visited_before_closure(visited_at, await uow.repo.closed_at(case_id, row.cycle)))
-        reopened, status = await _visit(uow, case_id, row, attempt, visit, visited_at, actor)
+        comment = redact_and_seal(rt.context.vault, visit.comment, names=[await _requester_name(uow, rt, case_id)])
+        reopened, status = await _visit(uow, case_id, row, attempt, visit, comment, visited_at, actor)
         try:
             await uow.commit()
         except IntegrityError:
@@ -75,16 +77,31 @@ async def record_visit(rt: IntakeRuntime, case_id: str, visit: VisitIn, *, actor
     return VisitOutcome(case_id, row.cycle, attempt, reopened, str(status))
 
 
+async def _requester_name(uow: IntakeUnitOfWork, rt: IntakeRuntime, case_id: str) -> str | None:
+    """The requester's name as given, to redact it from what they said; None without one (or a retired key)."""
+    requester = await uow.repo.requester(case_id)
+    if requester is None or not requester.name_encrypted:
+        return None
+    try:
+        return rt.context.vault.decrypt(requester.name_encrypted)
+    except VaultError:
+        return None
+
+
 async def _visit(
     uow: IntakeUnitOfWork,
     case_id: str,
     row: Row[Any],
     attempt: int,
     visit: VisitIn,
+    comment: tuple[str, str | None],
     visited_at: datetime,
     actor: Actor,
 ) -> tuple[bool, str]:
-    """Write the attempt, its steps and its events; whether it reopened the case, and the case's status after it."""
+    """Write the attempt, its steps and its events; whether it reopened the case, and the case's status after it.
+
+    ``comment`` is the redacted comment and the sealed original: only the redacted one leaves intake (GZ Art. 15).
+    """
     cycle: int = row.cycle
     unit: str | None = row.unit
     status: str = row.status
@@ -96,7 +113,8 @@ async def _visit(
         attempt=attempt,
         contacted=visit.contacted,
         satisfaction=satisfaction,
-        comment=visit.comment,
+        comment=comment[0],
+        comment_sealed=comment[1],
         at=visited_at,
     )
     # An attempt that could not reach the requester (联系不上) is a step of its own; the case stays closed.
@@ -105,7 +123,7 @@ async def _visit(
     recorded = VisitRecorded(
         contacted=visit.contacted,
         satisfaction=visit.satisfaction,
-        comment=visit.comment,
+        comment=comment[0],
         visited_at=visited_at,
         cycle=cycle,
         unit=unit,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from caseflow_common import topics
 from caseflow_common.auth import Role
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.testing import auth_header, wait_for
+from intake.orm import visits
 
 HOTLINE = auth_header(Role.HOTLINE)
 UNIT = "440103-CG"
@@ -110,3 +113,23 @@ async def test_a_stated_visit_time_after_the_clock_before_the_closure_or_off_the
     assert ok.status_code == 201, ok.text
     view = (await intake.client.get(f"/v1/cases/{case_id}", headers=HOTLINE)).json()
     assert [v["visited_at"] for v in view["visits"]] == ["2026-11-20T02:33:00Z"]
+
+
+async def test_a_phone_number_or_name_in_a_visit_comment_stays_in_intake_and_only_the_hotline_reads_it(
+    intake, make_hotline, feeder, intake_topic, clock
+):
+    body = make_hotline(requester={"name": "欧阳娜娜", "phone": "13812345678"})
+    r = await intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE)
+    case_id = await _closed_case(intake, make_hotline, feeder, clock, case_id=r.json()["case_id"])
+    said = "欧阳娜娜说满意，以后打13911112222或发邮件到nana@example.com"
+    assert (await _visit(intake, case_id, contacted=True, satisfaction="satisfied", comment=said)).status_code == 201
+
+    events = await intake_topic.read_until(lambda es: any(e.event_type == "VisitRecorded" for e in es))
+    comment = next(e for e in events if e.event_type == "VisitRecorded").payload["comment"]
+    assert comment == "[姓名]说满意，以后打[电话]或发邮件到[邮箱]"
+    assert not any(b"13911112222" in raw or "欧阳娜娜".encode() in raw for raw in intake_topic.raw)
+    async with intake.runtime.sessions() as s:
+        stored = (await s.execute(select(visits.c.comment, visits.c.comment_sealed))).one()
+    assert stored.comment == comment and "13911112222" not in stored.comment_sealed
+    view = (await intake.client.get(f"/v1/cases/{case_id}", headers=HOTLINE)).json()
+    assert view["visits"][0]["comment"] == said  # the hotline made the call: it reads what was said

@@ -29,6 +29,8 @@ def test_phones_keep_only_head_and_tail(phone: str, masked: str) -> None:
         ("欧阳", "欧*"),
         ("王", "*"),
         ("Li Ming", "L* ****"),
+        ("李*明", "李**"),  # a star typed in is no sign of a masked value
+        ("王**", "王**"),
     ],
 )
 def test_names_keep_only_the_surname(name: str, masked: str) -> None:
@@ -41,6 +43,18 @@ def test_a_masked_mobile_never_shows_its_middle_four_digits(phone: str) -> None:
     assert masked[3:7] == "****"
     assert masked[:3] + masked[7:] == phone[:3] + phone[7:]
     assert sum(c.isdigit() for c in masked) == 7
+
+
+@given(st.text(max_size=30), st.text(alphabet="0123456789*+- ", max_size=20) | st.text(max_size=20))
+def test_no_view_but_the_hotlines_shows_the_raw_name_or_phone(name: str, phone: str) -> None:
+    view = requester_view("department", name=name, phone=phone, withheld=False)
+    assert view is not None
+    text = name.strip()
+    if len(text) > 2 and any(c != "*" and not c.isspace() for c in text[2:]):
+        assert name not in (view.name or "")
+    digits = [c for c in phone if c.isascii() and c.isdigit()]
+    if len(digits) >= 8:  # a number long enough to be one: its middle is hidden
+        assert phone not in (view.phone or "")
 
 
 def test_the_hotline_sees_the_requester_in_full() -> None:
@@ -59,6 +73,20 @@ def test_everyone_else_sees_the_requester_masked(role: str) -> None:
 @pytest.mark.parametrize("role", ["hotline", "department", "supervisor"])
 def test_anonymous_and_whistleblower_requesters_are_shown_to_nobody(role: str) -> None:
     assert requester_view(role, name="张三", phone="13812345678", withheld=True) is None
+
+
+def test_a_whistleblower_is_shown_to_no_role_that_sees_anonymous_requesters_unless_named() -> None:
+    hotline = frozenset({"hotline"})
+    assert (
+        requester_view(
+            "hotline", name="张三", phone=None, withheld=True, whistleblower=True, withheld_view_roles=hotline
+        )
+        is None
+    )
+    granted = requester_view(
+        "hotline", name="张三", phone=None, withheld=True, whistleblower=True, whistleblower_view_roles=hotline
+    )
+    assert granted == RequesterView("张三", None)
 
 
 def test_who_may_see_a_withheld_identity_is_configuration() -> None:

@@ -11,8 +11,10 @@ from intake.domain.phones import normalise_phone
 
 # Roles that see the requester as given; the hotline took the call and calls back (回访).
 DEFAULT_FULL_VIEW_ROLES: frozenset[str] = frozenset({"hotline"})
-# Roles that may see even a withheld identity; nobody by default (whistleblower protection, GZ Art. 20).
+# Roles that may see an anonymous requester's identity; nobody by default.
 DEFAULT_WITHHELD_VIEW_ROLES: frozenset[str] = frozenset()
+# Roles that may see a whistleblower's (举报人) identity; nobody by default, the hotline neither (GZ Art. 20).
+DEFAULT_WHISTLEBLOWER_VIEW_ROLES: frozenset[str] = frozenset()
 
 
 def mask_phone(phone: str) -> str:
@@ -43,11 +45,17 @@ def requester_view(
     name: str | None,
     phone: str | None,
     withheld: bool,
+    whistleblower: bool = False,
     full_view_roles: frozenset[str] = DEFAULT_FULL_VIEW_ROLES,
     withheld_view_roles: frozenset[str] = DEFAULT_WITHHELD_VIEW_ROLES,
+    whistleblower_view_roles: frozenset[str] = DEFAULT_WHISTLEBLOWER_VIEW_ROLES,
 ) -> RequesterView | None:
-    """The requester for role: in full for the hotline, masked for everyone else, None when identity is withheld."""
-    if withheld and role not in withheld_view_roles:
+    """The requester for role: in full for the hotline, masked for everyone else; None when identity is withheld
+    (anonymous) from this role, and for a whistleblower from every role the settings do not name (GZ Art. 20)."""
+    if whistleblower:
+        if role not in whistleblower_view_roles:
+            return None
+    elif withheld and role not in withheld_view_roles:
         return None
     if role in full_view_roles:
         return RequesterView(name=name, phone=phone)
