@@ -17,20 +17,22 @@ from dispatch.api import routers
 from dispatch.api.console_routes import install_console
 from dispatch.api.errors import install_error_answers
 from dispatch.context import DispatchContext
+from dispatch.directory_commands import seed_directory
+from dispatch.directory_store import DirectoryStore
 from dispatch.handlers import HANDLERS
 from dispatch.orm import metadata
 from dispatch.reference import load_reference
 from dispatch.routing_commands import seed_routing
 from dispatch.routing_store import RoutingStore
 from dispatch.settings import Settings
-from dispatch.state_gauge import state_gauge
+from dispatch.state_gauge import directory_effects, state_gauge
 from dispatch.stream import StreamLimits
 from dispatch.uow import DispatchRuntime, DispatchUnitOfWork
 
 
 class _SeededRuntime(ServiceRuntime[DispatchUnitOfWork, DispatchContext]):
-    """The common runtime with dispatch's steps: the routing seed is stored before any work starts; its units of
-    work wake the live streams; stopping ends them."""
+    """The common runtime with dispatch's steps: the directory and routing seeds are stored before any work starts;
+    its units of work wake the live streams; stopping ends them."""
 
     def uow(self) -> DispatchUnitOfWork:
         uow = super().uow()
@@ -40,6 +42,7 @@ class _SeededRuntime(ServiceRuntime[DispatchUnitOfWork, DispatchContext]):
     async def start(self, *, workers: bool | None = None) -> None:
         self.context.changes.closed = False
         await super().start(workers=False)
+        await seed_directory(self)
         await seed_routing(self)
         if self.settings.run_workers if workers is None else workers:
             await self.start_workers()
@@ -51,10 +54,12 @@ class _SeededRuntime(ServiceRuntime[DispatchUnitOfWork, DispatchContext]):
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[DispatchRuntime, FastAPI]:
     """The dispatch runtime (consumer of intake and escalation events) and its HTTP app."""
-    reference = load_reference(settings.data_dir)
+    directory = DirectoryStore(load_reference(settings.data_dir), clock=clock, refresh_s=settings.directory_interval_s)
     ctx = DispatchContext(
-        reference=reference,
-        routing=RoutingStore(reference, crime_unit_kind=settings.crime_unit_kind, refresh_s=settings.routing_refresh_s),
+        directory=directory,
+        routing=RoutingStore(
+            directory.as_of, crime_unit_kind=settings.crime_unit_kind, refresh_s=settings.routing_refresh_s
+        ),
         max_returns=settings.max_returns,
         crime_unit_kind=settings.crime_unit_kind,
         city_zone=ZoneInfo(settings.city_timezone),
@@ -74,7 +79,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[D
         consumes=[topics.INTAKE, topics.ESCALATION],
         handlers=HANDLERS,
         uow_class=DispatchUnitOfWork,
-        loops=[state_gauge(settings.state_gauge_interval_s)],
+        loops=[state_gauge(settings.state_gauge_interval_s), directory_effects(settings.directory_interval_s)],
     )
     runtime = _SeededRuntime(spec, settings, ctx, clock)
     app = create_app(

@@ -12,11 +12,12 @@ from dispatch.domain import (
     RoutingReason,
     RoutingTable,
     TargetKind,
+    Unit,
     UnknownUnit,
 )
 from dispatch.domain import case_events as ev
 from dispatch.domain.notices import notified_units
-from dispatch.domain.returns import after_return
+from dispatch.domain.returns import after_return, candidates
 from dispatch.reference import Reference
 from dispatch.repository import CaseFile
 from dispatch.uow import DispatchUnitOfWork
@@ -44,16 +45,9 @@ def decide_after_return(table: RoutingTable, ref: Reference, file: CaseFile, *, 
     """After a 退单: back to the institution that coordinated the case, else the next candidate of the table that
     did not return it, else coordination; after the maximum of returns, coordination (a dispute, not a loop)."""
     case = file.case
-    institution = ref.units.get(case.coordination_unit) if case.coordination_unit else None
-    if institution is not None:
-        return RoutingDecision(
-            target_unit=institution.code,
-            target_kind=TargetKind.COORDINATION,
-            reason=RoutingReason.RETURNS,
-            routing_version=table.version,
-            region_code=institution.region,
-            coordination_level=institution.level,
-        )
+    back = _back_to_institution(table, ref, file, RoutingReason.RETURNS)
+    if back is not None:
+        return back
     if dispute or case.linked_case_id:
         # A police case the police return is a disagreement with the department that notified them: coordination.
         return decide(table, ref, file, dispute=True)
@@ -69,6 +63,51 @@ def decide_after_return(table: RoutingTable, ref: Reference, file: CaseFile, *, 
         )
     except DomainError as exc:
         return _city_coordination(table, ref, exc)
+
+
+def decide_after_retirement(table: RoutingTable, ref: Reference, file: CaseFile) -> RoutingDecision:
+    """A retired unit's open case (GZ Art. 5; SZ Art. 8), under the directory without that unit: back to the
+    institution that coordinated it, else the next candidate of the routing table that did not return it, else the
+    coordination institution of the case's area."""
+    back = _back_to_institution(table, ref, file, RoutingReason.NO_RULE)
+    if back is not None:
+        return back
+    regions = [code for code in regions_of(file) if code in ref.tree] or [ref.tree.root.code]
+    found = candidates(table, file.facts["category"], regions, ref.categories, ref.tree, ref.units)
+    covering = ref.tree.lowest_covering(regions)
+    for unit, rule_id in found:
+        if unit.code not in file.case.returned_by:
+            return RoutingDecision(
+                target_unit=unit.code,
+                target_kind=TargetKind.DEPARTMENT,
+                reason=RoutingReason.RULE if rule_id else RoutingReason.SUSPECTED_CRIME,
+                routing_version=table.version,
+                region_code=covering.code,
+                rule_id=rule_id,
+            )
+    institution = ref.units.coordination_for(covering.code, ref.tree)
+    if institution is None:
+        raise UnknownUnit(f"no coordination institution covers region {covering.code}")
+    return _to_institution(table, institution, RoutingReason.NO_RULE, covering.code)
+
+
+def _back_to_institution(
+    table: RoutingTable, ref: Reference, file: CaseFile, reason: RoutingReason
+) -> RoutingDecision | None:
+    code = file.case.coordination_unit
+    institution = ref.units.get(code) if code else None
+    return _to_institution(table, institution, reason, institution.region) if institution is not None else None
+
+
+def _to_institution(table: RoutingTable, institution: Unit, reason: RoutingReason, region: str) -> RoutingDecision:
+    return RoutingDecision(
+        target_unit=institution.code,
+        target_kind=TargetKind.COORDINATION,
+        reason=reason,
+        routing_version=table.version,
+        region_code=region,
+        coordination_level=institution.level,
+    )
 
 
 async def send_notices(uow: DispatchUnitOfWork, ref: Reference, file: CaseFile, *, now: datetime) -> list[ev.CaseEvent]:

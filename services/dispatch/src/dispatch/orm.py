@@ -69,6 +69,22 @@ routing_versions = Table(
     Column("created_by", String(120), nullable=False),
 )
 
+# The directory as a log of changes (GZ Art. 5; SZ Art. 8): version 1 the seed (the files), each later version one
+# change in force from effective_from; applied_at is set once its effects (a retired unit's open cases re-routed) ran.
+directory_versions = Table(
+    "directory_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("op", String(20), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("effective_from", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_directory_versions_applied_at", directory_versions.c.applied_at)
+
 assignments = Table(
     "assignments",
     metadata,

@@ -1,8 +1,11 @@
-"""Reference data loaded from files: the region tree, the unit directory, the category catalogue, the seed routing."""
+"""Reference data loaded from files: the region tree, the unit directory, the category catalogue, the seed routing.
+
+The files seed the stored, versioned directory (``directory_store``); the Reference in force is built from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +23,23 @@ class Reference:
     units: UnitDirectory
     categories: CategoryCatalogue
     seed_routing: dict[str, Any]  # the routing file: {"version": n, "rules": [...]}
+    # The directory version this is (the newest change in force) and the names retired units last had.
+    directory_version: int = 1
+    retired_names: Mapping[str, str] = field(default_factory=dict)
 
     def unit_name(self, code: str | None) -> str:
-        """The unit's name, or its code when unknown."""
+        """The unit's name (a retired unit's last name), or its code when unknown."""
         unit = self.units.get(code) if code else None
-        return unit.name if unit is not None else (code or "")
+        if unit is not None:
+            return unit.name
+        return self.retired_names.get(code or "", code or "")
+
+    def seed_records(self) -> dict[str, list[dict[str, Any]]]:
+        """The regions and units as the directory's first version stores them."""
+        return {
+            "regions": [r.model_dump(mode="json", exclude_none=True) for r in self.tree],
+            "units": [u.model_dump(mode="json") for u in self.units],
+        }
 
     def district_of(self, region_code: str) -> str | None:
         """The district code a region lies in, or None (city, unknown region)."""

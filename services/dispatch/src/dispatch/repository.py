@@ -164,6 +164,10 @@ class CaseRepository:
         """Deactivate one unit's assignments on the case (it handed the case on: its access ends)."""
         await self.session.execute(update(asg).where(asg.c.case_id == case_id, asg.c.unit == unit).values(active=False))
 
+    async def end_unit_assignments(self, unit: str) -> None:
+        """Deactivate every assignment of a unit that left the directory (assisting, coordinating, notified)."""
+        await self.session.execute(update(asg).where(asg.c.unit == unit, asg.c.active).values(active=False))
+
     async def assignment_role(self, case_id: str, unit: str) -> str | None:
         """The unit's active assignment role on the case (assisting, coordination, lead), or None."""
         return (

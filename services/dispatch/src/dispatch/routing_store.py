@@ -33,13 +33,14 @@ class RoutingStore:
 
     def __init__(
         self,
-        reference: Reference,
+        directory: Callable[[datetime | None], Reference],
         *,
         crime_unit_kind: str,
         refresh_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.reference, self.crime_unit_kind = reference, crime_unit_kind
+        # directory(when): the directory in force then; None: once every recorded change is in force.
+        self.directory, self.crime_unit_kind = directory, crime_unit_kind
         self.refresh_s, self._monotonic = refresh_s, monotonic
         self._tables: dict[int, RoutingTable] = {}
         self._current: RoutingTable | None = None
@@ -49,10 +50,13 @@ class RoutingStore:
         """A routing table object for these rules."""
         return RoutingTable.from_dict({"version": version, "rules": rules}, crime_unit_kind=self.crime_unit_kind)
 
-    def problems(self, table: RoutingTable) -> list[str]:
-        """Every inconsistency of the table against the directory."""
-        ref = self.reference
-        return table.validate(ref.categories, ref.tree, ref.units)
+    def problems(self, table: RoutingTable, now: datetime) -> list[str]:
+        """Every inconsistency of the table against the directory in force now and once every recorded change is in
+        force (a unit due to retire cannot be named anew)."""
+        found: list[str] = []
+        for ref in {id(r): r for r in (self.directory(now), self.directory(None))}.values():
+            found += [p for p in table.validate(ref.categories, ref.tree, ref.units) if p not in found]
+        return found
 
     def remember(self, table: RoutingTable) -> None:
         """Use this (committed) version for new cases from now on in this process."""
@@ -63,11 +67,11 @@ class RoutingStore:
         """Store the file's table as the first version when none is stored yet; the seeded table, or None."""
         if await repo.latest_version() is not None:
             return None
-        seed = self.reference.seed_routing
+        seed = self.directory(now).seed_routing
         version = int(seed["version"])
         await repo.add(version, seed["rules"], at=now, by="seed:routing.json")
         table = self.build(version, seed["rules"])
-        for problem in self.problems(table):
+        for problem in self.problems(table, now):
             log.warning("seed routing table problem", extra={"problem": problem})
         return table  # remember() it once committed
 
@@ -96,7 +100,7 @@ class RoutingStore:
         if base_version is not None and base_version != current.version:
             raise StaleRoutingVersion(f"the routing table is at version {current.version}, not {base_version}")
         table = self.build(current.version + 1, rules)
-        problems = self.problems(table)
+        problems = self.problems(table, now)
         if problems:
             raise RoutingRejected(problems)
         await repo.add(table.version, rules, at=now, by=by)

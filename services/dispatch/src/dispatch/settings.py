@@ -22,6 +22,12 @@ class Settings(CommonSettings):
     routing_refresh_s: float = Field(
         default=1.0, ge=0, description="how often a replica looks for a routing version another one stored"
     )
+    directory_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="how often a replica reads directory versions another one stored and runs the effects of "
+        "changes whose effective date came (a retired unit's open cases re-routed)",
+    )
     state_gauge_interval_s: float = Field(default=15.0, gt=0, description="refresh of caseflow_cases_by_state")
     city_timezone: str = Field(default="Asia/Shanghai", description="the zone of the city's day (work summary)")
     # The live stream of a unit's case changes (GET /v1/work/stream).

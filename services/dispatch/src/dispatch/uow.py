@@ -11,6 +11,7 @@ from caseflow_common.runtime import ServiceRuntime
 from caseflow_common.uow import UnitOfWork
 from dispatch import metrics
 from dispatch.context import DispatchContext
+from dispatch.directory_repository import DirectoryRepository
 from dispatch.domain import case_events as ev
 from dispatch.payloads import ACTIONS, PRODUCER, ROUTING_ACTIONS, to_payload
 from dispatch.read_repository import CaseReads
@@ -22,10 +23,11 @@ _COMMON_FIELDS = frozenset({"case_id", "at", "cycle", "unit"})
 
 
 class DispatchUnitOfWork(UnitOfWork):
-    """Unit of work exposing ``cases``, ``routing`` and ``reads`` on its session, and recording a case's events."""
+    """Unit of work exposing ``cases``, ``routing``, ``directory`` and ``reads`` on its session, and recording a case's events."""
 
     cases: CaseRepository
     routing: RoutingRepository
+    directory: DirectoryRepository
     reads: CaseReads
 
     # Woken after a commit that changed cases (the live streams of this process); set by the runtime.
@@ -33,6 +35,7 @@ class DispatchUnitOfWork(UnitOfWork):
 
     def _on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
+        self.directory = DirectoryRepository(self.session)
         self.routing = RoutingRepository(self.session)
         self.reads = CaseReads(self.session)
 

@@ -3,6 +3,7 @@ paging."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -15,9 +16,24 @@ from dispatch.uow import DispatchRuntime
 
 Runtime = Annotated[DispatchRuntime, Depends(runtime_of)]
 
-Department = Annotated[Principal, Depends(require(Role.DEPARTMENT))]
-Coordination = Annotated[Principal, Depends(require(Role.COORDINATION))]
-Worker = Annotated[Principal, Depends(require(Role.DEPARTMENT, Role.COORDINATION))]
+
+def unit_in_force(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A unit's principal of these roles whose unit is in the directory in force: a retired unit's tokens (or a
+    unit's before its effective date) no longer act on or read cases (403)."""
+    needed = require(*roles)
+
+    # A default, not an Annotated alias: the annotation is a string here and `needed` a local name.
+    async def principal(rt: Runtime, who: Principal = Depends(needed)) -> Principal:
+        if who.unit and who.unit not in rt.context.reference.units:
+            raise ApiError(403, "unit_not_in_force", f"unit {who.unit} is not in the directory in force (retired)")
+        return who
+
+    return principal
+
+
+Department = Annotated[Principal, Depends(unit_in_force(Role.DEPARTMENT))]
+Coordination = Annotated[Principal, Depends(unit_in_force(Role.COORDINATION))]
+Worker = Annotated[Principal, Depends(unit_in_force(Role.DEPARTMENT, Role.COORDINATION))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 Paging = Annotated[PageParams, Depends(page_params)]

@@ -7,7 +7,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from caseflow_common.errors import ApiError, error_body
+from dispatch.directory_store import StaleDirectoryVersion
 from dispatch.domain import IllegalTransition, NotYourCase, UnknownCategory, UnknownRegion, UnknownUnit, ValidationError
+from dispatch.domain.directory_log import DirectoryConflict, EntryNotFound
 from dispatch.repository import ConcurrentUpdate
 from dispatch.routing_store import RoutingRejected, StaleRoutingVersion
 from dispatch.scope import CaseNotFound
@@ -22,6 +24,9 @@ ANSWERED: tuple[type[Exception], ...] = (
     UnknownRegion,
     RoutingRejected,
     StaleRoutingVersion,
+    StaleDirectoryVersion,
+    DirectoryConflict,
+    EntryNotFound,
     ConcurrentUpdate,
     IntegrityError,
 )
@@ -32,6 +37,10 @@ def to_api_error(exc: Exception) -> ApiError:
     match exc:
         case CaseNotFound():
             return ApiError(404, "not_found", f"case {exc} not found")
+        case EntryNotFound():
+            return ApiError(404, "not_found", exc.reason)
+        case DirectoryConflict():
+            return ApiError(409, "directory_conflict", exc.reason, exc.details)
         case IllegalTransition():
             return ApiError(409, "illegal_transition", exc.reason)
         case NotYourCase():
@@ -40,7 +49,7 @@ def to_api_error(exc: Exception) -> ApiError:
             return ApiError(422, "invalid_request", exc.reason, [exc.reason])
         case RoutingRejected():
             return ApiError(422, "invalid_routing_table", str(exc), exc.problems)
-        case StaleRoutingVersion():
+        case StaleRoutingVersion() | StaleDirectoryVersion():
             return ApiError(409, "stale_version", str(exc))
         case ConcurrentUpdate() | IntegrityError():
             return ApiError(409, "concurrent_update", "it changed meanwhile; read it again and retry")

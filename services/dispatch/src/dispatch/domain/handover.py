@@ -39,6 +39,9 @@ class CaseHandovers:
     handover_reason: str | None
     police_case_id: str | None
     linked_case_id: str | None
+    replied: bool
+    resolved: bool | None
+    suspended_from: CaseStatus | None
     events: list[ev.CaseEvent]
 
     # -- routing ---------------------------------------------------------------------------------------------
@@ -182,6 +185,16 @@ class CaseHandovers:
         self._came_from(unit, reason)
         self.assisting_units = ()
         return self._to_coordination(coord_unit, at=at, level=level, reason="multi_department", cause="referred")
+
+    def leave_retired_unit(self, unit: str, reason: str) -> None:
+        """The unit holding the case left the directory (GZ Art. 5; SZ Art. 8): the case awaits routing again, as
+        after a return but without counting one; the retired unit travels with it as where it came from."""
+        if self.status in {S.CLOSED, S.MERGED} or unit != self.unit:
+            raise IllegalTransition(f"case {self.case_id} is not open with {unit}")
+        self._came_from(unit, reason)
+        self.status, self.suspended_from = S.RECEIVED, None
+        self.replied, self.resolved = False, None
+        self.unit, self.role = None, "sole"
 
     def notify_police(
         self, unit: str, police_unit: str, linked_case_id: str, reason: str, *, at: datetime
