@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from caseflow_common.masking import COMPOUND_SURNAMES
@@ -31,6 +32,10 @@ class RequesterView:
 
     name: str | None
     phone: str | None
+    # Open311's other contacts: for the full view only, never masked into a department's view or an event.
+    email: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
         """Plain mapping, e.g. for the CaseReceived payload's requester_masked."""
@@ -45,12 +50,21 @@ def requester_view(
     withheld: bool,
     full_view_roles: frozenset[str] = DEFAULT_FULL_VIEW_ROLES,
     withheld_view_roles: frozenset[str] = DEFAULT_WITHHELD_VIEW_ROLES,
+    contacts: Mapping[str, str | None] | None = None,
 ) -> RequesterView | None:
-    """The requester for role: in full for the hotline, masked for everyone else, None when identity is withheld."""
+    """The requester for role: in full for the hotline (with the e-mail, device and account ids ``contacts`` hold),
+    masked for everyone else (name and phone only), None when identity is withheld."""
     if withheld and role not in withheld_view_roles:
         return None
     if role in full_view_roles:
-        return RequesterView(name=name, phone=phone)
+        given = contacts or {}
+        return RequesterView(
+            name=name,
+            phone=phone,
+            email=given.get("email"),
+            device_id=given.get("device_id"),
+            account_id=given.get("account_id"),
+        )
     return RequesterView(
         name=mask_name(name) if name else None,
         phone=mask_phone(phone) if phone else None,
