@@ -109,6 +109,7 @@ def serve(which: str, port: int) -> None:
         import secrets
 
         from caseflow_common.signing import Signer
+        from caseflow_common.testing import TEST_SERVICE_SECRETS
         from intake.bootstrap import build
         from intake.settings import Settings
 
@@ -118,6 +119,7 @@ def serve(which: str, port: int) -> None:
                 auth_secret=secrets.token_urlsafe(32),
                 signing_key=Signer.generate("intake-bench").secret(),
                 signing_key_id="intake-bench",
+                **TEST_SERVICE_SECRETS["intake"],
             )
         )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)

@@ -49,4 +49,8 @@ def test_the_embedded_default_starts_everything_and_a_hotline_case_reaches_audit
     tokens = json.loads((var / "dev-tokens.json").read_text())
     assert {"hotline", "grid", "supervisor", "admin", "ops", "departments", "coordination"} <= tokens.keys()
     assert "GZ-PA" in tokens["coordination"] and "GZ-TH-GA" in tokens["departments"]
+    # intake's keys were made for this checkout, kept private, and the Open311 key the check used is the one written.
+    made = json.loads((var / "keys" / "intake.json").read_text())
+    assert list(made["open311_api_keys"]) == [tokens["open311_api_key"]]
+    assert (var / "keys" / "intake.json").stat().st_mode & 0o077 == 0
     assert all((var / f"{n}.db").exists() for n in SERVICE_NAMES)

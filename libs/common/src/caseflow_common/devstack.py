@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import secrets
 import signal
@@ -27,7 +28,7 @@ from caseflow_common import topics
 from caseflow_common.auth import Role, TokenCodec
 from caseflow_common.directory import load_units
 from caseflow_common.messaging.kafka import ensure_topics
-from caseflow_common.settings import child_environment
+from caseflow_common.settings import DEV_SECRET_MARK, child_environment
 from caseflow_common.signing import Signer
 
 SERVICE_NAMES = ("intake", "dispatch", "escalation", "audit")
@@ -114,9 +115,42 @@ DEV_TOKEN_TTL = timedelta(days=30)  # long-lived for a developer, but finite
 def dev_secret(var: Path) -> str:
     path = var / "dev-secret"
     if not path.exists():
-        path.write_text("dev-only-" + secrets.token_urlsafe(32))
+        path.write_text(DEV_SECRET_MARK + secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def dev_intake_secrets(var: Path) -> dict[str, Any]:
+    """intake's dev secrets, made once per checkout in var/keys/intake.json and kept (a restarted stack still reads
+    the phones it stored): the phone encryption key (Fernet: 32 random bytes, url-safe base64), the phone-hash key
+    and the dev Open311 api_key. Deployments bring their own (docs/operations.md, Keys and secrets)."""
+    path = var / "keys" / "intake.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made = {
+            "phone_encryption_keys": [base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")],
+            "phone_hash_key": DEV_SECRET_MARK + secrets.token_urlsafe(32),
+            "open311_api_keys": {DEV_SECRET_MARK + "open311-" + secrets.token_urlsafe(16): "open311-dev"},
+        }
+        path.write_text(json.dumps(made, indent=1))
+        path.chmod(0o600)
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
+
+
+def dev_open311_key(var: Path) -> str:
+    """The dev Open311 api_key of this checkout (also in var/dev-tokens.json as "open311_api_key")."""
+    return str(next(iter(dev_intake_secrets(var)["open311_api_keys"])))
+
+
+def intake_env(var: Path) -> dict[str, str]:
+    """intake's secret settings from var/keys/intake.json, as its environment variables."""
+    made = dev_intake_secrets(var)
+    return {
+        "CASEFLOW_PHONE_ENCRYPTION_KEYS": json.dumps(made["phone_encryption_keys"]),
+        "CASEFLOW_PHONE_HASH_KEY": str(made["phone_hash_key"]),
+        "CASEFLOW_OPEN311_API_KEYS": json.dumps(made["open311_api_keys"]),
+    }
 
 
 def dev_keys(var: Path, names: tuple[str, ...]) -> Path:
@@ -137,7 +171,7 @@ def dev_keys(var: Path, names: tuple[str, ...]) -> Path:
 
 
 def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
-    """API.md: var/dev-tokens.json with a token per role and per unit."""
+    """API.md: var/dev-tokens.json with a token per role and per unit, and the dev Open311 api_key."""
     codec = TokenCodec(secret)
     tokens: dict[str, Any] = {
         r.value: codec.issue(f"dev-{r.value}", r, ttl=DEV_TOKEN_TTL)
@@ -148,6 +182,7 @@ def write_tokens(var: Path, secret: str, data_dir: Path) -> Path:
         role = Role.COORDINATION if unit.kind == "coordination" else Role.DEPARTMENT
         bucket = "coordination" if role is Role.COORDINATION else "departments"
         tokens[bucket][unit.code] = codec.issue(f"dev-{unit.code}", role, unit.code, ttl=DEV_TOKEN_TTL)
+    tokens["open311_api_key"] = dev_open311_key(var)
     path = var / "dev-tokens.json"
     path.write_text(json.dumps(tokens, ensure_ascii=False, indent=1))
     path.chmod(0o600)
@@ -158,9 +193,10 @@ def service_env(stack: Stack, name: str, port: int, secret: str, data_dir: Path)
     # dispatch's console (/console/) calls escalation from the browser: tell it where escalation listens.
     escalation = stack.ports.get("escalation")
     console = {"CASEFLOW_CONSOLE_ESCALATION_URL": f"http://{stack.host}:{escalation}"} if escalation else {}
+    own = intake_env(stack.var) if name == "intake" else console if name == "dispatch" else {}
     return child_environment(
         {
-            **(console if name == "dispatch" else {}),
+            **own,
             "CASEFLOW_ENV": "dev",
             "CASEFLOW_HTTP_HOST": stack.host,
             "CASEFLOW_HTTP_PORT": str(port),
@@ -228,6 +264,20 @@ def smoke_check(stack: Stack, tokens_path: Path) -> float:
     raise RuntimeError(f"case {case_id} was not dispatched in audit's record within 15 s")
 
 
+def open311_check(stack: Stack, tokens_path: Path) -> str:
+    """Post a demo request through the Open311 façade with the dev api_key of dev-tokens.json; its request id."""
+    form = {
+        "api_key": json.loads(tokens_path.read_text())["open311_api_key"],
+        "service_code": "urban.garbage",
+        "address_id": "440106001",
+        "description": "垃圾桶满了",
+    }
+    r = httpx.post(f"http://{stack.host}:{stack.ports['intake']}/open311/v2/requests.json", data=form, timeout=10)
+    r.raise_for_status()
+    request_id: str = r.json()[0]["service_request_id"]
+    return request_id
+
+
 def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
     for p in reversed(procs):
         if p.poll() is None:
@@ -292,14 +342,18 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  console     http://{stack.host}:{stack.ports['dispatch']}/console/   (sign in with a unit's dev token)"
         )
-        print(f"  dev tokens  {tokens_path}")
+        print(f'  dev tokens  {tokens_path}  (and the Open311 api_key, "open311_api_key")')
         print(
             f'  try: curl -s http://{stack.host}:{stack.ports["intake"]}/v1/categories -H "Authorization: Bearer $(python3 -c '
             f'\'import json;print(json.load(open("var/dev-tokens.json"))["hotline"])\')"'
         )
         if args.check:
             took = smoke_check(stack, tokens_path)
-            print(f"check passed: a hotline report reached audit's record dispatched in {took:.2f} s")
+            request_id = open311_check(stack, tokens_path)
+            print(
+                f"check passed: a hotline report reached audit's record dispatched in {took:.2f} s; "
+                f"Open311 took request {request_id} with the dev api_key"
+            )
             return 0
         print("Ctrl-C stops everything.")
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

@@ -7,6 +7,8 @@ and SQLite + PostgreSQL (127.0.0.1:5432) — no mocks of either.
 from __future__ import annotations
 
 import asyncio
+import base64
+import secrets
 import socket
 import subprocess
 import tempfile
@@ -200,6 +202,15 @@ auth_header = tokens()
 # Every producer's signing key for the test session (and "ledger", the messaging tests' throwaway service).
 TEST_SIGNERS: dict[str, Signer] = generate_keys(("intake", "dispatch", "escalation", "audit", "ledger"), suffix="test")
 TEST_TRUSTED_KEYS = trusted_entries(TEST_SIGNERS)
+# intake's own secrets for tests, made afresh per test run (no key is written down anywhere).
+TEST_OPEN311_KEY = "open311-test-" + secrets.token_urlsafe(16)
+TEST_SERVICE_SECRETS: dict[str, dict[str, Any]] = {
+    "intake": {
+        "phone_encryption_keys": [base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")],
+        "phone_hash_key": "test-" + secrets.token_urlsafe(32),
+        "open311_api_keys": {TEST_OPEN311_KEY: "open311-test"},
+    }
+}
 
 
 def signed(env: Envelope) -> Envelope:
@@ -211,10 +222,10 @@ def service_settings(
     settings_cls: type[CommonSettings], *, broker: str, prefix: str, database_url: str, **overrides: Any
 ) -> Any:
     """Settings for a service under test: the test broker, a topic prefix, its own database, the test secret, its
-    test signing key and every producer's public key."""
+    test signing key, every producer's public key and the service's own test secrets (intake's phone keys)."""
     name = str(overrides.get("service_name", settings_cls.model_fields["service_name"].default))
     signer = TEST_SIGNERS.get(name)
-    keys: dict[str, Any] = {"trusted_keys": TEST_TRUSTED_KEYS}
+    keys: dict[str, Any] = {"trusted_keys": TEST_TRUSTED_KEYS, **TEST_SERVICE_SECRETS.get(name, {})}
     if signer is not None:
         keys.update(signing_key=signer.secret(), signing_key_id=signer.key_id)
     defaults: dict[str, Any] = {

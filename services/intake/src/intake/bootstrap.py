@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,6 +14,7 @@ from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from intake.api import routers
 from intake.context import IntakeContext
+from intake.domain.open311 import DiscoveryInfo
 from intake.domain.times import TimeLimits
 from intake.handlers import HANDLERS
 from intake.orm import metadata
@@ -34,6 +35,11 @@ def rate_limits(settings: Settings) -> RateLimits:
     )
 
 
+def _changeset(catalogue: Path) -> str:
+    """Open311's changeset: when the services (the category catalogue) last changed, UTC."""
+    return datetime.fromtimestamp(catalogue.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M")
+
+
 def build_context(settings: Settings) -> IntakeContext:
     """Reference data from the data directory, the phone vault from the settings' keys."""
     return IntakeContext(
@@ -50,6 +56,13 @@ def build_context(settings: Settings) -> IntakeContext:
         whistleblower_view_roles=frozenset(settings.whistleblower_view_roles),
         expected_clock=settings.open311_expected_clock,
         open311_keys=dict(settings.open311_api_keys),
+        discovery=DiscoveryInfo(
+            changeset=_changeset(settings.data_dir / "categories.json"),
+            contact=settings.open311_contact,
+            key_service=settings.open311_key_service,
+            kind="production" if settings.env == "prod" else "test",
+            url=settings.open311_base_url.rstrip("/"),
+        ),
         time_limits=TimeLimits(
             max_age=timedelta(days=settings.report_max_age_days),
             future_skew=timedelta(seconds=settings.report_future_skew_s),

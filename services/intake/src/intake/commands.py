@@ -5,6 +5,7 @@ Each command opens its unit of work and commits it there; its events go to the o
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,8 +31,9 @@ from intake.domain.catalogue_rules import (
 )
 from intake.domain.errors import ExternalIdConflict, InvalidReport
 from intake.domain.masking import requester_masked
+from intake.domain.redaction import redact_personal
 from intake.domain.repeats import CaseSpot, find_repeat
-from intake.domain.reports import GridReportIn, HotlineReportIn, Report, fingerprint, occurred_at
+from intake.domain.reports import GridReportIn, HotlineReportIn, Open311ReportIn, Report, fingerprint, occurred_at
 from intake.privacy import redact_and_seal
 from intake.repository import aware
 from intake.uow import IntakeRuntime, IntakeUnitOfWork
@@ -156,6 +158,7 @@ async def _store(
             created_at=now,
             merged_into=merged_into,
             submitted_by=actor.id,
+            **_open311_matter(report),
         ),
         _stored_requester(report, ctx),
         status=CaseStatus.MERGED if merged_into else CaseStatus.RECEIVED,
@@ -210,15 +213,39 @@ def _redacted(report: Report, ctx: IntakeContext) -> tuple[str, str | None]:
     return redact_and_seal(ctx.vault, report.description, names=[name])
 
 
+def _open311_matter(report: Report) -> dict[str, Any]:
+    """An Open311 request's media_url and attribute answers (free text redacted as the description is)."""
+    if not isinstance(report, Open311ReportIn):
+        return {}
+    names = [report.requester.name] if report.requester.name else []
+    answers = {code: [redact_personal(v, names=names) for v in values] for code, values in report.attributes.items()}
+    return {
+        "media_url": report.media_url,
+        "attributes": json.dumps(answers, ensure_ascii=False) if answers else None,
+    }
+
+
+def _sealed(ctx: IntakeContext, text: str | None) -> str | None:
+    return ctx.vault.seal(text) if text else None
+
+
 def _stored_requester(report: Report, ctx: IntakeContext) -> dict[str, Any] | None:
     """The requester row: name and phone encrypted, the phone also hashed, never in the clear (GZ Art. 15; SZ Art. 19)."""
     if not isinstance(report, HotlineReportIn):
         return None  # a grid member reports on patrol; there is no citizen requester
     req = report.requester
     phone = req.phone
+    contacts = {}
+    if isinstance(report, Open311ReportIn):
+        contacts = dict(
+            email_encrypted=_sealed(ctx, report.email),
+            device_id_encrypted=_sealed(ctx, report.device_id),
+            account_id_encrypted=_sealed(ctx, report.account_id),
+        )
     return dict(
-        name_encrypted=ctx.vault.seal(req.name) if req.name else None,
+        name_encrypted=_sealed(ctx, req.name),
         anonymous=req.anonymous,
         phone_encrypted=ctx.vault.encrypt(phone) if phone else None,
         phone_hash=ctx.vault.phone_hash(phone) if phone else None,
+        **contacts,
     )

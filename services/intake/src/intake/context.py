@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from caseflow_common.directory import CategoryRecord, RegionRecord
+from intake.domain.open311 import DiscoveryInfo
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS
 from intake.domain.times import TimeLimits
 from intake.privacy import PhoneVault
@@ -30,4 +31,5 @@ class IntakeContext:
     whistleblower_view_roles: frozenset[str] = frozenset()  # nobody sees a whistleblower unless named (GZ Art. 20)
     expected_clock: str = "handling"
     open311_keys: Mapping[str, str] = field(default_factory=dict)  # Open311 api_key -> principal subject
+    discovery: DiscoveryInfo = field(default_factory=DiscoveryInfo)  # Open311 Service Discovery's texts
     time_limits: TimeLimits = field(default_factory=TimeLimits)  # how old / how far ahead a stated time may be

@@ -50,6 +50,9 @@ cases = Table(
     Column("merged_into", String(40), nullable=True),
     # The principal that submitted the report: the grid system reads back the cases it submitted (GZ Art. 16).
     Column("submitted_by", String(120), nullable=True),
+    # Open311's optional fields of the matter: a link to a photo (published), the service definition's answers.
+    Column("media_url", String(2000), nullable=True),
+    Column("attributes", Text, nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_cases_channel_external_id"),
     Index("ix_cases_category_grid", "category", "grid_code"),
     Index("ix_cases_category_received", "category", "received_at"),
@@ -66,6 +69,10 @@ requesters = Table(
     Column("phone_encrypted", String(400), nullable=True),
     Column("phone_hash", String(64), nullable=True),
     Column("anonymous", Boolean, nullable=False, default=False),
+    # Open311's contacts of the requester, encrypted like the name.
+    Column("email_encrypted", Text, nullable=True),
+    Column("device_id_encrypted", Text, nullable=True),
+    Column("account_id_encrypted", Text, nullable=True),
     Index("ix_requesters_phone_hash", "phone_hash"),
 )
 

@@ -47,5 +47,11 @@ def open311_request(row: Row, ctx: IntakeContext) -> dict[str, Any]:
         "zipcode": None,
         "lat": place.lat,
         "long": place.lon,
-        "media_url": None,
+        "media_url": _public_media(row.media_url),
     }
+
+
+def _public_media(url: str | None) -> str | None:
+    """The media link as published: none that carries a phone number, ID number or e-mail address (a redacted link
+    would lead nowhere, so it is left out whole)."""
+    return url if url and redact_public(url) == url else None

@@ -257,6 +257,7 @@ class IntakeRepository:
                 cases.c.region_code,
                 cases.c.lat,
                 cases.c.lon,
+                cases.c.media_url,
                 cases.c.received_at,
                 case_status.c.status,
                 case_status.c.unit,

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from caseflow_common.settings import DEV_SECRET_MARK, CommonSettings
 
-# Fixed dev keys so a restarted embedded stack can still read what it stored; refused outside dev.
-DEV_PHONE_KEY = base64.urlsafe_b64encode(b"caseflow-dev-only-phone-key-0001").decode("ascii")
-DEV_HASH_KEY = DEV_SECRET_MARK + "phone-hash-key-change-me"
-DEV_OPEN311_KEY = DEV_SECRET_MARK + "open311-key"
-
 
 class Settings(CommonSettings):
-    """intake's settings; secrets have dev defaults only when env == "dev"."""
+    """intake's settings; its secrets have no defaults, in dev neither (the embedded default makes them per checkout
+    under var/keys/ and passes them in, as it does the token secret)."""
 
     service_name: str = "intake"
     http_port: int = 8001
@@ -28,6 +23,16 @@ class Settings(CommonSettings):
     phone_hash_key: str = Field(default="", description="HMAC key for matching phones without decrypting them")
     open311_api_keys: dict[str, str] = Field(
         default_factory=dict, description="Open311 api_key -> principal subject allowed to POST requests"
+    )
+    open311_base_url: str = Field(
+        default="",
+        max_length=500,
+        description="the public URL of the GeoReport v2 endpoint that discovery.{json,xml} names (behind a proxy); "
+        "empty: the URL the request reached intake at, /open311/v2",
+    )
+    open311_contact: str = Field(default="", max_length=500, description="discovery's contact: who answers questions")
+    open311_key_service: str = Field(
+        default="", max_length=500, description="discovery's key_service: where a client asks for an api_key"
     )
     open311_public_listing: bool = Field(
         default=True,
@@ -83,17 +88,18 @@ class Settings(CommonSettings):
     )
 
     @model_validator(mode="after")
-    def _no_dev_keys_outside_dev(self) -> Settings:
-        # ARCHITECTURE.md rule 9 for intake's own secrets (GZ Art. 15: personal information kept safe).
+    def _keys_given(self) -> Settings:
+        # ARCHITECTURE.md rule 9 for intake's own secrets (GZ Art. 15: personal information kept safe): no built-in
+        # key in any environment; outside dev, no key the embedded default made (marked dev-only-) either.
+        made_by = "the embedded default writes them to var/keys/intake.json"
+        if not self.phone_encryption_keys:
+            raise ValueError(f"CASEFLOW_PHONE_ENCRYPTION_KEYS is not set (JSON list, newest first; {made_by})")
+        if len(self.phone_hash_key) < 32:
+            raise ValueError(f"CASEFLOW_PHONE_HASH_KEY must be a strong key (>= 32 chars; {made_by})")
         if self.env == "dev":
-            self.phone_encryption_keys = self.phone_encryption_keys or [DEV_PHONE_KEY]
-            self.phone_hash_key = self.phone_hash_key or DEV_HASH_KEY
-            self.open311_api_keys = self.open311_api_keys or {DEV_OPEN311_KEY: "open311-dev"}
             return self
-        if not self.phone_encryption_keys or DEV_PHONE_KEY in self.phone_encryption_keys:
-            raise ValueError("CASEFLOW_PHONE_ENCRYPTION_KEYS must be set outside dev (JSON list, newest first)")
-        if len(self.phone_hash_key) < 32 or self.phone_hash_key.startswith(DEV_SECRET_MARK):
-            raise ValueError("CASEFLOW_PHONE_HASH_KEY must be set to a strong key (>= 32 chars) outside dev")
+        if self.phone_hash_key.startswith(DEV_SECRET_MARK):
+            raise ValueError("CASEFLOW_PHONE_HASH_KEY may not be a dev key outside dev")
         if any(key.startswith(DEV_SECRET_MARK) or len(key) < 16 for key in self.open311_api_keys):
             raise ValueError("CASEFLOW_OPEN311_API_KEYS may not hold dev or short keys outside dev")
         return self

@@ -52,6 +52,9 @@ class RequesterOut(BaseModel):
     name: str | None = None
     phone: str | None = None
     anonymous: bool = False
+    email: str | None = Field(default=None, description="Given through Open311.")
+    device_id: str | None = Field(default=None, description="Given through Open311.")
+    account_id: str | None = Field(default=None, description="Given through Open311.")
 
 
 class ReplyOut(BaseModel):
@@ -88,6 +91,10 @@ class CaseView(BaseModel):
     address: str = ""
     lat: float | None = None
     lon: float | None = None
+    media_url: str | None = Field(default=None, description="Open311's link to a photo or other media of the matter.")
+    attributes: dict[str, list[str]] = Field(
+        default_factory=dict, description="Open311's answers to the service definition, by attribute code."
+    )
     received_at: datetime
     unit: str | None = None
     unit_name: str | None = None
@@ -156,9 +163,21 @@ def case_view(
             whistleblower=whistleblower,
             withheld_view_roles=ctx.withheld_view_roles,
             whistleblower_view_roles=ctx.whistleblower_view_roles,
+            contacts={
+                "email": _open(ctx, requester.email_encrypted),
+                "device_id": _open(ctx, requester.device_id_encrypted),
+                "account_id": _open(ctx, requester.account_id_encrypted),
+            },
         )
         if view is not None:
-            who = RequesterOut(name=view.name, phone=view.phone, anonymous=requester.anonymous)
+            who = RequesterOut(
+                name=view.name,
+                phone=view.phone,
+                anonymous=requester.anonymous,
+                email=view.email,
+                device_id=view.device_id,
+                account_id=view.account_id,
+            )
     # The text as given names the requester too: only for whom the identity is shown (a whistleblower's: nobody).
     originals = role in DEFAULT_FULL_VIEW_ROLES and (view is not None or not whistleblower)
 
@@ -179,6 +198,8 @@ def case_view(
         address=case.address,
         lat=case.lat,
         lon=case.lon,
+        media_url=case.media_url,
+        attributes=orjson.loads(case.attributes) if case.attributes else {},
         received_at=aware(case.received_at),
         unit=case.unit,
         unit_name=case.unit_name,

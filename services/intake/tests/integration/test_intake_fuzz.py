@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from caseflow_common.auth import Role
-from caseflow_common.testing import auth_header, service_settings
+from caseflow_common.testing import TEST_OPEN311_KEY, auth_header, service_settings
 from intake.bootstrap import build
-from intake.settings import DEV_OPEN311_KEY, Settings
+from intake.settings import Settings
 
 HEADERS = {**auth_header(Role.HOTLINE)}
 GRID_HEADERS = {**auth_header(Role.GRID)}
@@ -69,7 +69,7 @@ def test_no_generated_request_gets_a_server_error(broker, tmp_path):
         form = st.fixed_dictionaries(
             {},
             optional={
-                "api_key": st.sampled_from([DEV_OPEN311_KEY, "x"]),
+                "api_key": st.sampled_from([TEST_OPEN311_KEY, "x"]),
                 "service_code": CODES,
                 "description": st.text(max_size=30),
                 "lat": st.sampled_from(["23.121", "x", "91"]),

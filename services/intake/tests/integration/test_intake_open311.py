@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from caseflow_common import topics
 from caseflow_common.contracts import dispatch as d
-from caseflow_common.testing import wait_for
-from intake.settings import DEV_OPEN311_KEY
+from caseflow_common.testing import TEST_OPEN311_KEY, wait_for
 
 BASE = "/open311/v2"
 
@@ -19,7 +18,7 @@ async def test_an_open311_request_round_trips_and_follows_the_case(intake, feede
     assert definition.status_code == 200 and definition.json()["service_code"] == "urban.garbage"
 
     form = {
-        "api_key": DEV_OPEN311_KEY,
+        "api_key": TEST_OPEN311_KEY,
         "service_code": "urban.garbage",
         "lat": "23.121",
         "long": "113.238",
@@ -73,11 +72,11 @@ async def test_open311_errors_come_as_an_array_naming_the_problem(intake):
     assert bad_key.status_code == 403 and bad_key.json()[0]["code"] == 403
     unknown = await intake.client.post(
         f"{BASE}/requests.json",
-        data={"api_key": DEV_OPEN311_KEY, "service_code": "no.such", "description": "x", "address_id": "440103"},
+        data={"api_key": TEST_OPEN311_KEY, "service_code": "no.such", "description": "x", "address_id": "440103"},
     )
     assert unknown.status_code == 400
     assert any(e["description"].startswith("service_code:") for e in unknown.json())
-    missing = await intake.client.post(f"{BASE}/requests.json", data={"api_key": DEV_OPEN311_KEY})
+    missing = await intake.client.post(f"{BASE}/requests.json", data={"api_key": TEST_OPEN311_KEY})
     assert missing.status_code == 400 and "service_code" in missing.json()[0]["description"]
     nothing = await intake.client.get(f"{BASE}/requests/GZ-20200101-000001.json")
     assert nothing.status_code == 404 and nothing.json()[0]["code"] == 404

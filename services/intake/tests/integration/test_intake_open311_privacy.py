@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from caseflow_common.auth import Role
 from caseflow_common.contracts.intake import CaseReceived
-from caseflow_common.testing import auth_header, running, service_settings
+from caseflow_common.testing import TEST_OPEN311_KEY, auth_header, running, service_settings
 from intake.bootstrap import build
 from intake.orm import cases
-from intake.settings import DEV_OPEN311_KEY, Settings
+from intake.settings import Settings
 
 BASE = "/open311/v2"
 HOTLINE = auth_header(Role.HOTLINE)
@@ -62,7 +62,7 @@ async def _public_and_private_cases(intake, make_hotline) -> tuple[str, str, str
         description="我弟弟李小四有严重精神障碍，住员村二横路5号402",
     )
     form = {
-        "api_key": DEV_OPEN311_KEY,
+        "api_key": TEST_OPEN311_KEY,
         "service_code": "env.noise.restaurant",
         "address_id": "440103001001-02",
         "address_string": "沙面南街 5号",
@@ -151,5 +151,5 @@ async def test_with_the_listing_turned_off_requests_are_not_found_but_submitting
         assert r.status_code == 404, path
         assert r.json()[0]["code"] == 404 and "not offered" in r.json()[0]["description"]
     assert (await unlisted.client.get(f"{BASE}/services.json")).status_code == 200
-    form = {"api_key": DEV_OPEN311_KEY, "service_code": "urban.garbage", "address_id": "440103001", "description": "x"}
+    form = {"api_key": TEST_OPEN311_KEY, "service_code": "urban.garbage", "address_id": "440103001", "description": "x"}
     assert (await unlisted.client.post(f"{BASE}/requests.json", data=form)).status_code == 201

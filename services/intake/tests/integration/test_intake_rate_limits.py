@@ -6,9 +6,9 @@ import pytest_asyncio
 from prometheus_client import REGISTRY
 
 from caseflow_common.auth import Role
-from caseflow_common.testing import auth_header, running, service_settings
+from caseflow_common.testing import TEST_OPEN311_KEY, auth_header, running, service_settings
 from intake.bootstrap import build
-from intake.settings import DEV_OPEN311_KEY, Settings
+from intake.settings import Settings
 
 HOTLINE = auth_header(Role.HOTLINE)
 GRID = auth_header(Role.GRID)
@@ -61,13 +61,13 @@ async def test_return_visits_are_limited_per_route_too(strict):
 
 
 async def test_open311_posts_are_limited_per_api_key_and_answered_in_open311_format(strict):
-    form = {"api_key": DEV_OPEN311_KEY, "service_code": "urban.garbage", "address_id": "440103001", "description": "x"}
+    form = {"api_key": TEST_OPEN311_KEY, "service_code": "urban.garbage", "address_id": "440103001", "description": "x"}
     assert [(await strict.client.post(OPEN311, data=form)).status_code for _ in range(2)] == [201, 201]
     over = await strict.client.post(OPEN311, data=form)
     assert over.status_code == 429 and int(over.headers["Retry-After"]) >= 1
     assert over.json()[0]["code"] == 429
     # Malformed posts from a known key count as well; an unknown key is counted by address, apart from the key.
-    assert (await strict.client.post(OPEN311, data={"api_key": DEV_OPEN311_KEY})).status_code == 429
+    assert (await strict.client.post(OPEN311, data={"api_key": TEST_OPEN311_KEY})).status_code == 429
     guesses = [
         (await strict.client.post(OPEN311, data={**form, "api_key": f"guess-{i}"})).status_code for i in range(3)
     ]

@@ -51,13 +51,14 @@ def client_address(request: Request) -> str:
 
 
 async def open311_limit(request: Request) -> None:
-    """A dependency of Open311 POSTs: one token of the api_key's bucket (the client address's for an unknown key).
+    """A dependency of Open311 POSTs: one token of the api_key's bucket (the client address's for an unknown key);
+    the api_key of the form, else of the query string.
 
     It runs before the form's fields are checked, so malformed requests count too.
     """
     ctx = intake_runtime(request).context
     form = await request.form()
-    api_key = form.get("api_key")
+    api_key = form.get("api_key") or request.query_params.get("api_key")
     subject = ctx.open311_keys.get(api_key) if isinstance(api_key, str) else None
     spend(request, ctx.rate_limits.open311, f"key:{subject}" if subject else f"addr:{client_address(request)}")
 

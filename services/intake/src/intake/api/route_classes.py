@@ -8,13 +8,13 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from caseflow_common.errors import ApiError
 from intake.api.deps import intake_runtime
 from intake.api.errors import invalid_body
+from intake.api.open311_formats import format_of, open311_response
 from intake.domain.open311 import open311_errors
 
 RouteHandler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -96,17 +96,18 @@ class ReportRoute(ExplainedRoute):
     catalogue_checks = True
 
 
-def _open311_answer(
-    status: int, message: str, details: list[Any], headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(open311_errors(status, message, details), status_code=status, headers=headers)
-
-
 class Open311Route(_GuardedRoute):
-    """An Open311 endpoint: errors in GeoReport v2's own array format [{"code", "description"}]."""
+    """An Open311 endpoint: errors in GeoReport v2's own format, [{"code", "description"}] or <errors><error>, as the
+    route's extension asks."""
+
+    def _answer(
+        self, status: int, message: str, details: list[Any], headers: Mapping[str, str] | None = None
+    ) -> Response:
+        errors = open311_errors(status, message, details)
+        return open311_response(errors, format_of(self.path), "errors", status_code=status, headers=headers)
 
     async def explain(self, request: Request, exc: RequestValidationError) -> Response:
-        return _open311_answer(400, "invalid request", _details(exc))
+        return self._answer(400, "invalid request", _details(exc))
 
     def get_route_handler(self) -> RouteHandler:
         guarded = super().get_route_handler()
@@ -115,8 +116,8 @@ class Open311Route(_GuardedRoute):
             try:
                 return await guarded(request)
             except ApiError as exc:
-                return _open311_answer(exc.status, exc.message, exc.details)
+                return self._answer(exc.status, exc.message, exc.details)
             except StarletteHTTPException as exc:  # e.g. 429 with its Retry-After
-                return _open311_answer(exc.status_code, str(exc.detail), [], exc.headers)
+                return self._answer(exc.status_code, str(exc.detail), [], exc.headers)
 
         return handler

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from caseflow_common.contracts.intake import Channel, Urgency
+from intake.domain.open311 import attribute_problems
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS, GRID_LEVEL, attr, region_level, resolve_region
-from intake.domain.reports import GridReportIn, Report, channel_of, occurred_at
+from intake.domain.reports import GridReportIn, Open311ReportIn, Report, channel_of, occurred_at
 from intake.domain.times import TimeLimits, time_refusal
 
 __all__ = [
@@ -139,6 +140,12 @@ def validate_report(
                     "outside_grids",
                 )
             )
+    if isinstance(report, Open311ReportIn) and category is not None:
+        # An Open311 request answers its service definition (the category's fields): every answer checked.
+        errors += [
+            FieldError((field,), message, "attribute")
+            for field, message in attribute_problems(category, report.attributes)
+        ]
     return errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from caseflow_common.masking import COMPOUND_SURNAMES
@@ -33,6 +34,10 @@ class RequesterView:
 
     name: str | None
     phone: str | None
+    # Open311's other contacts: for the full view only, never masked into a department's view or an event.
+    email: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
         """Plain mapping, e.g. for the CaseReceived payload's requester_masked."""
@@ -49,16 +54,25 @@ def requester_view(
     full_view_roles: frozenset[str] = DEFAULT_FULL_VIEW_ROLES,
     withheld_view_roles: frozenset[str] = DEFAULT_WITHHELD_VIEW_ROLES,
     whistleblower_view_roles: frozenset[str] = DEFAULT_WHISTLEBLOWER_VIEW_ROLES,
+    contacts: Mapping[str, str | None] | None = None,
 ) -> RequesterView | None:
-    """The requester for role: in full for the hotline, masked for everyone else; None when identity is withheld
-    (anonymous) from this role, and for a whistleblower from every role the settings do not name (GZ Art. 20)."""
+    """The requester for role: in full for the hotline (with the e-mail, device and account ids ``contacts`` hold),
+    masked for everyone else (name and phone only); None when identity is withheld (anonymous) from this role, and
+    for a whistleblower from every role the settings do not name (GZ Art. 20)."""
     if whistleblower:
         if role not in whistleblower_view_roles:
             return None
     elif withheld and role not in withheld_view_roles:
         return None
     if role in full_view_roles:
-        return RequesterView(name=name, phone=phone)
+        given = contacts or {}
+        return RequesterView(
+            name=name,
+            phone=phone,
+            email=given.get("email"),
+            device_id=given.get("device_id"),
+            account_id=given.get("account_id"),
+        )
     return RequesterView(
         name=mask_name(name) if name else None,
         phone=mask_phone(phone) if phone else None,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -128,3 +132,127 @@ def open311_field(loc: Sequence[str | int]) -> str:
     """The Open311 form field behind a location in the report body."""
     path = ".".join(str(p) for p in loc)
     return _FORM_FIELDS.get(path, path.removeprefix("location."))
+
+
+class StatusRefused(ValueError):
+    """A status filter Open311 does not know (the message names the value, which is the client's own)."""
+
+
+def open311_statuses(values: Iterable[str]) -> frozenset[Open311Status]:
+    """The statuses a filter names, case-insensitively (``Open``, ``open,CLOSED``); none named means every status."""
+    wanted: set[Open311Status] = set()
+    for value in values:
+        try:
+            wanted.add(Open311Status(value.strip().lower()))
+        except ValueError:
+            raise StatusRefused(f"status must be open or closed, not '{value.strip()[:40]}'") from None
+    return frozenset(wanted)
+
+
+# Attributes of a POST: attribute[code]=value, several values of a multivaluelist as attribute[code][]=value.
+_ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
+MAX_ATTRIBUTE_VALUE = 1000
+MAX_ATTRIBUTE_VALUES = 50
+
+
+def form_attributes(items: Iterable[tuple[str, object]]) -> dict[str, list[str]]:
+    """The attribute answers of an Open311 form, each code with its values in the order given (files ignored)."""
+    found: dict[str, list[str]] = {}
+    for key, value in items:
+        match = _ATTRIBUTE_KEY.match(key)
+        if match is not None and isinstance(value, str):
+            found.setdefault(match.group(1), []).append(value)
+    return found
+
+
+def _datetime_ok(value: str) -> bool:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return parsed.utcoffset() is not None
+
+
+def _number_ok(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def _value_problem(datatype: str, values: Sequence[str], keys: frozenset[str]) -> str | None:
+    if datatype == "multivaluelist":
+        unknown = [v for v in values if v not in keys]
+        return f"'{unknown[0][:40]}' is not one of {sorted(keys)}" if unknown else None
+    if len(values) > 1:
+        return "takes one value"
+    value = values[0]
+    if datatype == "singlevaluelist" and value not in keys:
+        return f"'{value[:40]}' is not one of {sorted(keys)}"
+    if datatype == "number" and not _number_ok(value):
+        return "must be a number"
+    if datatype == "datetime" and not _datetime_ok(value):
+        return "must be an ISO 8601 time with an offset, e.g. 2026-11-21T09:30:00+08:00"
+    return None
+
+
+def attribute_problems(category: Any, given: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """(form field, message) for every answer the service definition refuses: an unknown code, a required attribute
+    left out, a value of the wrong type or not in the list, too many or too long values."""
+    fields = {str(attr(f, "code")): f for f in attr(category, "fields") or []}
+    problems: list[tuple[str, str]] = []
+    for code, values in given.items():
+        field = f"attribute[{code}]"
+        spec = fields.get(code)
+        present = [v.strip() for v in values if v.strip()]
+        if spec is None:
+            problems.append((field, f"service '{attr(category, 'code')}' has no attribute '{code}'"))
+        elif len(present) > MAX_ATTRIBUTE_VALUES or any(len(v) > MAX_ATTRIBUTE_VALUE for v in present):
+            problems.append((field, f"at most {MAX_ATTRIBUTE_VALUES} values of {MAX_ATTRIBUTE_VALUE} characters"))
+        elif present:
+            keys = frozenset(str(v["key"]) for v in _attribute(spec, 0)["values"])
+            problem = _value_problem(_attribute(spec, 0)["datatype"], present, keys)
+            if problem is not None:
+                problems.append((field, problem))
+    for code, spec in fields.items():
+        if attr(spec, "required", False) and not any(v.strip() for v in given.get(code, ())):
+            problems.append((f"attribute[{code}]", "is required by this service"))
+    return problems
+
+
+def attribute_answers(given: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The answers as kept: blank values dropped, each list in the order given without repeats."""
+    kept = {code: list(dict.fromkeys(v.strip() for v in values if v.strip())) for code, values in given.items()}
+    return {code: values for code, values in kept.items() if values}
+
+
+GEOREPORT_V2 = "http://wiki.open311.org/GeoReport_v2"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryInfo:
+    """What the Service Discovery document says besides the endpoint's URL (settings and the catalogue's date)."""
+
+    changeset: str = ""
+    contact: str = ""
+    key_service: str = ""
+    kind: str = "production"  # production or test
+    url: str = ""  # the endpoint's public URL; empty: as the request reached intake
+
+
+def discovery(info: DiscoveryInfo, url: str) -> dict[str, Any]:
+    """The Service Discovery document: one GeoReport v2 endpoint (``info.url`` or ``url``) in both formats."""
+    return {
+        "changeset": info.changeset,
+        "contact": info.contact,
+        "key_service": info.key_service,
+        "endpoints": [
+            {
+                "specification": GEOREPORT_V2,
+                "url": info.url or url,
+                "changeset": info.changeset,
+                "type": info.kind,
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }

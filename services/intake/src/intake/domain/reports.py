@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -151,6 +153,40 @@ class HotlineReportIn(Body):
     description: Description
     location: HotlineLocation
     requester: Requester
+
+
+def _media_url(value: str) -> str:
+    url = value.strip()
+    parts = urlsplit(url)
+    if len(url) > 2000 or parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise PydanticCustomError("media_url", "media_url must be an http or https URL of at most 2000 characters")
+    return url
+
+
+def _email(value: str) -> str:
+    address = value.strip()
+    if len(address) > 254 or not _EMAIL.fullmatch(address):
+        raise PydanticCustomError("email", "email must be an e-mail address such as name@example.com")
+    return address
+
+
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+
+
+class Open311ReportIn(HotlineReportIn):
+    """A request through the Open311 façade: a hotline request plus GeoReport v2's optional fields, all kept.
+
+    email, device_id and account_id are the requester's, kept with the name and phone (encrypted, never published);
+    media_url and the attribute answers belong to the matter.
+    """
+
+    media_url: Annotated[str, AfterValidator(_media_url)] | None = None
+    attributes: dict[str, list[str]] = Field(
+        default_factory=dict, description="Answers to the service definition's attributes, by attribute code."
+    )
+    email: Annotated[str, AfterValidator(_email)] | None = None
+    device_id: str | None = Field(default=None, max_length=100)
+    account_id: str | None = Field(default=None, max_length=100)
 
 
 class GridReportIn(Body):
