@@ -6,7 +6,7 @@ service's job (it knows which unit a case belongs to); ``Principal.unit`` is wha
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -99,16 +99,24 @@ async def current_principal(
     return codec.verify(creds.credentials)
 
 
-def require(*roles: Role | str) -> Callable[..., Awaitable[Principal]]:
-    """FastAPI dependency: an authenticated principal with one of ``roles`` (any role when none given)."""
-    allowed = {Role(r) for r in roles}
+class RoleGate:
+    """FastAPI dependency: an authenticated principal with one of ``roles`` (any role when empty).
 
-    async def dep(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if allowed and principal.role not in allowed:
+    The roles stay readable on the route (``roles``), so the authorization matrix (tests/security) compares each
+    route's declared roles with its policy table and then checks that the route enforces them."""
+
+    def __init__(self, roles: Iterable[Role | str]) -> None:
+        self.roles: frozenset[Role] = frozenset(Role(r) for r in roles)
+
+    async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if self.roles and principal.role not in self.roles:
             raise ApiError(403, "forbidden", f"role {principal.role} may not do this")
         return principal
 
-    return dep
+
+def require(*roles: Role | str) -> RoleGate:
+    """FastAPI dependency: an authenticated principal with one of ``roles`` (any role when none given)."""
+    return RoleGate(roles)
 
 
 AnyPrincipal = Annotated[Principal, Depends(require())]
