@@ -169,7 +169,7 @@ async def _reroute(uow: DispatchUnitOfWork, rt: DispatchRuntime, case_ids: list[
         file.case.leave_retired_unit(unit, reason)
         await uow.cases.end_assignment(case_id, unit)
         decision = decide_after_retirement(table, ref, file)
-        apply_decision(file, decision, now=now)
+        apply_decision(uow, file, decision, now=now)
         await uow.cases.save(file, now)
         redispatched = decision.target_kind is TargetKind.DEPARTMENT
         await uow.record(

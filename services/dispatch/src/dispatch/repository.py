@@ -275,7 +275,7 @@ class CaseRepository:
         stored = (
             await self.session.execute(select(func.max(t.c.published_at)).where(t.c.case_id == case_id))
         ).scalar_one_or_none()
-        if stored is not None and as_utc(stored) > published_at:  # type: ignore[operator]
+        if stored is not None and as_utc(stored) > published_at:
             return False
         await self.session.execute(delete(t).where(t.c.case_id == case_id))
         if clocks:
