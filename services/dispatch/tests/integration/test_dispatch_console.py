@@ -39,6 +39,8 @@ def _policy(response: httpx.Response) -> dict[str, list[str]]:
 
 async def test_the_console_page_its_script_and_its_style_sheet_are_served_by_dispatch(console):
     assert (await console.get("/console")).headers["location"] == "/console/"
+    for path in ("/console", "/console/", "/console/config.json", "/console/console.js"):
+        assert (await console.head(path)).status_code in {200, 308}, path
     page = await console.get("/console/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert '<script src="console.js" defer></script>' in page.text

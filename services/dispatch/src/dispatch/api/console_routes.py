@@ -75,11 +75,11 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     config = page_config(settings)
     router = APIRouter(include_in_schema=False)
 
-    @router.get(PREFIX)
+    @router.api_route(PREFIX, methods=["GET", "HEAD"])
     async def console_root() -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/", status_code=308)
 
-    @router.get(f"{PREFIX}/config.json")
+    @router.api_route(f"{PREFIX}/config.json", methods=["GET", "HEAD"])
     async def console_config() -> JSONResponse:
         return JSONResponse(config, headers=headers)
 

@@ -292,8 +292,8 @@
     sup.replaceChildren(...(c.supervision || []).map((a) =>
       el("li", (RUNG[a.rung] || a.rung) + " · " + a.status + " · " + when(a.issued_at) + (a.deadline ? " → " + when(a.deadline) : ""))));
     if (!sup.children.length) sup.append(el("li", "—"));
-    const history = $("d-history");
-    history.replaceChildren(...(c.actions || []).map((a) => {
+    const steps = $("d-history");
+    steps.replaceChildren(...(c.actions || []).map((a) => {
       const li = el("li");
       li.dataset.action = a.action;
       li.append(el("time", when(a.at)), " ", el("strong", ACTION[a.action] || a.action), " ", el("span", a.unit || "", "unit"));
@@ -302,7 +302,7 @@
       if (words) li.append(el("div", words, "words"));
       return li;
     }));
-    if (!history.children.length) history.append(el("li", "—"));
+    if (!steps.children.length) steps.append(el("li", "—"));
   }
 
   function renderClocks(data, problem) {
