@@ -278,3 +278,22 @@ async def test_where_no_stream_answers_the_page_polls_and_still_sees_new_cases(s
             return any("/v1/work/cases?sort=-updated" in u and "updated_since=" in u for u in log.urls)
 
         await wait_for(asks_for_changes_only, timeout=60, interval=0.5)
+
+
+async def test_a_token_the_services_refuse_leaves_the_page_signed_out(stack):
+    context = await stack.browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(stack.console_url)
+        forged = stack.tokens["departments"][UNIT][:-4] + "AAAA"  # a unit's token with its signature broken
+        await page.fill("#token", forged)
+        await page.click("#sign-in")
+        await expect(page.locator("#signin-error")).to_be_visible(timeout=WAIT_MS)
+        await expect(page.locator("#app")).to_be_hidden()
+        assert await page.evaluate("sessionStorage.length") == 0
+        await page.fill("#token", stack.tokens["supervisor"])  # valid, but not a unit's
+        await page.click("#sign-in")
+        await expect(page.locator("#signin-error")).to_contain_text("not a unit's token", timeout=WAIT_MS)
+        await expect(page.locator("#app")).to_be_hidden()
+    finally:
+        await context.close()

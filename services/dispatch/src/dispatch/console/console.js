@@ -393,13 +393,14 @@
     const url = state.config.dispatch_url + state.config.stream_path + "?access_token=" + encodeURIComponent(state.token);
     const source = new EventSource(url);
     state.source = source;
-    let failures = 0;
+    let failures = 0, opened = false;
     source.addEventListener("open", () => {
       failures = 0;
       setMode("stream");
-      // What changed before the stream opened comes from a fresh snapshot (the browser resumes later drops itself,
-      // sending Last-Event-ID).
-      loadQueue().catch((e) => fail("app-error", e));
+      // What changed before the stream first opened comes from a fresh snapshot; after a drop the browser resumes
+      // by itself (it sends Last-Event-ID and the server replays what changed meanwhile).
+      if (!opened) loadQueue().catch((e) => fail("app-error", e));
+      opened = true;
       scheduleRefresh();
     });
     source.addEventListener("case", (e) => {
