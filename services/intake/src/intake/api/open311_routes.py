@@ -68,7 +68,8 @@ def both_formats(
 
     def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         for fmt in FORMATS:
-            documents = {**responses, **documented(root)} if fmt == "xml" else responses
+            xml = documented(root, kwargs.get("status_code", 200))
+            documents = {**responses, **xml} if fmt == "xml" else responses
             router.api_route(f"{path}.{fmt}", methods=[method], responses=documents, **kwargs)(endpoint)
         return endpoint
 
