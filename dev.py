@@ -37,6 +37,8 @@ TEST_DEPS = [
     "types-pyyaml",
     "confluent-kafka",
     "playwright",
+    "georeport",
+    "three",
 ]
 # Static checks, in order; each must pass (configuration: ruff.toml, mypy.ini).
 LINT = [

@@ -106,6 +106,21 @@ def _ops(service: str) -> dict[tuple[str, str, str], Rule]:
     return {(service, "GET", path): Rule(PUBLIC) for path in OPS_ROUTES}
 
 
+def _open311(fmt: str) -> dict[tuple[str, str, str], Rule]:
+    """The public Open311 façade, at each format's extension (GeoReport v2: .json and .xml)."""
+    return {
+        ("intake", "GET", f"/open311/discovery.{fmt}"): Rule(PUBLIC),
+        ("intake", "GET", f"/open311/v2/discovery.{fmt}"): Rule(PUBLIC),
+        ("intake", "GET", f"/open311/v2/services.{fmt}"): Rule(PUBLIC),
+        ("intake", "GET", f"/open311/v2/services/{{service_code}}.{fmt}"): Rule(PUBLIC, obj="category"),
+        ("intake", "POST", f"/open311/v2/requests.{fmt}"): Rule(
+            PUBLIC, form={"service_code": "urban.garbage", "description": TEXT, "address_id": "440106001"}
+        ),
+        ("intake", "GET", f"/open311/v2/requests.{fmt}"): Rule(PUBLIC),
+        ("intake", "GET", f"/open311/v2/requests/{{service_request_id}}.{fmt}"): Rule(PUBLIC, obj="case"),
+    }
+
+
 def _work(action: str, body: Body = None, who: frozenset[Role] = roles(D)) -> Rule:
     return Rule(who, scoped=who, obj=f"work.{action}", body=body)
 
@@ -123,13 +138,8 @@ POLICY: dict[tuple[str, str, str], Rule] = {
     ),
     ("intake", "GET", "/v1/grid/reports"): Rule(roles(G), scoped=roles(G), listed=Listed("grid")),
     ("intake", "GET", "/v1/grid/reports/{external_id}"): Rule(roles(G), scoped=roles(G), obj="grid"),
-    ("intake", "GET", "/open311/v2/services.json"): Rule(PUBLIC),
-    ("intake", "GET", "/open311/v2/services/{service_code}.json"): Rule(PUBLIC, obj="category"),
-    ("intake", "POST", "/open311/v2/requests.json"): Rule(
-        PUBLIC, form={"service_code": "urban.garbage", "description": TEXT, "address_id": "440106001"}
-    ),
-    ("intake", "GET", "/open311/v2/requests.json"): Rule(PUBLIC),
-    ("intake", "GET", "/open311/v2/requests/{service_request_id}.json"): Rule(PUBLIC, obj="case"),
+    **_open311("json"),
+    **_open311("xml"),
     **_ops("dispatch"),
     ("dispatch", "GET", "/v1/departments"): Rule(ANY),
     ("dispatch", "GET", "/v1/departments/{code}"): Rule(ANY, obj="unit"),

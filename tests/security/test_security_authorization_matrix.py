@@ -24,8 +24,7 @@ from security_policy import POLICY, PRINCIPALS, PUBLIC, Listed, Rule
 from security_stack import SERVICES, Seeded, bearer, start_stack
 
 from caseflow_common.auth import Role, RoleGate
-from caseflow_common.testing import service_settings
-from intake.settings import DEV_OPEN311_KEY
+from caseflow_common.testing import TEST_OPEN311_KEY, service_settings
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 NAMES = list(SERVICES)
@@ -113,7 +112,7 @@ async def call(
         url,
         params=rule.query,
         json=_payload(rule.body, seed),
-        data={"api_key": DEV_OPEN311_KEY, **form} if form is not None else None,
+        data={"api_key": TEST_OPEN311_KEY, **form} if form is not None else None,
         headers=headers,
     )
 

@@ -40,7 +40,7 @@ from caseflow_common.signing import Signer, generate_keys, trusted_entries
 
 REPO = Path(__file__).resolve().parents[4]
 DATA_DIR = REPO / "data" / "demo"
-TEST_SECRET = "test-secret-" + "x" * 40
+TEST_SECRET = "test-secret-" + secrets.token_urlsafe(32)  # per test run, like every test key
 TEST_SETTINGS = TestSettings()
 PG_ADMIN_DSN = TEST_SETTINGS.postgres_dsn
 

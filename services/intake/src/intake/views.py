@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 from sqlalchemy import Row
 
 from caseflow_common.db import as_utc
@@ -52,9 +52,17 @@ class RequesterOut(BaseModel):
     name: str | None = None
     phone: str | None = None
     anonymous: bool = False
-    email: str | None = Field(default=None, description="Given through Open311.")
-    device_id: str | None = Field(default=None, description="Given through Open311.")
-    account_id: str | None = Field(default=None, description="Given through Open311.")
+    email: str | None = Field(default=None, description="Given through Open311 (absent when not given).")
+    device_id: str | None = Field(default=None, description="Given through Open311 (absent when not given).")
+    account_id: str | None = Field(default=None, description="Given through Open311 (absent when not given).")
+
+    @model_serializer(mode="wrap")
+    def _open311_contacts_when_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        shown: dict[str, Any] = handler(self)
+        return {k: v for k, v in shown.items() if v is not None or k not in _OPEN311_CONTACTS}
+
+
+_OPEN311_CONTACTS = frozenset({"email", "device_id", "account_id"})
 
 
 class ReplyOut(BaseModel):

@@ -15,7 +15,9 @@ from intake.settings import Settings
 
 HEADERS = {**auth_header(Role.HOTLINE)}
 GRID_HEADERS = {**auth_header(Role.GRID)}
-CODES = st.sampled_from(["urban.garbage", "clue.fraud", "440103001001-01", "440103", "440100", "", "x" * 70])
+CODES = st.sampled_from(
+    ["urban.garbage", "env.noise.construction", "clue.fraud", "440103001001-01", "440103", "440100", "", "x" * 70]
+)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
@@ -77,12 +79,16 @@ def test_no_generated_request_gets_a_server_error(broker, tmp_path):
                 "address_id": CODES,
                 "phone": st.sampled_from(["13800138000", "123", ""]),
                 "first_name": st.text(max_size=30),
+                "email": st.sampled_from(["a@example.org", "x", ""]),
+                "media_url": st.sampled_from(["https://example.org/a.jpg", "javascript:alert(1)", ""]),
+                "attribute[noise_time]": st.sampled_from(["night", "never", ""]),
+                "attribute[noise_source][]": st.text(max_size=10),
             },
         )
         query = st.fixed_dictionaries(
             {},
             optional={
-                "status": st.sampled_from(["open", "closed", "open,closed", "x"]),
+                "status": st.sampled_from(["open", "Closed", "OPEN,closed", "x"]),
                 "service_code": CODES,
                 "start_date": st.sampled_from(["2026-01-01T00:00:00Z", "yesterday", "2026-01-01"]),
                 "service_request_id": st.text(max_size=20),
@@ -92,8 +98,8 @@ def test_no_generated_request_gets_a_server_error(broker, tmp_path):
             st.tuples(st.just("POST /v1/hotline/reports"), hotline | JSON),
             st.tuples(st.just("POST /v1/grid/reports"), grid | JSON),
             st.tuples(st.just("POST /v1/cases/GZ-20261120-000001/visits"), visit | JSON),
-            st.tuples(st.just("POST /open311/v2/requests.json"), form),
-            st.tuples(st.just("GET /open311/v2/requests.json"), query),
+            st.tuples(st.sampled_from(["POST /open311/v2/requests.json", "POST /open311/v2/requests.xml"]), form),
+            st.tuples(st.sampled_from(["GET /open311/v2/requests.json", "GET /open311/v2/requests.xml"]), query),
             st.tuples(st.just("RAW /v1/hotline/reports"), st.binary(max_size=200)),
         )
 

@@ -83,6 +83,7 @@ def open311_response(
     return JSONResponse(data, status_code=status_code, headers=headers)
 
 
-def documented(root: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI: the 200 answer comes as JSON or, at the .xml path, as XML under ``root``."""
-    return {200: {"content": {"text/xml": {"schema": {"type": "string", "description": f"<{root}> document"}}}}}
+def documented(root: str, status_code: int = 200) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: at the .xml path the answer is an XML document under ``root``."""
+    document = {"schema": {"type": "string", "description": f"<{root}> document"}}
+    return {status_code: {"description": f"GeoReport v2 XML, <{root}>", "content": {"text/xml": document}}}

@@ -29,6 +29,7 @@ from intake.api.route_classes import Open311Route
 from intake.context import IntakeContext
 from intake.domain.open311 import (
     StatusRefused,
+    attribute_answers,
     discovery,
     form_attributes,
     open311_status,
@@ -67,7 +68,8 @@ def both_formats(
 
     def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         for fmt in FORMATS:
-            documents = {**responses, **documented(root)} if fmt == "xml" else responses
+            xml = documented(root, kwargs.get("status_code", 200))
+            documents = {**responses, **xml} if fmt == "xml" else responses
             router.api_route(f"{path}.{fmt}", methods=[method], responses=documents, **kwargs)(endpoint)
         return endpoint
 
@@ -176,7 +178,7 @@ async def post_request(
                 "location": {"region_code": address_id or None, "address": address_string, "lat": lat, "lon": long},
                 "requester": {"name": name, "phone": phone, "anonymous": not phone},
                 "media_url": media_url or None,
-                "attributes": form_attributes((await request.form()).multi_items()),
+                "attributes": attribute_answers(form_attributes((await request.form()).multi_items())),
                 "email": email or None,
                 "device_id": device_id or None,
                 "account_id": account_id or None,

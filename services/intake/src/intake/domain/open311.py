@@ -210,8 +210,9 @@ def attribute_problems(category: Any, given: Mapping[str, Sequence[str]]) -> lis
         elif len(present) > MAX_ATTRIBUTE_VALUES or any(len(v) > MAX_ATTRIBUTE_VALUE for v in present):
             problems.append((field, f"at most {MAX_ATTRIBUTE_VALUES} values of {MAX_ATTRIBUTE_VALUE} characters"))
         elif present:
-            keys = frozenset(str(v["key"]) for v in _attribute(spec, 0)["values"])
-            problem = _value_problem(_attribute(spec, 0)["datatype"], present, keys)
+            definition = _attribute(spec, 0)
+            keys = frozenset(str(v["key"]) for v in definition["values"])
+            problem = _value_problem(definition["datatype"], present, keys)
             if problem is not None:
                 problems.append((field, problem))
     for code, spec in fields.items():
