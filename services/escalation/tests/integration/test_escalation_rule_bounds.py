@@ -1,5 +1,6 @@
 """Rules whose deadlines cannot be counted are refused with 422 before they are stored: the rules in force stay, and
-the clocks keep answering (found by the schemathesis run of tests/security; a 500 after the version was stored)."""
+the clocks keep answering (found probing the unbounded numbers of the OpenAPI documents: a 500 after the version was
+stored, or a policy stored that failed the first case it applied to)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ async def test_a_clock_or_rectification_period_too_long_to_count_is_refused_and_
                 body["ladder"]["rectification"]["supervise"].update(amount=amount, unit=unit)
             r = await svc.client.put("/v1/admin/policies", json=body, headers=ADMIN)
             assert r.status_code == 422, (where, amount, unit, r.text)
-            assert r.json()["error"]["code"] == "invalid_policies" and r.json()["error"]["details"], r.text
+            assert r.json()["error"]["code"] in ("invalid_policies", "invalid_request"), r.text
+            assert r.json()["error"]["details"], r.text
         assert (await _policies(svc))["version"] == before["version"]
         clocks = await svc.client.get("/v1/cases/C-1/clocks", headers=SUPERVISOR)
         assert clocks.status_code == 200 and clocks.json()["clocks"]
