@@ -31,6 +31,7 @@ TEST_DEPS = [
     "pytest-asyncio",
     "pytest-timeout",
     "hypothesis",
+    "schemathesis",
     "check-jsonschema",
     "ruff",
     "mypy",

@@ -20,7 +20,7 @@ from escalation import metrics
 from escalation.calendar_doc import CalendarDocument
 from escalation.clock_store import action_from_row, action_to_row, clock_from_row
 from escalation.config import Config
-from escalation.domain.ladder import ActionStatus
+from escalation.domain.ladder import ActionStatus, uncountable_periods
 from escalation.domain.manual import ManualActionError, ManualDecision, issue_manual
 from escalation.domain.replay import parties_of
 from escalation.domain.timer import next_due_at
@@ -98,9 +98,17 @@ async def _save_version(
     return Saved(version, await recompute_running_clocks(runtime))
 
 
+async def _current(runtime: EscalationRuntime) -> Config:
+    async with runtime.uow() as uow:
+        return await runtime.context.config.refresh(uow.repo)
+
+
 async def save_policies(runtime: EscalationRuntime, document: PolicyDocument, by: str) -> Saved:
     """Save a new policy version; running clocks are recomputed under it (met clocks keep theirs)."""
     problems = document.problems()
+    if not problems:
+        policies, ladder = document.to_domain(0)
+        problems = uncountable_periods((await _current(runtime)).calendar, policies, ladder, runtime.clock())
     if problems:
         raise UnusablePolicies(problems)
     return await _save_version(runtime, POLICY_VERSIONS, lambda c: c.policy_version, document, by)
@@ -108,6 +116,10 @@ async def save_policies(runtime: EscalationRuntime, document: PolicyDocument, by
 
 async def save_calendar(runtime: EscalationRuntime, document: CalendarDocument, by: str) -> Saved:
     """Save a new calendar version; running clocks, provisional ones above all, are recomputed on it."""
+    cfg = await _current(runtime)
+    problems = uncountable_periods(document.to_domain(0), cfg.policies, cfg.ladder, runtime.clock())
+    if problems:
+        raise Unprocessable("invalid_calendar", "the rules' deadlines cannot be counted on this calendar", problems)
     saved = await _save_version(runtime, CALENDAR_VERSIONS, lambda c: c.calendar_version, document, by)
     await refresh_gauges(runtime)
     return saved

@@ -5,16 +5,19 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from escalation.domain.calendar import TimeUnit
+from escalation.domain.calendar_data import MAX_PERIOD
 from escalation.domain.ladder import LadderPolicy, RectificationSpec
 from escalation.domain.policy import ClockAnchor, ClockKind, ClockSpec, PolicySet, SlaPolicy, default_policy_set
 from escalation.issued import IssuedRung
 
 BASE_POLICY_VERSION = 1
+# No period of any unit is longer (the bound of each unit is checked with the whole document: MAX_PERIOD).
+LONGEST = max(MAX_PERIOD.values())
 
 
 class ClockSpecDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: float = Field(gt=0, description="allowed time, in `unit`")
+    amount: float = Field(gt=0, le=LONGEST, description="allowed time, in `unit` (at most about two years of it)")
     unit: TimeUnit
     warn_at: float = Field(default=0.8, gt=0, lt=1, description="fraction of the allowed time at which 催办 fires")
     starts_on: ClockAnchor | None = Field(default=None, description="received or dispatched (default per kind)")
@@ -32,7 +35,7 @@ class SlaPolicyDoc(BaseModel):
 
 class RectificationDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: float = Field(gt=0)
+    amount: float = Field(gt=0, le=LONGEST, description="time to rectify, in `unit` (at most about two years of it)")
     unit: TimeUnit = TimeUnit.WORKING_DAYS
 
 

@@ -1,6 +1,11 @@
+from datetime import UTC, datetime
+
 import pytest
 
-from escalation.domain.calendar import TimeUnit
+from caseflow_common.contracts.escalation import Rung
+from escalation.domain.calendar import TimeUnit, WorkCalendar
+from escalation.domain.calendar_data import MAX_PERIOD
+from escalation.domain.ladder import LadderPolicy, RectificationSpec, uncountable_periods
 from escalation.domain.policy import ClockKind, ClockSpec, PolicySet, SlaPolicy, default_policy_set
 
 WD = TimeUnit.WORKING_DAYS
@@ -72,3 +77,27 @@ def test_default_emergencies_run_on_natural_hours():
     policy = default_policy_set().select_or_raise("hotline", "fire", "emergency")
     assert policy.spec(ClockKind.SIGN_FOR) == ClockSpec(2, TimeUnit.NATURAL_HOURS)
     assert policy.spec(ClockKind.HANDLING) == ClockSpec(24, TimeUnit.NATURAL_HOURS)
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit"),
+    [
+        (501, TimeUnit.WORKING_DAYS),
+        (4001, TimeUnit.WORKING_HOURS),
+        (1e300, TimeUnit.NATURAL_HOURS),
+        (2.5, TimeUnit.WORKING_DAYS),
+    ],
+)
+def test_a_period_longer_than_the_calendar_counts_or_a_part_working_day_is_refused(amount, unit):
+    assert ClockSpec(amount, unit).problems()
+    assert LadderPolicy(rectification={Rung.SUPERVISE: RectificationSpec(amount, unit)}).validate()
+
+
+def test_every_period_within_the_bounds_has_a_deadline_on_the_official_calendar():
+    start = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)
+    longest = [ClockSpec(MAX_PERIOD[unit], unit) for unit in TimeUnit]
+    assert all(not spec.problems() for spec in longest)
+    policies = PolicySet(
+        "t", tuple(SlaPolicy(f"p{i}", "hotline", {ClockKind.HANDLING: s}) for i, s in enumerate(longest))
+    )
+    assert uncountable_periods(WorkCalendar(), policies, LadderPolicy(), start) == []

@@ -46,8 +46,10 @@ async def get_calendar(runtime: Runtime, _: Admin) -> CalendarView:
 
 @router.put("/calendar", response_model=CalendarView)
 async def put_calendar(body: CalendarDocument, runtime: Runtime, principal: Admin) -> CalendarView:
-    """Save a new calendar version (e.g. a newly published year); running clocks are recomputed on it."""
-    saved = await commands.save_calendar(runtime, body, principal.subject)
+    """Save a new calendar version (e.g. a newly published year); running clocks are recomputed on it. 422 when the
+    rules' deadlines cannot be counted on it (no working day for years)."""
+    with api_errors():
+        saved = await commands.save_calendar(runtime, body, principal.subject)
     return CalendarView(
         version=saved.version,
         recomputed_cases=saved.recomputed_cases,

@@ -23,6 +23,27 @@ class TimeUnit(StrEnum):
     NATURAL_HOURS = "natural_hours"
 
 
+# The longest period a rule may set, per unit (about two years): a longer one is refused when the rules are saved,
+# never found later as a deadline that cannot be counted (the calendar looks at most ten years ahead).
+MAX_PERIOD: dict[TimeUnit, float] = {
+    TimeUnit.WORKING_DAYS: 500,
+    TimeUnit.WORKING_HOURS: 4000,
+    TimeUnit.NATURAL_HOURS: 2 * 366 * 24,
+}
+
+
+def period_problems(amount: float, unit: TimeUnit) -> list[str]:
+    """What is wrong with a period of `amount` `unit` (a clock's allowed time, a rung's rectification), in words."""
+    found: list[str] = []
+    if not amount > 0:
+        found.append(f"amount must be positive, got {amount}")
+    elif amount > MAX_PERIOD[unit]:
+        found.append(f"amount must be at most {MAX_PERIOD[unit]:g} {unit}, got {amount:g}")
+    if unit is TimeUnit.WORKING_DAYS and int(min(amount, MAX_PERIOD[unit])) != amount:
+        found.append(f"working days must be whole, got {amount}")
+    return found
+
+
 class Deadline(NamedTuple):
     """A computed moment (UTC) and whether it rests on an unpublished year."""
 

@@ -16,9 +16,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from caseflow_common.contracts.escalation import Rung, SupervisionReason
-from escalation.domain.calendar import UTC, TimeUnit
+from escalation.domain.calendar import UTC, TimeUnit, WorkCalendar
+from escalation.domain.calendar_data import period_problems
 from escalation.domain.clock import Clock
-from escalation.domain.policy import ClockKind
+from escalation.domain.policy import ClockKind, PolicySet
 
 _ID_NAMESPACE = uuid.UUID("6f1d3c2a-8b7e-5c4d-9a0b-1e2f3a4b5c6d")
 # What follows a breach by default: every issued rung above the reminder, lowest first.
@@ -67,10 +68,28 @@ class LadderPolicy:
             f"rung {r} is not one the ladder issues" for r in (*self.climb, *self.rectification) if r not in issued
         ]
         found += [f"rung {r} has no rectification period" for r in self.climb if r not in self.rectification]
-        found += [f"rung {r} rectification must be positive" for r, s in self.rectification.items() if s.amount <= 0]
+        found += [
+            f"rung {r} rectification: {problem}"
+            for r, s in self.rectification.items()
+            for problem in period_problems(s.amount, s.unit)
+        ]
         if len(set(self.climb)) != len(self.climb):
             found.append("a rung appears twice in the climb")
         return found
+
+
+def uncountable_periods(calendar: WorkCalendar, policies: PolicySet, ladder: LadderPolicy, now: datetime) -> list[str]:
+    """The periods of the rules for which the calendar counts no deadline from now (e.g. a calendar without working
+    days for years): found before a version is stored, so the rules in force can always be applied."""
+    periods = [(f"policy {p.id!r} clock {k}", s.amount, s.unit) for p in policies.policies for k, s in p.clocks.items()]
+    periods += [(f"rung {r} rectification", s.amount, s.unit) for r, s in ladder.rectification.items()]
+    found = []
+    for label, amount, unit in periods:
+        try:
+            calendar.add(now, amount, unit)
+        except (ValueError, OverflowError) as exc:
+            found.append(f"{label}: no deadline can be counted on the calendar ({exc})")
+    return found
 
 
 def action_id(case_id: str, cycle: int, kind: ClockKind, rung: Rung, leg: str = "") -> str:

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from caseflow_common.contracts.intake import Channel, Urgency
 from escalation.domain.calendar import TimeUnit
+from escalation.domain.calendar_data import period_problems
 
 
 class ClockKind(StrEnum):
@@ -57,11 +58,7 @@ class ClockSpec:
 
     def problems(self) -> list[str]:
         """What is wrong with this spec, in words."""
-        found: list[str] = []
-        if self.amount <= 0:
-            found.append(f"amount must be positive, got {self.amount}")
-        if self.unit is TimeUnit.WORKING_DAYS and int(self.amount) != self.amount:
-            found.append(f"working days must be whole, got {self.amount}")
+        found = period_problems(self.amount, self.unit)
         if not 0 < self.warn_at < 1:
             found.append(f"warn_at must be between 0 and 1, got {self.warn_at}")
         return found
