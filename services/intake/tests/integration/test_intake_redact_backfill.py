@@ -17,21 +17,15 @@ from sqlalchemy.engine import Connection
 import intake as intake_package
 from caseflow_common import db
 from caseflow_common.testing import DATA_DIR, TEST_SECRET, TEST_SIGNERS
-from intake.orm import case_status, cases, requesters, visits
+from intake.orm import cases, visits
 from intake.privacy import PhoneVault, generate_key
 
 MIGRATIONS = Path(intake_package.__file__).parent / "migrations"
 KEY, HASH_KEY = generate_key(), "h" * 40
-ADDED_SINCE_0002 = {"cases": {"description_sealed", "whistleblower"}, "visits": {"comment_sealed"}}
 NAME, PHONE = "王大锤", "13912345678"
 SAID = f"工地夜间施工。我叫{NAME}，请回电{PHONE}，身份证440106199001011235，邮箱wang@example.com"
 COMMENT = "满意，以后打13766667777找我"
 AT = datetime(2026, 9, 2, 1, 30, tzinfo=UTC)
-
-
-def as_in_0002(table: Table) -> Table:
-    dropped = ADDED_SINCE_0002.get(table.name, set())
-    return Table(table.name, MetaData(), *[c._copy() for c in table.columns if c.name not in dropped])
 
 
 def _case(case_id: str, category: str, description: str, *, withheld: bool = False) -> dict:
@@ -57,27 +51,30 @@ async def prepare_database(url: str) -> None:
     vault = PhoneVault([KEY], HASH_KEY)
     engine = db.make_engine(url)
 
-    def to_0002(sync_conn: Connection) -> None:
+    def to_0002(sync_conn: Connection) -> dict[str, Table]:
         cfg = db.alembic_config(MIGRATIONS, url)
         cfg.attributes["connection"] = sync_conn
         command.upgrade(cfg, "0002")
+        # The tables as that revision built them (later revisions' columns are not there yet).
+        old = MetaData()
+        return {t: Table(t, old, autoload_with=sync_conn) for t in ("cases", "case_status", "requesters", "visits")}
 
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(to_0002)
+            at_0002 = await conn.run_sync(to_0002)
             for row in (
                 _case("C-1", "env.noise.construction", SAID),
                 _case("C-2", "clue.fraud", "有人冒充公检法诈骗", withheld=True),
                 _case("C-3", "urban.garbage", "垃圾三天没人清运"),
             ):
-                await conn.execute(insert(as_in_0002(cases)).values(**row))
+                await conn.execute(insert(at_0002["cases"]).values(**row))
                 await conn.execute(
-                    insert(case_status).values(
+                    insert(at_0002["case_status"]).values(
                         case_id=row["case_id"], status="closed", cycle=1, clocks="[]", updated_at=AT
                     )
                 )
             await conn.execute(
-                insert(requesters).values(
+                insert(at_0002["requesters"]).values(
                     case_id="C-1",
                     name_encrypted=vault.seal(NAME),
                     anonymous=False,
@@ -86,7 +83,7 @@ async def prepare_database(url: str) -> None:
                 )
             )
             await conn.execute(
-                insert(as_in_0002(visits)).values(
+                insert(at_0002["visits"]).values(
                     case_id="C-1",
                     cycle=1,
                     attempt=1,
