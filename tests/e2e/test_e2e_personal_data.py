@@ -66,6 +66,24 @@ async def _handle(svcs: dict, unit: str, case_id: str) -> None:
         assert r.status_code in (200, 201), (action, r.text)
 
 
+async def _coordinated(svcs: dict, unit: str, case_id: str) -> None:
+    """The department asks for coordination (提请协调); the street centre names it the lead unit again."""
+    d = svcs["dispatch"].client
+    await wait_for(lambda: _in_queue(d, unit, case_id), timeout=30)
+    r = await d.post(
+        f"/v1/work/cases/{case_id}/refer",
+        json={"reason": "需要供电部门配合"},
+        headers=auth_header(Role.DEPARTMENT, unit),
+    )
+    assert r.status_code == 200, r.text
+    centre = auth_header(Role.COORDINATION, COORDINATION)
+    view = await d.get(f"/v1/work/cases/{case_id}", headers=centre)
+    assert view.status_code == 200 and view.json()["requester"]["phone"] == "138****3333", view.text
+    body = {"lead_unit": unit, "assisting_units": [], "instructions": "请城管牵头处理"}
+    r = await d.post(f"/v1/work/cases/{case_id}/coordinate", json=body, headers=centre)
+    assert r.status_code == 200, r.text
+
+
 async def _hotline_view(svcs: dict, case_id: str) -> dict:
     r = await svcs["intake"].client.get(f"/v1/cases/{case_id}", headers=auth_header(Role.HOTLINE))
     assert r.status_code == 200, r.text
@@ -105,6 +123,7 @@ async def _run_the_flow(svcs: dict) -> dict[str, str]:
     ids["clue"] = r.json()["case_id"]
 
     await _handle(svcs, NOISE, ids["noise"])
+    await _coordinated(svcs, LIGHT, ids["light"])
     await _handle(svcs, LIGHT, ids["light"])
     await wait_for(lambda: _in_queue(svcs["dispatch"].client, FRAUD, ids["clue"]), timeout=30)
     for key in ("noise", "light"):

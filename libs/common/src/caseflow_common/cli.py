@@ -1,4 +1,4 @@
-"""Entry point shared by every service: ``python -m <service> [serve|migrate]``."""
+"""Entry point shared by every service: ``python -m <service> [serve|migrate|...]``, plus a service's own commands."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,11 +25,26 @@ if TYPE_CHECKING:
     from caseflow_common.operations import ReplayReport
 
 
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ServiceCommand:
+    """A maintenance command of one service: ``run`` gets the built (not started) runtime and the parsed arguments
+    and returns the lines to print; the database engine is disposed afterwards."""
+
+    help: str
+    run: Callable[[Any, argparse.Namespace], Awaitable[list[str]]]
+    arguments: Callable[[argparse.ArgumentParser], None] = _no_arguments
+
+
 def main(
     *,
     settings_factory: Callable[[], S],
     build: Callable[[S], tuple[ServiceRuntime[Any, Any], FastAPI]],
     argv: list[str] | None = None,
+    commands: Mapping[str, ServiceCommand] | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(description="caseflow service")
     sub = parser.add_subparsers(dest="command")
@@ -41,6 +57,9 @@ def main(
     dq = sub.add_parser("dlq-replay", help="apply again this service's dead letters (once their cause is fixed)")
     dq.add_argument("--reason", help="only letters parked for this reason (e.g. unknown_version)")
     dq.add_argument("--dry-run", action="store_true", help="count what would be replayed, change nothing")
+    own = dict(commands or {})
+    for name, command in own.items():
+        command.arguments(sub.add_parser(name, help=command.help))
     args = parser.parse_args(argv)
     args.command = args.command or "serve"
     try:
@@ -67,6 +86,10 @@ def main(
         return
     if args.command == "republish":
         print(f"{asyncio.run(_republish(runtime, args.since))} outbox rows will be published again")
+        return
+    if args.command in own:
+        for line in asyncio.run(_own(runtime, own[args.command], args)):
+            print(line)
         return
     if args.command == "dlq-replay":
         report = asyncio.run(_replay(runtime, args.reason, args.dry_run))
@@ -98,6 +121,13 @@ def _aware(text: str) -> datetime:
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError("give the time with its offset (e.g. +08:00)")
     return value
+
+
+async def _own(runtime: ServiceRuntime[Any, Any], command: ServiceCommand, args: argparse.Namespace) -> list[str]:
+    try:
+        return await command.run(runtime, args)
+    finally:
+        await runtime.engine.dispose()
 
 
 async def _republish(runtime: ServiceRuntime[Any, Any], since: datetime) -> int:

@@ -51,6 +51,10 @@ class MaskedRequester(Payload):
     phone: str | None = None
 
 
+# Free text as it leaves intake (GZ Art. 15; SZ Art. 19); the original stays in intake, encrypted.
+REDACTED = "as typed, with phone numbers, ID numbers, e-mail addresses, account numbers and names redacted by intake"
+
+
 @register
 class CaseReceived(Payload):
     """受理: a hotline or grid report became a case."""
@@ -62,7 +66,7 @@ class CaseReceived(Payload):
     category: str
     category_name: str = ""
     urgency: UrgencyField
-    description: str
+    description: str = Field(description=REDACTED)
     region_code: str
     region_path: list[str] = Field(
         default_factory=list, description="region codes from the case's region up to the city"
@@ -104,7 +108,7 @@ class VisitRecorded(Payload):
     event_type = "VisitRecorded"
     contacted: bool
     satisfaction: Satisfaction | None = None
-    comment: str | None = None
+    comment: str | None = Field(default=None, description=REDACTED)
     visited_at: datetime
     cycle: int = 1
     unit: str | None = Field(default=None, description="the unit that handled the cycle being evaluated")
