@@ -11,6 +11,7 @@ from contextlib import AsyncExitStack
 from e2e_support import UNIT, _start_all, _status, report
 
 from caseflow_common.auth import Role
+from caseflow_common.contracts.dispatch import DIRECTORY_RECORD
 from caseflow_common.testing import ManualClock, auth_header, wait_for
 
 HOTLINE, SUPERVISOR, ADMIN = auth_header(Role.HOTLINE), auth_header(Role.SUPERVISOR), auth_header(Role.ADMIN)
@@ -71,7 +72,14 @@ async def test_retired_unit_open_cases_rerouted_with_fresh_clocks(broker, topic_
         assert (moved["reason"], moved["from_unit"]) == ("redispatch", UNIT) and "机构改革" in moved["from_reason"]
         verify = (await svcs["audit"].client.get(f"/v1/records/{case_id}/verify", headers=SUPERVISOR)).json()
         assert verify["valid"] is True
-        assert await _status(svcs["intake"].client, case_id) == "accepted"
+        await wait_for(lambda: _has_status(svcs["intake"].client, case_id, "accepted"), timeout=20)
+        # The directory's own record: the retirement chained and verifiable in audit, and no case loop of its own.
+        a = svcs["audit"].client
+        directory = await wait_for(lambda: _record(a, DIRECTORY_RECORD), timeout=20)
+        assert [x["payload"]["op"] for x in directory["entries"]] == ["retire_unit"]
+        assert (await a.get(f"/v1/records/{DIRECTORY_RECORD}/verify", headers=SUPERVISOR)).json()["valid"] is True
+        open_loops = (await a.get("/v1/loops/open", headers=SUPERVISOR, params={"page_size": 200})).json()
+        assert DIRECTORY_RECORD not in {x["case_id"] for x in open_loops["items"]}
 
 
 async def test_a_report_spanning_two_districts_goes_to_the_city_office_and_one_district_to_its_office(
@@ -101,8 +109,13 @@ async def test_a_report_spanning_two_districts_goes_to_the_city_office_and_one_d
         view = await d.get(f"/v1/work/cases/{cases['two']}", headers=auth_header(Role.COORDINATION, CITY_OFFICE))
         assert view.json()["status"] == "coordinating"
         assert view.json()["region_codes"] == [TIANHE_STREET, YUEXIU_STREET]
-        await wait_for(lambda: _is_coordinating(intake, cases["two"]), timeout=20)
+        await wait_for(lambda: _has_status(intake, cases["two"], "coordinating"), timeout=20)
 
 
-async def _is_coordinating(intake_client, case_id: str) -> bool:  # type: ignore[no-untyped-def]
-    return await _status(intake_client, case_id) == "coordinating"
+async def _record(audit_client, record_id: str):  # type: ignore[no-untyped-def]
+    r = await audit_client.get(f"/v1/records/{record_id}", headers=SUPERVISOR)
+    return r.json() if r.status_code == 200 else None
+
+
+async def _has_status(intake_client, case_id: str, status: str) -> bool:  # type: ignore[no-untyped-def]
+    return await _status(intake_client, case_id) == status
