@@ -29,6 +29,7 @@ from audit.domain.privacy import strip_personal
 from audit.domain.steps import step_for
 from audit.facts import apply_facts
 from audit.uow import AuditUnitOfWork
+from caseflow_common.contracts.dispatch import DIRECTORY_RECORD
 from caseflow_common.events import Envelope
 from caseflow_common.signing import payload_digest
 
@@ -121,6 +122,8 @@ async def append(
         entry, recorded_at=uow.clock(), cause_missing=cause_missing, origin=origin_columns(env, digest)
     )
     uow.after_commit(metrics.RECORD_ENTRIES.labels(step or "other").inc)  # a retried batch counts once
+    if env.case_id == DIRECTORY_RECORD:
+        return  # the directory's own record (DirectoryChanged): chained and verifiable, but no case, loop or figure
     await apply_facts(env, uow.facts, rules.clock_kinds)
     if not uow.loops_due:
         uow.before_commit(lambda: refresh_due_loops(uow, rules))

@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from caseflow_common.auth import Principal
-from caseflow_common.events import SYSTEM
+from caseflow_common.contracts.dispatch import DIRECTORY_RECORD, DirectoryChanged, DirectoryEntry
+from caseflow_common.events import SYSTEM, new_event
 from dispatch.dispatching import apply_decision, decide_after_retirement
 from dispatch.domain import RoutingTable, TargetKind, ValidationError
-from dispatch.domain.directory_log import ChangeOp, DirectoryChange, DirectoryConflict
+from dispatch.domain.directory_log import ChangeOp, DirectoryChange, DirectoryConflict, DirectoryState
+from dispatch.payloads import PRODUCER
 from dispatch.reference import Reference
 from dispatch.repository import ConcurrentUpdate
 from dispatch.uow import DispatchRuntime, DispatchUnitOfWork
@@ -57,6 +59,16 @@ async def record_change(
             change = dataclasses.replace(change, data=data)
         by = f"{who.role}:{who.subject}"
         await uow.directory.add(change.version, op=op, code=code, data=data, effective_from=effective, at=now, by=by)
+        # The services keeping a copy (escalation, intake) learn the change with its date (one partition, in order).
+        uow.emit(
+            new_event(
+                _published(change, final),
+                case_id=DIRECTORY_RECORD,
+                producer=PRODUCER,
+                actor=who.actor,
+                occurred_at=now,
+            )
+        )
         await uow.commit()
         store.remember(change)
     moved = await apply_due(rt) if effective <= now else 0
@@ -65,6 +77,24 @@ async def record_change(
     if stored is None:
         raise RuntimeError(f"directory version {change.version} vanished after it was stored")
     return {**stored, "rerouted_cases": moved}
+
+
+def _published(change: DirectoryChange, final: DirectoryState) -> DirectoryChanged:
+    """The change as the services keeping a copy read it: the entry as this change leaves it."""
+    units = change.op in {ChangeOp.ADD_UNIT, ChangeOp.RENAME_UNIT, ChangeOp.RETIRE_UNIT}
+    entries = {**final.retired_units, **final.units} if units else {**final.retired_regions, **final.regions}
+    record = dict(entries.get(change.code) or {})
+    if "name" in change.data:
+        record["name"] = change.data["name"]  # a rename's own name, not a later one's
+    return DirectoryChanged(
+        directory_version=change.version,
+        op=change.op.value,
+        code=change.code,
+        effective_from=change.effective_from,
+        entry=DirectoryEntry.model_validate(record) if record else None,
+        reason=change.data.get("reason"),
+        replaced_by=change.data.get("replaced_by"),
+    )
 
 
 def _check_routing(rt: DispatchRuntime, table: RoutingTable, change: DirectoryChange, final: Reference) -> None:

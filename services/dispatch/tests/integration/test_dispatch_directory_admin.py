@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from caseflow_common.auth import Role
+from caseflow_common.contracts.dispatch import DIRECTORY_RECORD
 from caseflow_common.testing import auth_header, wait_for
 
 ADMIN = auth_header(Role.ADMIN)
@@ -47,6 +48,13 @@ async def test_a_unit_added_then_renamed_from_a_future_date_shows_by_date_and_by
         (3, "rename_unit", True),
     ]
     assert (await client.get("/v1/admin/directory/3", headers=ADMIN)).json()["change"] == {"name": "天河区生态环境局"}
+    # Published for the services keeping a copy, with the date each change takes effect.
+    published = [e["payload"] for e in await dispatch.published(DIRECTORY_RECORD, 2)]
+    assert [(p["directory_version"], p["op"], p["entry"]["name"]) for p in published] == [
+        (2, "add_unit", NEW_ECOLOGY["name"]),
+        (3, "rename_unit", "天河区生态环境局"),
+    ]
+    assert published[0]["entry"]["region"] == "440106" and published[1]["effective_from"].startswith(tomorrow)
 
 
 async def test_directory_changes_are_refused_with_a_clear_reason(dispatch):

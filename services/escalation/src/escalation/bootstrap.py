@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 import caseflow_common.contracts  # noqa: F401  (registers event models)
 from caseflow_common import topics
+from caseflow_common.directory_copy import DirectoryCopy, refresh_loop
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from escalation import metrics
@@ -18,7 +19,7 @@ from escalation.api import routers
 from escalation.calendar_doc import load_calendar_file
 from escalation.config import ConfigStore
 from escalation.context import EscalationContext, SchedulerPace, TimeLimits
-from escalation.coordination import CoordinationMap
+from escalation.coordination import directory_files
 from escalation.domain.patterns import (
     CrimeClues,
     HotspotPolicy,
@@ -27,7 +28,7 @@ from escalation.domain.patterns import (
     SatisfactionPolicy,
 )
 from escalation.handlers import HANDLERS
-from escalation.orm import metadata
+from escalation.orm import directory_changes, metadata
 from escalation.scheduler import scheduler_loop
 from escalation.settings import Settings
 from escalation.uow import EscalationRuntime, EscalationUnitOfWork
@@ -56,9 +57,11 @@ def _pattern_policies(s: Settings) -> PatternPolicies:
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[EscalationRuntime, FastAPI]:
+    units, regions = directory_files(Path(settings.data_dir))
     context = EscalationContext(
         config=ConfigStore(load_calendar_file(settings.calendar_file) if settings.calendar_file else None),
-        coordination=CoordinationMap.load(Path(settings.data_dir), settings.public_security_kind),
+        directory=DirectoryCopy(regions, units, clock=clock, refresh_s=settings.directory_refresh_s),
+        police_kind=settings.public_security_kind,
         patterns=_pattern_policies(settings),
         pace=SchedulerPace(settings.scheduler_batch, settings.scheduler_interval_s, settings.gauge_interval_s),
         assisting_kinds=tuple(dict.fromkeys(settings.assisting_clock_kinds)),
@@ -75,7 +78,10 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[E
         consumes=[topics.INTAKE, topics.DISPATCH],
         handlers=HANDLERS,
         uow_class=EscalationUnitOfWork,
-        loops=[scheduler_loop] if settings.scheduler_enabled else [],
+        loops=[
+            *([scheduler_loop] if settings.scheduler_enabled else []),
+            refresh_loop(directory_changes, settings.directory_refresh_s),
+        ],
         readiness_extra=_readiness,
     )
     runtime = ServiceRuntime(spec, settings, context, clock)

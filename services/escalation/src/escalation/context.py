@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from caseflow_common.directory_copy import DirectoryCopy
 from escalation.config import ConfigStore
-from escalation.coordination import CoordinationMap
+from escalation.coordination import PUBLIC_SECURITY_KIND, CoordinationMap
 from escalation.domain.patterns import PatternPolicies
 from escalation.domain.policy import ClockKind
 from escalation.domain.replay import DEFAULT_ASSISTING_KINDS
@@ -44,9 +45,18 @@ class EscalationContext:
     """The rules store, the directory's coordination map and the thresholds every handler, loop and route shares."""
 
     config: ConfigStore
-    coordination: CoordinationMap = field(default_factory=CoordinationMap)
+    # The directory in force (the files with dispatch's DirectoryChanged versions, GZ Art. 5; SZ Art. 8).
+    directory: DirectoryCopy | None = None
+    police_kind: str = PUBLIC_SECURITY_KIND
     patterns: PatternPolicies = field(default_factory=PatternPolicies)
     pace: SchedulerPace = field(default_factory=SchedulerPace)
     gauges: Gauges = field(default_factory=Gauges)
     assisting_kinds: tuple[ClockKind, ...] = DEFAULT_ASSISTING_KINDS
     limits: TimeLimits = field(default_factory=TimeLimits)
+
+    @property
+    def coordination(self) -> CoordinationMap:
+        """Which institution answers for a region or unit, public security by region, areas: as in force now."""
+        if self.directory is None:
+            return CoordinationMap()
+        return self.directory.view(CoordinationMap.of, self.police_kind)

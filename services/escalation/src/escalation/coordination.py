@@ -1,18 +1,30 @@
 """Which coordination institution (综治中心 / 平安建设协调机构) answers for a region or a unit, which public-security
-unit serves a region, and which units lie in an institution's area, from the directory."""
+unit serves a region, and which units lie in an institution's area, from the directory in force (the files, with the
+changes dispatch publishes: ``caseflow_common.directory_copy``)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from caseflow_common.directory import load_regions, load_units
+from caseflow_common.directory import RegionRecord, UnitRecord, load_regions, load_units
+from caseflow_common.directory_copy import DirectorySnapshot
 
 log = logging.getLogger(__name__)
 
 COORDINATION_KIND = "coordination"
 PUBLIC_SECURITY_KIND = "public_security"
+
+
+def directory_files(data_dir: Path) -> tuple[list[UnitRecord], list[RegionRecord]]:
+    """The units and regions of the directory files; none when the files are absent."""
+    try:
+        return load_units(data_dir), load_regions(data_dir)
+    except FileNotFoundError:
+        log.warning("no directory data: pattern warnings go unaddressed", extra={"data_dir": str(data_dir)})
+        return [], []
 
 
 @dataclass(frozen=True)
@@ -25,13 +37,11 @@ class CoordinationMap:
     police_by_region: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, data_dir: Path, police_kind: str = PUBLIC_SECURITY_KIND) -> CoordinationMap:
-        """Read units.json and regions.json; an absent directory gives an empty map."""
-        try:
-            units, regions = load_units(data_dir), load_regions(data_dir)
-        except FileNotFoundError:
-            log.warning("no directory data: pattern warnings go unaddressed", extra={"data_dir": str(data_dir)})
-            return cls()
+    def from_records(
+        cls, units: Iterable[UnitRecord], regions: Iterable[RegionRecord], police_kind: str = PUBLIC_SECURITY_KIND
+    ) -> CoordinationMap:
+        """The map of these units and regions."""
+        units = list(units)
         police: dict[str, str] = {}
         for u in sorted(units, key=lambda u: u.code):
             if u.kind == police_kind:
@@ -42,6 +52,11 @@ class CoordinationMap:
             unit_regions={u.code: u.region for u in units},
             police_by_region=police,
         )
+
+    @classmethod
+    def of(cls, snapshot: DirectorySnapshot, police_kind: str = PUBLIC_SECURITY_KIND) -> CoordinationMap:
+        """The map of the directory in force (the files with dispatch's changes, GZ Art. 5; SZ Art. 8)."""
+        return cls.from_records(snapshot.units.values(), snapshot.regions.values(), police_kind)
 
     def _up(self, region: str | None) -> list[str]:
         """The region and every region above it, nearest first."""

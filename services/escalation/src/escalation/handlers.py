@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.contracts import intake as i
+from caseflow_common.directory_copy import store_change
 from caseflow_common.events import Envelope, Payload
 from caseflow_common.messaging.consumer import Handler
 from escalation.context import EscalationContext
 from escalation.domain.replay import CaseFact, FactKind, bounded, bounded_time
+from escalation.orm import directory_changes
 from escalation.pattern_checks import check_hotspot, check_repeats, check_satisfaction
 from escalation.tracking import refresh_case
 from escalation.uow import EscalationUnitOfWork
@@ -223,6 +225,15 @@ async def on_case_closed(env: Envelope, uow: EscalationUnitOfWork, ctx: Escalati
     await _record(env, uow, ctx, CaseFact(FactKind.CLOSED, env.payload_as(d.CaseClosed).at))
 
 
+async def on_directory_changed(env: Envelope, uow: EscalationUnitOfWork, ctx: EscalationContext) -> None:
+    """A unit or region added, renamed or retired in dispatch's directory (GZ Art. 5; SZ Art. 8): kept, and from its
+    effective date the coordination map answers with it (warnings to a new centre, none to a retired one)."""
+    change = env.payload_as(d.DirectoryChanged)
+    await store_change(uow.session, directory_changes, change, at=uow.clock())
+    if ctx.directory is not None:
+        ctx.directory.remember(change)  # this replica at once (committed with the batch; a redelivery is a no-op)
+
+
 HANDLERS: dict[type[Payload], Handler[EscalationUnitOfWork, EscalationContext]] = {
     i.CaseReceived: on_case_received,
     i.CaseMerged: on_case_merged,
@@ -239,4 +250,5 @@ HANDLERS: dict[type[Payload], Handler[EscalationUnitOfWork, EscalationContext]] 
     d.CaseResumed: on_case_resumed,
     d.CaseReplied: on_case_replied,
     d.CaseClosed: on_case_closed,
+    d.DirectoryChanged: on_directory_changed,
 }

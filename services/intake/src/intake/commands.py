@@ -180,6 +180,7 @@ async def _store(
         urgency=urgency,
         description=description,
         region_code=region_code,
+        region_codes=loc.all_region_codes or [region_code],
         region_path=path,
         address=loc.address,
         lat=loc.lat,

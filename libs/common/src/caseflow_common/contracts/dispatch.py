@@ -188,3 +188,39 @@ class CaseNoticeSent(_UnitEvent):
     category: str = ""
     region_code: str = ""
     basis: str = Field(default="", description="the article the notice comes from")
+
+
+# The envelope key (case_id) of directory events: one partition keeps them in order, and audit keeps them as the
+# directory's own hash-chained record (not a case: no loop, no figures).
+DIRECTORY_RECORD = "directory"
+
+
+class DirectoryEntry(Payload):
+    """A unit or region as a directory change leaves it (a retired one with its last values)."""
+
+    code: str
+    name: str
+    level: str
+    kind: str | None = Field(default=None, description="units: the unit kind (coordination for an institution)")
+    region: str | None = Field(default=None, description="units: the region it covers")
+    parent: str | None = Field(default=None, description="regions: the region it lies in")
+
+
+@register
+class DirectoryChanged(Payload):
+    """A version of the directory dispatch keeps (GZ Art. 5; SZ Art. 8): a unit or region added, renamed or retired,
+    in force from ``effective_from`` (a future date takes effect when it comes). Services that keep a copy of the
+    directory (escalation: coordination areas, public security; intake: the regions reports may name) apply it as
+    of its date; the envelope's case_id is ``directory``."""
+
+    event_type = "DirectoryChanged"
+    directory_version: int = Field(description="the directory version (1 is the seed: the directory files)")
+    op: str = Field(
+        description="add_unit, rename_unit, retire_unit, add_region, rename_region, retire_region (a consumer ignores "
+        "an operation it does not know)"
+    )
+    code: str
+    effective_from: datetime
+    entry: DirectoryEntry | None = None
+    reason: str | None = None
+    replaced_by: str | None = Field(default=None, description="retire_unit: the unit that takes over its rules")

@@ -71,6 +71,11 @@ class CaseReceived(Payload):
     region_path: list[str] = Field(
         default_factory=list, description="region codes from the case's region up to the city"
     )
+    region_codes: list[str] = Field(
+        default_factory=list,
+        description="every region the report names, region_code first (a matter spanning districts names several; "
+        "the lowest coordination institution covering them all takes it, GZ Art. 10; SZ Art. 24)",
+    )
     address: str = ""
     lat: float | None = None
     lon: float | None = None

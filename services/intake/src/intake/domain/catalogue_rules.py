@@ -131,7 +131,11 @@ def validate_report(
         error = _check_region(location.region_code, ("location", "region_code"), regions, reportable_levels)
         if error is not None:
             errors.append(error)
-    elif location.region_code is None and location.lat is not None and location.lon is not None:
+    for index, code in enumerate(location.region_codes[1:], start=1):
+        error = _check_region(code, ("location", "region_codes", str(index)), regions, reportable_levels)
+        if error is not None:
+            errors.append(error)
+    if location.region_code is None and location.lat is not None and location.lon is not None:
         if resolve_region(location.lat, location.lon, regions) is None:
             errors.append(
                 FieldError(

@@ -66,6 +66,7 @@ Description = Annotated[
     ),
 ]
 Code = Annotated[str, AfterValidator(_code)]
+MAX_REGIONS = 20  # regions one report may name
 
 
 class Location(Body):
@@ -75,6 +76,14 @@ class Location(Body):
         default=None,
         description="Grid, community, street or district code from the region directory.",
         examples=["440106001001"],
+    )
+    region_codes: list[Code] = Field(
+        default_factory=list,
+        max_length=MAX_REGIONS,
+        description="Several regions when the matter spans them (e.g. two districts): the lowest coordination "
+        "institution covering them all takes it (GZ Art. 10; SZ Art. 24). region_code, when given, is listed first; "
+        "without region_code the first of these is the case's region.",
+        examples=[["440106", "440104"]],
     )
     address: str = Field(
         default="", max_length=200, description="Free-text address.", examples=["天河区体育西路 101 号"]
@@ -94,6 +103,20 @@ class Location(Body):
             raise PydanticCustomError("coordinates", "lat and lon must be given together or not at all")
         return lon
 
+    @model_validator(mode="after")
+    def _every_region(self) -> Location:
+        # One list of every region named, region_code first; a single region leaves the list empty (the body and
+        # its fingerprint as before the list existed).
+        named = list(dict.fromkeys([*([self.region_code] if self.region_code else []), *self.region_codes]))
+        self.region_code = named[0] if named else None
+        self.region_codes = named if len(named) > 1 else []
+        return self
+
+    @property
+    def all_region_codes(self) -> list[str]:
+        """Every region the report names, the case's own first (empty when it names none)."""
+        return self.region_codes or ([self.region_code] if self.region_code else [])
+
     @property
     def has_coordinates(self) -> bool:
         """True when both lat and lon are known."""
@@ -105,8 +128,10 @@ class HotlineLocation(Location):
 
     @model_validator(mode="after")
     def _region_or_coordinates(self) -> HotlineLocation:
-        if self.region_code is None and not self.has_coordinates:
-            raise PydanticCustomError("location", "give location.region_code, or lat and lon inside a known grid")
+        if self.region_code is None and not self.region_codes and not self.has_coordinates:
+            raise PydanticCustomError(
+                "location", "give location.region_code (or region_codes), or lat and lon inside a known grid"
+            )
         return self
 
 
@@ -250,5 +275,7 @@ def _canonical(value: Any) -> Any:
 def fingerprint(report: Report) -> str:
     """SHA-256 hex of the canonical JSON of the normalised body: same body, same fingerprint."""
     body = _canonical(report.model_dump(mode="python"))
+    if not body["location"].get("region_codes"):
+        del body["location"]["region_codes"]  # a one-region body keeps the fingerprint it had before the list
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
