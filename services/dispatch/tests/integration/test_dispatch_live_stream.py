@@ -19,6 +19,7 @@ from caseflow_common.testing import auth_header, tokens, wait_for
 
 TH_ECOLOGY = "GZ-TH-HJ"
 TH_TRAFFIC_CATEGORY = "traffic.signal.fault"
+TH_URBAN = "GZ-TH-CG"
 
 
 @pytest.fixture
@@ -122,6 +123,27 @@ async def test_a_reconnect_with_last_event_id_replays_each_case_changed_after_it
             assert all(int(e["id"]) > int(seen["id"]) for e in replayed)
             third = await dispatch.receive()
             assert (await events.case(third))["item"]["status"] == "dispatched"
+
+
+async def test_a_case_that_leaves_the_unit_is_gone_from_its_stream_and_arrives_on_the_receivers(dispatch, server):
+    case_id = await dispatch.receive()
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        giver = {"access_token": token()}
+        receiver = {"access_token": token(TH_URBAN)}
+        async with (
+            client.stream("GET", "/v1/work/stream", params=giver) as theirs,
+            client.stream("GET", "/v1/work/stream", params=receiver) as ours,
+        ):
+            moved = await dispatch.act(case_id, "transfer", TH_ECOLOGY, {"to_unit": TH_URBAN, "reason": "属违法建设"})
+            assert moved.status_code == 200
+            gone = await Events(theirs).next()
+            assert gone["event"] == "gone" and orjson.loads(gone["data"])["case_id"] == case_id
+            arrived = await Events(ours).case(case_id)
+            assert arrived["item"]["unit"] == TH_URBAN and arrived["id"] == gone["id"]
+        # Resuming from before the move tells the giver it is gone, never shows it the case as it is now.
+        async with client.stream("GET", "/v1/work/stream", params=giver, headers={"Last-Event-ID": "0"}) as again:
+            replay = await Events(again).next()
+            assert replay["event"] == "gone" and replay["id"] == gone["id"]
 
 
 async def test_without_last_event_id_the_stream_sends_only_changes_after_it_opened(dispatch, server):
