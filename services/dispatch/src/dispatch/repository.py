@@ -310,6 +310,10 @@ class CaseRepository:
             return
         bind = self.session.bind
         if bind is not None and bind.dialect.name == "postgresql":
+            # The cases' rows first (in order), then the sequence: a transaction holding the sequence never waits
+            # on a row another one holds while that one waits for the sequence.
+            mine = select(wc.c.case_id).where(wc.c.case_id.in_(touched)).order_by(wc.c.case_id).with_for_update()
+            await self.session.execute(mine)
             await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_SEQUENCE_LOCK})
         top = (await self.session.execute(select(func.coalesce(func.max(wc.c.change_seq), 0)))).scalar_one()
         stmt = (
