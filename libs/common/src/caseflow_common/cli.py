@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import uvicorn
@@ -101,7 +102,7 @@ def main(
     # uvicorn shuts down gracefully on SIGTERM (requests drained, runtime stopped, offsets committed), then raises
     # the signal again: exit 0 then, so a supervisor sees "stopped as asked", not "killed" (143 / -15).
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.http_host,
         port=settings.http_port,
@@ -110,6 +111,26 @@ def main(
         lifespan="on",
         timeout_graceful_shutdown=10,
     )
+    DrainingServer(config, runtime).run()
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server that tells the runtime a shutdown began (``ServiceRuntime.draining``) before it drains the
+    open requests: long-lived answers (dispatch's live stream) end then, instead of holding the drain until its
+    timeout cuts them."""
+
+    def __init__(self, config: uvicorn.Config, runtime: ServiceRuntime[Any, Any]) -> None:
+        super().__init__(config)
+        self.runtime = runtime
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.runtime.draining()
+        else:
+            loop.call_soon_threadsafe(self.runtime.draining)  # called from a signal handler: let the loop run it
+        super().handle_exit(sig, frame)
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:

@@ -240,6 +240,10 @@ class ServiceRuntime(Generic[UowT, CtxT]):
         if not task.cancelled() and task.exception() is not None:
             log.error("background task died", exc_info=task.exception(), extra={"task": task.get_name()})
 
+    def draining(self) -> None:
+        """The server begins to shut down and drains its open requests: a hook for services whose answers last
+        (called on the event loop, before ``stop``)."""
+
     async def stop(self) -> None:
         self._stop.set()
         for task in self._tasks:

@@ -47,6 +47,9 @@ class _SeededRuntime(ServiceRuntime[DispatchUnitOfWork, DispatchContext]):
         if self.settings.run_workers if workers is None else workers:
             await self.start_workers()
 
+    def draining(self) -> None:
+        self.context.changes.close()  # open live streams end, so the server's drain does not wait on them
+
     async def stop(self) -> None:
         self.context.changes.close()  # open live streams end before the database goes
         await super().stop()

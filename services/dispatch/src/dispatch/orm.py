@@ -152,3 +152,14 @@ case_clocks = Table(
     Column("published_at", DateTime(timezone=True), nullable=False),  # the event's time: older lists never win
 )
 Index("ix_case_clocks_deadline", case_clocks.c.deadline)
+
+# Units a case left (transferred, returned, passed up, named anew), at the change that took it from them (0003): the
+# live stream tells such a unit the case is gone from its queue.
+case_departures = Table(
+    "case_departures",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("unit", String(40), primary_key=True),
+    Column("change_seq", BigInteger, nullable=False),
+)
+Index("ix_case_departures_unit_change_seq", case_departures.c.unit, case_departures.c.change_seq)

@@ -12,7 +12,15 @@ from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caseflow_common.db import as_utc
-from dispatch.orm import assignments, case_actions, case_clocks, merged_cases, supervision_actions, work_cases
+from dispatch.orm import (
+    assignments,
+    case_actions,
+    case_clocks,
+    case_departures,
+    merged_cases,
+    supervision_actions,
+    work_cases,
+)
 
 wc, asg, cc = work_cases, assignments, case_clocks
 # Clock states that still run out: a paused clock waits, a met one is history.
@@ -100,6 +108,17 @@ class CaseReads:
             select(wc).where(mine(unit), wc.c.change_seq > after).order_by(wc.c.change_seq).limit(limit)
         )
         return rows.all()
+
+    async def departed_since(self, unit: str, after: int, limit: int) -> list[tuple[str, int]]:
+        """(case, change number) of the cases that left the unit after change `after` and are not its own now."""
+        t = case_departures
+        rows = await self.session.execute(
+            select(t.c.case_id, t.c.change_seq)
+            .where(t.c.unit == unit, t.c.change_seq > after, t.c.case_id.not_in(select(wc.c.case_id).where(mine(unit))))
+            .order_by(t.c.change_seq)
+            .limit(limit)
+        )
+        return [(case_id, int(seq)) for case_id, seq in rows]
 
     async def latest_change(self) -> int:
         """The newest change number handed out (0 before any)."""

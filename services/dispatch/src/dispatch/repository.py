@@ -17,6 +17,7 @@ from dispatch.orm import (
     assignments,
     case_actions,
     case_clocks,
+    case_departures,
     merged_cases,
     routing_versions,
     supervision_actions,
@@ -94,11 +95,13 @@ CHANGE_SEQUENCE_LOCK = 0x63660001
 
 class CaseRepository:
     """Work cases and what hangs off them. Every write that changes what a unit sees of a case marks the case as
-    ``touched``; the unit of work gives each touched case its next change number just before it commits."""
+    ``touched`` (and a unit whose part in it ended as ``left``); the unit of work gives each touched case its next
+    change number just before it commits."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.touched: set[str] = set()
+        self.left: set[tuple[str, str]] = set()  # (case, unit): the unit's part in the case ended
 
     async def exists(self, case_id: str) -> bool:
         """True when dispatch already holds the case."""
@@ -132,6 +135,10 @@ class CaseRepository:
 
     async def save(self, file: CaseFile, now: datetime) -> None:
         """Write the case's state; ConcurrentUpdate when someone else changed it since it was read."""
+        for column in ("unit", "coordination_unit"):
+            before = file.facts.get(column)
+            if before and before != getattr(file.case, column):
+                self.left.add((file.case.case_id, before))
         values = {**file.changes, **_state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
         stmt = update(wc).where(wc.c.case_id == file.case.case_id, wc.c.row_version == file.row_version)
         # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
@@ -156,12 +163,17 @@ class CaseRepository:
 
     async def end_assignments(self, case_id: str, roles: tuple[str, ...] = ("lead", "assisting")) -> None:
         """Deactivate the case's assignments of these roles (a new cycle, a new coordination)."""
+        ending = asg.c.case_id == case_id, asg.c.role.in_(roles), asg.c.active
+        self.left.update(
+            (case_id, unit) for unit in (await self.session.execute(select(asg.c.unit).where(*ending))).scalars()
+        )
         await self.session.execute(
             update(asg).where(asg.c.case_id == case_id, asg.c.role.in_(roles)).values(active=False)
         )
 
     async def end_assignment(self, case_id: str, unit: str) -> None:
         """Deactivate one unit's assignments on the case (it handed the case on: its access ends)."""
+        self.left.add((case_id, unit))
         await self.session.execute(update(asg).where(asg.c.case_id == case_id, asg.c.unit == unit).values(active=False))
 
     async def end_unit_assignments(self, unit: str) -> None:
@@ -292,11 +304,16 @@ class CaseRepository:
         event id) and ``updated_at`` = now. Done last before commit, under a lock held until the commit (PostgreSQL:
         an advisory transaction lock; SQLite: its one writer), so numbers are handed out in commit order and a
         reader that has seen number n never later finds a smaller one appear."""
-        touched, self.touched = sorted(self.touched), set()
+        left, self.left = self.left, set()
+        touched, self.touched = sorted(self.touched | {case_id for case_id, _ in left}), set()
         if not touched:
             return
         bind = self.session.bind
         if bind is not None and bind.dialect.name == "postgresql":
+            # The cases' rows first (in order), then the sequence: a transaction holding the sequence never waits
+            # on a row another one holds while that one waits for the sequence.
+            mine = select(wc.c.case_id).where(wc.c.case_id.in_(touched)).order_by(wc.c.case_id).with_for_update()
+            await self.session.execute(mine)
             await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_SEQUENCE_LOCK})
         top = (await self.session.execute(select(func.coalesce(func.max(wc.c.change_seq), 0)))).scalar_one()
         stmt = (
@@ -304,8 +321,15 @@ class CaseRepository:
             .where(wc.c.case_id == bindparam("b_case_id"))
             .values(change_seq=bindparam("b_seq"), updated_at=bindparam("b_at"))
         )
-        rows = [{"b_case_id": case_id, "b_seq": top + i, "b_at": now} for i, case_id in enumerate(touched, 1)]
-        await self.session.execute(stmt, rows)
+        seq = {case_id: top + i for i, case_id in enumerate(touched, 1)}
+        await self.session.execute(stmt, [{"b_case_id": c, "b_seq": n, "b_at": now} for c, n in seq.items()])
+        if left:  # a unit that left keeps one row per case, at its latest departure (the stream checks it is gone)
+            t = case_departures
+            for case_id, unit in sorted(left):
+                await self.session.execute(delete(t).where(t.c.case_id == case_id, t.c.unit == unit))
+            await self.session.execute(
+                insert(t), [{"case_id": c, "unit": u, "change_seq": seq[c]} for c, u in sorted(left)]
+            )
 
 
 class RoutingRepository:

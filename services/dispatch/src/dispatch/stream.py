@@ -2,7 +2,8 @@
 
 Every commit that changes a case gives it the next number of dispatch's change sequence (``work_cases.change_seq``,
 see ``CaseRepository.stamp_changes``). A stream sends each case of the unit whose number is past the last one it
-sent, as a queue item, with that number as the event id; a client that reconnects with ``Last-Event-ID`` gets every
+sent, as a queue item, with that number as the event id, and a ``gone`` event for a case that left the unit
+(transferred, returned, passed up, named anew without it); a client that reconnects with ``Last-Event-ID`` gets every
 case that changed since (each once, as it is now), then the live changes. Commits in this process wake the streams at
 once; commits of other replicas are seen at the next poll.
 """
@@ -86,6 +87,14 @@ class ChangeFeed:
         return release
 
 
+def _last(lines: list[dict[str, Any]], batch: int) -> int | None:
+    return int(lines[-1]["change_id"]) if len(lines) == batch else None
+
+
+def _last_gone(gone: list[tuple[str, int]], batch: int) -> int | None:
+    return gone[-1][1] if len(gone) == batch else None
+
+
 def sse(event: str, data: dict[str, Any], event_id: int) -> bytes:
     """One server-sent event."""
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event_id, event.encode(), orjson.dumps(data))
@@ -99,7 +108,8 @@ async def case_changes(
     items: Callable[[DispatchUnitOfWork, Sequence[Row[Any]]], Awaitable[list[dict[str, Any]]]],
 ) -> AsyncIterator[bytes]:
     """The stream's body: the unit's cases changed after change `after` (a queue item each, event `case`, id = its
-    change number), then live ones; a heartbeat comment when idle. Ends at shutdown or after ``max_s``; a client
+    change number) and the cases that left it since (event `gone`, ``{"case_id", "change_id"}``), then live ones; a
+    heartbeat comment when idle. Ends at shutdown or after ``max_s``; a client
     that goes away cancels it (Starlette listens for the disconnect). Releases the unit's stream slot however it
     ends."""
     feed, limits = rt.context.changes, rt.context.stream
@@ -109,13 +119,23 @@ async def case_changes(
         while not feed.closed and time.monotonic() - started < limits.max_s:
             async with rt.uow() as uow:
                 rows = await uow.reads.changed_since(unit, after, limits.batch)
+                gone = await uow.reads.departed_since(unit, after, limits.batch)
                 lines = await items(uow, rows)
-            for item in lines:
-                after = int(item["change_id"])
-                yield sse("case", item, after)
-            if lines:
+            # Both lists are in change order; when one filled its batch, nothing past its last is known yet.
+            full = [seq for seq in (_last(lines, limits.batch), _last_gone(gone, limits.batch)) if seq is not None]
+            cap = min(full, default=None)
+            merged = sorted(
+                [(int(i["change_id"]), "case", i) for i in lines]
+                + [(seq, "gone", {"case_id": case_id, "change_id": seq}) for case_id, seq in gone]
+            )
+            for seq, event, data in merged:
+                if cap is not None and seq > cap:
+                    break
+                after = seq
+                yield sse(event, data, seq)
+            if merged:
                 last_sent = time.monotonic()
-            if len(rows) == limits.batch:
+            if full:
                 continue  # more are waiting
             await feed.wait(min(limits.poll_s, limits.heartbeat_s))
             if time.monotonic() - last_sent >= limits.heartbeat_s:

@@ -4,8 +4,11 @@ Last-Event-ID, scoped to the token's unit, bounded per unit; and ETags on the ca
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -15,10 +18,12 @@ import pytest_asyncio
 import uvicorn
 
 from caseflow_common.auth import Role
+from caseflow_common.cli import DrainingServer
 from caseflow_common.testing import auth_header, tokens, wait_for
 
 TH_ECOLOGY = "GZ-TH-HJ"
 TH_TRAFFIC_CATEGORY = "traffic.signal.fault"
+TH_URBAN = "GZ-TH-CG"
 
 
 @pytest.fixture
@@ -26,21 +31,36 @@ def dispatch_overrides() -> dict[str, Any]:
     return {"stream_max_per_unit": 2, "stream_heartbeat_s": 0.2, "stream_poll_s": 0.1}
 
 
-@pytest_asyncio.fixture
-async def server(dispatch) -> AsyncIterator[str]:
-    """dispatch's app on a real HTTP server at 127.0.0.1 (an in-process transport buffers a whole response)."""
+@dataclass
+class Served:
+    url: str
+    server: DrainingServer
+
+
+@asynccontextmanager
+async def serving(dispatch) -> AsyncIterator[Served]:  # type: ignore[no-untyped-def]
+    """dispatch's app on a real HTTP server at 127.0.0.1 (an in-process transport buffers a whole response), as the
+    service's command serves it; a drain that waited on open streams would hang far past any test's patience."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(dispatch.svc.app, lifespan="off", log_config=None, access_log=False)
-    srv = uvicorn.Server(config)
+    config = uvicorn.Config(
+        dispatch.svc.app, lifespan="off", log_config=None, access_log=False, timeout_graceful_shutdown=3600
+    )
+    srv = DrainingServer(config, dispatch.svc.runtime)
     task = asyncio.create_task(srv.serve(sockets=[sock]))
     await wait_for(lambda: _started(srv), timeout=10)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}", srv)
     finally:
         srv.should_exit = True
-        await asyncio.wait_for(task, timeout=15)
+        await asyncio.wait_for(task, timeout=20)
         sock.close()
+
+
+@pytest_asyncio.fixture
+async def server(dispatch) -> AsyncIterator[str]:
+    async with serving(dispatch) as served:
+        yield served.url
 
 
 async def _started(srv: uvicorn.Server) -> bool:
@@ -124,6 +144,27 @@ async def test_a_reconnect_with_last_event_id_replays_each_case_changed_after_it
             assert (await events.case(third))["item"]["status"] == "dispatched"
 
 
+async def test_a_case_that_leaves_the_unit_is_gone_from_its_stream_and_arrives_on_the_receivers(dispatch, server):
+    case_id = await dispatch.receive()
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        giver = {"access_token": token()}
+        receiver = {"access_token": token(TH_URBAN)}
+        async with (
+            client.stream("GET", "/v1/work/stream", params=giver) as theirs,
+            client.stream("GET", "/v1/work/stream", params=receiver) as ours,
+        ):
+            moved = await dispatch.act(case_id, "transfer", TH_ECOLOGY, {"to_unit": TH_URBAN, "reason": "属违法建设"})
+            assert moved.status_code == 200
+            gone = await Events(theirs).next()
+            assert gone["event"] == "gone" and orjson.loads(gone["data"])["case_id"] == case_id
+            arrived = await Events(ours).case(case_id)
+            assert arrived["item"]["unit"] == TH_URBAN and arrived["id"] == gone["id"]
+        # Resuming from before the move tells the giver it is gone, never shows it the case as it is now.
+        async with client.stream("GET", "/v1/work/stream", params=giver, headers={"Last-Event-ID": "0"}) as again:
+            replay = await Events(again).next()
+            assert replay["event"] == "gone" and replay["id"] == gone["id"]
+
+
 async def test_without_last_event_id_the_stream_sends_only_changes_after_it_opened(dispatch, server):
     old = await dispatch.receive()
     async with httpx.AsyncClient(base_url=server, timeout=30) as client:
@@ -181,6 +222,18 @@ async def test_the_stream_ends_cleanly_at_shutdown(dispatch, server):
             with pytest.raises(EOFError):
                 await asyncio.wait_for(Events(response).next(), timeout=20)
     assert feed.open_streams(TH_ECOLOGY) == 0
+
+
+async def test_a_server_shutdown_ends_open_streams_cleanly_instead_of_waiting_on_them(dispatch):
+    async with serving(dispatch) as served:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            async with client.stream("GET", "/v1/work/stream", params={"access_token": token()}) as response:
+                assert response.status_code == 200
+                served.server.handle_exit(signal.SIGTERM, None)  # what SIGTERM calls
+                served.server._captured_signals.clear()  # uvicorn would raise it again at exit: not in the test run
+                with pytest.raises(EOFError):
+                    await asyncio.wait_for(Events(response).next(), timeout=20)
+    # Leaving `serving` waited for the server to stop: nothing held its drain.
 
 
 async def test_the_stream_needs_a_unit_token_by_header_or_query_and_a_whole_change_id(dispatch, server):

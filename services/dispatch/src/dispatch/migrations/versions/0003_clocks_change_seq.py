@@ -1,5 +1,6 @@
-"""dispatch: the clocks escalation publishes for each case, and each case's place in the change sequence (queue
-items carry their deadlines; the live stream resumes from a change id).
+"""dispatch: the clocks escalation publishes for each case, each case's place in the change sequence and the units
+a case left (queue items carry their deadlines; the live stream resumes from a change id and tells a unit a case
+is gone).
 
 Revision ID: 0003
 Revises: 0002
@@ -31,9 +32,18 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_case_clocks_deadline", "case_clocks", ["deadline"])
+    op.create_table(
+        "case_departures",
+        sa.Column("case_id", sa.String(40), primary_key=True),
+        sa.Column("unit", sa.String(40), primary_key=True),
+        sa.Column("change_seq", sa.BigInteger, nullable=False),
+    )
+    op.create_index("ix_case_departures_unit_change_seq", "case_departures", ["unit", "change_seq"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_departures_unit_change_seq", table_name="case_departures")
+    op.drop_table("case_departures")
     op.drop_index("ix_case_clocks_deadline", table_name="case_clocks")
     op.drop_table("case_clocks")
     op.drop_index("ix_work_cases_change_seq", table_name="work_cases")
