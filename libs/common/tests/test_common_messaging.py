@@ -389,6 +389,19 @@ async def test_the_series_alerts_watch_exist_at_zero_before_the_first_dead_lette
     assert 'caseflow_broker_resets_total{reason="emptied",service="ledger"} 0.0' in text
 
 
+async def ledger_settings(broker: str, prefix: str, databases, **overrides) -> CommonSettings:  # type: ignore[no-untyped-def]
+    """The ledger service on its own database, unsigned events allowed (messaging mechanics)."""
+    return service_settings(
+        CommonSettings,
+        broker=broker,
+        prefix=prefix,
+        database_url=await databases.new_url("ledger"),
+        service_name="ledger",
+        require_signed_events=False,
+        **overrides,
+    )
+
+
 def broker_lag(broker: str, group: str, topic: str, partitions: int = 3) -> dict[int, int]:
     """The group's lag per partition as the broker has it, read with a second client (librdkafka): the end offset
     minus the group's committed offset (none committed: from the start of the log, 0 on every test topic)."""
@@ -420,15 +433,7 @@ def lag_on_metrics(text: str, service: str, topic: str) -> dict[int, int]:
 async def test_the_consumer_lag_on_metrics_is_the_brokers_lag_for_the_group_and_drains_to_zero(
     broker, topic_prefix, databases
 ):
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,
-        consumer_lag_refresh_s=0.5,
-    )
+    settings = await ledger_settings(broker, topic_prefix, databases, consumer_lag_refresh_s=0.5)
     topic = topic_prefix + TOPIC
     producer = AIOKafkaProducer(bootstrap_servers=broker)
     await producer.start()

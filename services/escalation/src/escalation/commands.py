@@ -209,7 +209,7 @@ async def issue_manual_action(runtime: EscalationRuntime, decision: ManualDecisi
                     occurred_at=now,
                 )
             )
-            metrics.SUPERVISION_ACTIONS.labels(action.rung.value).inc()
+            uow.after_commit(metrics.SUPERVISION_ACTIONS.labels(action.rung.value).inc)
         await uow.commit()
         row = await repo.action(action.id)
     if row is None:

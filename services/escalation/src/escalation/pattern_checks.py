@@ -69,7 +69,7 @@ async def _raise(
                 now,
                 causation,
             )
-            metrics.PATTERN_WARNINGS.labels(w.kind.value).inc()
+            uow.after_commit(metrics.PATTERN_WARNINGS.labels(w.kind.value).inc)  # a retried batch counts once
 
 
 async def check_hotspot(

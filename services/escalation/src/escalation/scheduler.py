@@ -61,8 +61,6 @@ def _issue_events(action: SupervisionAction, policy_version: int, fraction: floa
             now,
         )
     ]
-    unit = action.unit or "none"
-    metrics.SUPERVISION_ACTIONS.labels(action.rung.value).inc()
     if action.rung is Rung.REMINDER:
         # 预警/催办: the warning fraction of the clock is used up.
         events.append(
@@ -77,10 +75,18 @@ def _issue_events(action: SupervisionAction, policy_version: int, fraction: floa
                 now,
             )
         )
-        metrics.SLA_WARNINGS.labels(unit).inc()
-    elif action.rung is Rung.SUPERVISE:
-        metrics.SLA_BREACHES.labels(unit).inc()
     return events
+
+
+def _count(uow: EscalationUnitOfWork, action: SupervisionAction) -> None:
+    """Count the action (its rung; a reminder as a warning, a supervise as a breach of its unit) once the pass
+    commits: a pass that fails at commit and runs again counts it once."""
+    unit = action.unit or "none"
+    uow.after_commit(metrics.SUPERVISION_ACTIONS.labels(action.rung.value).inc)
+    if action.rung is Rung.REMINDER:
+        uow.after_commit(metrics.SLA_WARNINGS.labels(unit).inc)
+    elif action.rung is Rung.SUPERVISE:
+        uow.after_commit(metrics.SLA_BREACHES.labels(unit).inc)
 
 
 async def _one_batch(uow: EscalationUnitOfWork, store: ConfigStore, now: datetime, batch: int) -> PassResult:
@@ -114,6 +120,7 @@ async def _one_batch(uow: EscalationUnitOfWork, store: ConfigStore, now: datetim
     for action in fresh:
         if action.id in inserted:  # a replica or an earlier run that fired it already emitted its events
             events.extend(_issue_events(action, versions[action.id], fractions[action.id], now))
+            _count(uow, action)
             if action.rung is Rung.SUPERVISE:
                 breached.add(action.case_id)
     await repo.set_next_due(next_due)
