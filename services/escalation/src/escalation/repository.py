@@ -25,6 +25,9 @@ from escalation.supervision_repository import SupervisionQueries
 
 __all__ = ["CALENDAR_VERSIONS", "POLICY_VERSIONS", "Repository", "stored_at"]
 
+# Upserts by shape (which columns a call gives): built once, so a call only binds its values.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
 
 class Repository(SupervisionQueries):
     """Every query of escalation on one session; the unit of work commits.
@@ -39,6 +42,7 @@ class Repository(SupervisionQueries):
     _facts: dict[str, list[tuple[tuple[datetime, int], str, CaseFact]]] | None = None
     _actions: dict[str, list[Row]] | None = None
     _added = 0
+    _noted: frozenset[str] = frozenset()  # cases whose row this unit of work upserted
 
     async def preload(self, case_ids: Iterable[str]) -> None:
         """Read the clocks (locked where the database can), facts and clock-driven actions of these cases."""
@@ -66,12 +70,23 @@ class Repository(SupervisionQueries):
         return (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
 
     async def upsert_case(self, case_id: str, **values: Any) -> None:
-        stmt = self._insert(cases).values(case_id=case_id, **{"cycle": 1, **values})
-        if values:
-            stmt = stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=values)
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=[cases.c.case_id])
-        await self.session.execute(stmt)
+        if not values and case_id in self._noted:
+            return  # the row is there: this unit of work wrote it
+        self._noted = self._noted | {case_id}
+        await self.session.execute(self._case_upsert(tuple(values)), {"case_id": case_id, "cycle": 1, **values})
+
+    def _case_upsert(self, keys: tuple[str, ...]) -> Any:
+        """The case row's upsert for this set of given columns (built once per shape; values are parameters)."""
+        shape = ("case", self.is_postgres, keys)
+        if (stmt := _STATEMENTS.get(shape)) is None:
+            ins = self._insert(cases)
+            stmt = (
+                ins.on_conflict_do_update(index_elements=[cases.c.case_id], set_={k: ins.excluded[k] for k in keys})
+                if keys
+                else ins.on_conflict_do_nothing(index_elements=[cases.c.case_id])
+            )
+            _STATEMENTS[shape] = stmt
+        return stmt
 
     async def add_fact(self, event_id: str, case_id: str, fact: CaseFact) -> None:
         known = self._facts.get(case_id) if self._facts is not None else None
@@ -180,14 +195,14 @@ class Repository(SupervisionQueries):
         if not rows:
             return
         self._clocks_written({r["case_id"] for r in rows})
-        stmt = self._insert(clocks)
-        keep = {c: getattr(stmt.excluded, c) for c in rows[0] if c not in ("case_id", "cycle", "kind", "leg")}
-        await self.session.execute(
-            stmt.on_conflict_do_update(
+        shape = ("clocks", self.is_postgres, tuple(rows[0]))
+        if (stmt := _STATEMENTS.get(shape)) is None:  # built once per shape of row
+            ins = self._insert(clocks)
+            keep = {c: ins.excluded[c] for c in rows[0] if c not in ("case_id", "cycle", "kind", "leg")}
+            stmt = _STATEMENTS[shape] = ins.on_conflict_do_update(
                 index_elements=[clocks.c.case_id, clocks.c.cycle, clocks.c.kind, clocks.c.leg], set_=keep
-            ),
-            list(rows),
-        )
+            )
+        await self.session.execute(stmt, list(rows))
 
     async def delete_clocks(self, ids: Sequence[int]) -> None:
         if ids:
