@@ -26,6 +26,7 @@ class FactsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._case_rows: dict[str, Any | None] = {}  # index rows read in this unit of work and not changed since
+        self._merged: dict[str, list[str]] = {}  # main case -> cases merged into it, as read by preload_merged
 
     async def preload(self, case_ids: Collection[str]) -> None:
         """Read the index rows of these cases at once (a consumed batch's cases)."""
@@ -38,6 +39,7 @@ class FactsRepository:
     async def note_case(self, case_id: str, **values: Any) -> None:
         """Upsert the case's index row; given non-null values win, others keep what is stored."""
         self._case_rows.pop(case_id, None)
+        self._merged = {}
         values = {k: v for k, v in values.items() if v is not None}
         await self.session.execute(self._case_upsert(tuple(values)), {"case_id": case_id, **values})
 
@@ -132,8 +134,23 @@ class FactsRepository:
         if values:
             await self.session.execute(update(facts).where(facts.c.case_id == case_id).values(**values))
 
+    async def preload_merged(self, case_ids: Collection[str]) -> None:
+        """Read at once which cases are merged into each of these (index rows written before this, included)."""
+        if not case_ids:
+            return
+        rows = await self.session.execute(
+            select(cases.c.case_id, cases.c.merged_into)
+            .where(cases.c.merged_into.in_(case_ids))
+            .order_by(cases.c.case_id)
+        )
+        self._merged = {c: [] for c in case_ids}
+        for r in rows:
+            self._merged[r.merged_into].append(r.case_id)
+
     async def merged_into(self, case_id: str) -> list[str]:
         """Cases merged into this one (并单)."""
+        if case_id in self._merged:
+            return list(self._merged[case_id])
         rows = await self.session.execute(select(cases.c.case_id).where(cases.c.merged_into == case_id))
         return [r.case_id for r in rows]
 

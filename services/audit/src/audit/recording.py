@@ -135,29 +135,40 @@ async def refresh_due_loops(uow: AuditUnitOfWork, rules: RecordRules) -> None:
     """At commit: the loop status of every case an entry was appended to, once per case however many entries it
     got (each from the whole record as it is then, so the same as after its last entry)."""
     due, uow.loops_due = list(uow.loops_due), {}
+    # Set-based: the record of every due case and which cases are merged into them, one statement each; the
+    # statuses written in one statement at the end (a case saved twice keeps its last status).
+    await uow.records.preload_loop_inputs(due)
+    await uow.facts.preload_merged(due)
+    statuses: dict[str, LoopStatus] = {}
     for case_id in due:
-        await refresh_loop(case_id, uow, rules)
-
-
-async def refresh_loop(case_id: str, uow: AuditUnitOfWork, rules: RecordRules) -> LoopStatus:
-    """Recompute and store the case's loop status, and that of the cases merged into it."""
-    status = await loop_of(case_id, uow, rules)
-    await _save_loop(case_id, status, uow)
-    for merged in await uow.facts.merged_into(case_id):
-        if merged != case_id:
-            await _save_loop(merged, await loop_of(merged, uow, rules, main=status), uow)
-    return status
-
-
-async def _save_loop(case_id: str, status: LoopStatus, uow: AuditUnitOfWork) -> None:
-    await uow.loops.save(
-        case_id,
-        complete=status.complete,
-        missing=[str(s) for s in status.missing],
-        cycle=status.cycle,
-        closed_at=status.closed_at,
+        await refresh_loop(case_id, uow, rules, statuses)
+    await uow.loops.save_all(
+        [
+            {
+                "case_id": case_id,
+                "complete": status.complete,
+                "missing": ",".join(str(s) for s in status.missing),
+                "cycle": status.cycle,
+                "closed_at": status.closed_at,
+            }
+            for case_id, status in statuses.items()
+        ],
         now=uow.clock(),
     )
+
+
+async def refresh_loop(
+    case_id: str, uow: AuditUnitOfWork, rules: RecordRules, statuses: dict[str, LoopStatus]
+) -> LoopStatus:
+    """Recompute the case's loop status, and that of the cases merged into it, into ``statuses`` (to be saved)."""
+    status = await loop_of(case_id, uow, rules)
+    statuses.pop(case_id, None)
+    statuses[case_id] = status
+    for merged in await uow.facts.merged_into(case_id):
+        if merged != case_id:
+            statuses.pop(merged, None)
+            statuses[merged] = await loop_of(merged, uow, rules, main=status)
+    return status
 
 
 async def loop_of(

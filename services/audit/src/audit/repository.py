@@ -14,6 +14,7 @@ from audit.domain.chain import COLUMNS, ChainEntry
 from audit.orm import entries, heads, held, loops
 
 CHAIN_COLUMNS = [entries.c[name] for name in COLUMNS]
+_LOOP_UPSERTS: dict[str, Any] = {}  # by dialect
 # One head moved per case, executed for many cases at once.
 _MOVE_HEAD = (
     update(heads)
@@ -53,6 +54,7 @@ class RecordRepository:
         self._appends: list[dict[str, Any]] = []
         self._waiting_checked: set[str] = set()  # causes whose waiting events are known
         self._waiting: dict[str, list[tuple[str, str, str | None]]] = {}  # cause -> (event id, envelope, digest)
+        self._loop_inputs: dict[str, list[Any]] = {}  # case -> its entries' loop inputs, read after the last flush
 
     async def preload(self, event_ids: Collection[str], causes: Collection[str], case_ids: Collection[str]) -> None:
         """Read at once whether these events and causes are recorded or held, which held events wait on these
@@ -122,6 +124,7 @@ class RecordRepository:
 
     async def flush(self) -> None:
         """Write the appended entries and the cases' new heads (one statement per kind)."""
+        self._loop_inputs = {}
         if self._appends:
             await self.session.execute(insert(entries), self._appends)
             self._appends = []
@@ -152,8 +155,25 @@ class RecordRepository:
         rows = await self.session.execute(select(entries).where(entries.c.case_id == case_id).order_by(entries.c.seq))
         return list(rows)
 
+    async def preload_loop_inputs(self, case_ids: Collection[str]) -> None:
+        """Read the loop inputs of these cases at once (after ``flush``: the entries appended here included)."""
+        if not case_ids:
+            return
+        rows = await self.session.execute(
+            select(entries.c.case_id, entries.c.event_type, entries.c.at, entries.c.payload)
+            .where(entries.c.case_id.in_(case_ids))
+            .order_by(entries.c.case_id, entries.c.seq)
+        )
+        self._loop_inputs = {c: [] for c in case_ids}
+        for r in rows:
+            self._loop_inputs[r.case_id].append(r)
+
     async def loop_inputs(self, case_id: str) -> list[Any]:
         """(event_type, at, payload) of the case's entries in seq order."""
+        if self._appends:
+            await self.flush()
+        if case_id in self._loop_inputs:
+            return self._loop_inputs[case_id]
         rows = await self.session.execute(
             select(entries.c.event_type, entries.c.at, entries.c.payload)
             .where(entries.c.case_id == case_id)
@@ -239,19 +259,19 @@ class LoopRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def save(
-        self, case_id: str, *, complete: bool, missing: list[str], cycle: int, closed_at: datetime | None, now: datetime
-    ) -> None:
-        """Insert or replace the case's loop status."""
-        values = {
-            "complete": complete,
-            "missing": ",".join(missing),
-            "cycle": cycle,
-            "closed_at": closed_at,
-            "updated_at": now,
-        }
-        stmt = upsert(self.session, loops).values(case_id=case_id, **values)
-        await self.session.execute(stmt.on_conflict_do_update(index_elements=[loops.c.case_id], set_=values))
+    async def save_all(self, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
+        """Insert or replace the loop status of many cases in one statement (``case_id``, ``complete``,
+        ``missing`` as text, ``cycle``, ``closed_at``)."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        if (stmt := _LOOP_UPSERTS.get(dialect)) is None:
+            ins = upsert(self.session, loops)
+            stmt = _LOOP_UPSERTS[dialect] = ins.on_conflict_do_update(
+                index_elements=[loops.c.case_id],
+                set_={k: ins.excluded[k] for k in ("complete", "missing", "cycle", "closed_at", "updated_at")},
+            )
+        await self.session.execute(stmt, [{**r, "updated_at": now} for r in rows])
 
     async def open_count(self) -> int:
         """Cases whose loop is not complete."""

@@ -25,9 +25,44 @@ from escalation.supervision_repository import SupervisionQueries
 
 __all__ = ["CALENDAR_VERSIONS", "POLICY_VERSIONS", "Repository", "stored_at"]
 
+# Upserts by shape (which columns a call gives): built once, so a call only binds its values.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
 
 class Repository(SupervisionQueries):
-    """Every query of escalation on one session; the unit of work commits."""
+    """Every query of escalation on one session; the unit of work commits.
+
+    After ``preload`` (a consumed batch) the clocks, facts and clock-driven actions of the batch's cases are read
+    once, in one statement each, and kept as this unit of work changes them: a case's clocks are read again only
+    after they were written, its facts not at all (``add_fact`` keeps them in order here as well).
+    """
+
+    # case -> its clock rows (dropped when written) / its facts ((at, order), event id, fact) / its actions
+    _clocks: dict[str, list[Row]] | None = None
+    _facts: dict[str, list[tuple[tuple[datetime, int], str, CaseFact]]] | None = None
+    _actions: dict[str, list[Row]] | None = None
+    _added = 0
+    _noted: frozenset[str] = frozenset()  # cases whose row this unit of work upserted
+
+    async def preload(self, case_ids: Iterable[str]) -> None:
+        """Read the clocks (locked where the database can), facts and clock-driven actions of these cases."""
+        ids = sorted(set(case_ids))
+        if not ids:
+            return
+        self._clocks = {c: [] for c in ids}
+        for r in await self._clock_query(ids, lock=True):
+            self._clocks[r.case_id].append(r)
+        self._facts = {c: [] for c in ids}
+        rows = await self.session.execute(
+            select(case_facts).where(case_facts.c.case_id.in_(ids)).order_by(case_facts.c.at, case_facts.c.id)
+        )
+        for r in rows:
+            at = stored_at(r.at)
+            fact = CaseFact(FactKind(r.kind), at, r.unit, r.channel, r.category, r.urgency)
+            self._facts[r.case_id].append(((at, r.id), r.event_id, fact))
+        self._actions = {c: [] for c in ids}
+        for a in await super().actions_of_cases(ids):
+            self._actions[a.case_id].append(a)
 
     # --- cases and facts --------------------------------------------------------------------------------
 
@@ -35,14 +70,31 @@ class Repository(SupervisionQueries):
         return (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
 
     async def upsert_case(self, case_id: str, **values: Any) -> None:
-        stmt = self._insert(cases).values(case_id=case_id, **{"cycle": 1, **values})
-        if values:
-            stmt = stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=values)
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=[cases.c.case_id])
-        await self.session.execute(stmt)
+        if not values and case_id in self._noted:
+            return  # the row is there: this unit of work wrote it
+        self._noted = self._noted | {case_id}
+        await self.session.execute(self._case_upsert(tuple(values)), {"case_id": case_id, "cycle": 1, **values})
+
+    def _case_upsert(self, keys: tuple[str, ...]) -> Any:
+        """The case row's upsert for this set of given columns (built once per shape; values are parameters)."""
+        shape = ("case", self.is_postgres, keys)
+        if (stmt := _STATEMENTS.get(shape)) is None:
+            ins = self._insert(cases)
+            stmt = (
+                ins.on_conflict_do_update(index_elements=[cases.c.case_id], set_={k: ins.excluded[k] for k in keys})
+                if keys
+                else ins.on_conflict_do_nothing(index_elements=[cases.c.case_id])
+            )
+            _STATEMENTS[shape] = stmt
+        return stmt
 
     async def add_fact(self, event_id: str, case_id: str, fact: CaseFact) -> None:
+        known = self._facts.get(case_id) if self._facts is not None else None
+        if known is not None and all(e != event_id for _, e, _ in known):
+            self._added += 1  # after every stored row of the same time, as the table's ids order them
+            stored = CaseFact(fact.kind, fact.at.astimezone(UTC), fact.unit, fact.channel, fact.category, fact.urgency)
+            known.append(((stored.at, 2**62 + self._added), event_id, stored))
+            known.sort(key=lambda item: item[0])
         await self.session.execute(
             self._insert(case_facts)
             .values(
@@ -59,6 +111,8 @@ class Repository(SupervisionQueries):
         )
 
     async def facts(self, case_id: str) -> list[CaseFact]:
+        if self._facts is not None and case_id in self._facts:
+            return [fact for _, _, fact in self._facts[case_id]]
         rows = await self.session.execute(
             select(case_facts).where(case_facts.c.case_id == case_id).order_by(case_facts.c.at, case_facts.c.id)
         )
@@ -109,25 +163,52 @@ class Repository(SupervisionQueries):
     # --- clocks -----------------------------------------------------------------------------------------
 
     async def clock_rows(self, case_ids: Sequence[str], *, lock: bool = False) -> list[Row]:
+        one = case_ids[0] if len(case_ids) == 1 else None
+        if one is not None and self._clocks is not None and one in self._clocks:
+            return list(self._clocks[one])  # read (and locked) in this unit of work, unchanged since
+        rows = await self._clock_query(case_ids, lock=lock)
+        if one is not None and self._clocks is not None and (lock or not self.is_postgres):
+            self._clocks[one] = rows
+        return list(rows)
+
+    async def _clock_query(self, case_ids: Sequence[str], *, lock: bool) -> list[Row]:
         stmt = select(clocks).where(clocks.c.case_id.in_(case_ids)).order_by(clocks.c.id)
         if lock and self.is_postgres:
             stmt = stmt.with_for_update()
         return list(await self.session.execute(stmt))
 
+    async def actions_of_cases(self, case_ids: Sequence[str]) -> list[Row]:
+        if self._actions is not None and all(c in self._actions for c in case_ids):
+            return [a for c in case_ids for a in self._actions[c]]
+        return await super().actions_of_cases(case_ids)
+
+    async def insert_actions(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        self._actions = None  # read from the database again from now on
+        return await super().insert_actions(rows)
+
+    def _clocks_written(self, case_ids: Iterable[str]) -> None:
+        if self._clocks is not None:
+            for c in case_ids:
+                self._clocks.pop(c, None)
+
     async def save_clocks(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
-        stmt = self._insert(clocks)
-        keep = {c: getattr(stmt.excluded, c) for c in rows[0] if c not in ("case_id", "cycle", "kind", "leg")}
-        await self.session.execute(
-            stmt.on_conflict_do_update(
+        self._clocks_written({r["case_id"] for r in rows})
+        shape = ("clocks", self.is_postgres, tuple(rows[0]))
+        if (stmt := _STATEMENTS.get(shape)) is None:  # built once per shape of row
+            ins = self._insert(clocks)
+            keep = {c: ins.excluded[c] for c in rows[0] if c not in ("case_id", "cycle", "kind", "leg")}
+            stmt = _STATEMENTS[shape] = ins.on_conflict_do_update(
                 index_elements=[clocks.c.case_id, clocks.c.cycle, clocks.c.kind, clocks.c.leg], set_=keep
-            ),
-            list(rows),
-        )
+            )
+        await self.session.execute(stmt, list(rows))
 
     async def delete_clocks(self, ids: Sequence[int]) -> None:
         if ids:
+            if self._clocks is not None:
+                gone = set(ids)
+                self._clocks_written([c for c, rows in self._clocks.items() if any(r.id in gone for r in rows)])
             await self.session.execute(clocks.delete().where(clocks.c.id.in_(ids)))
 
     async def due_clocks(self, now: datetime, limit: int) -> list[Row]:
@@ -145,6 +226,8 @@ class Repository(SupervisionQueries):
     async def set_next_due(self, changes: Sequence[tuple[int, datetime | None]]) -> None:
         if not changes:
             return
+        if self._clocks is not None:
+            self._clocks.clear()  # read again from now on
         if self.is_postgres:  # one statement for the whole batch
             await self.session.execute(
                 text(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, and_, func, or_, select, text, update
@@ -50,6 +51,7 @@ class IntakeRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._status: dict[str, dict[str, Any] | None] | None = None  # projection rows a batch preloaded
 
     def _engine(self) -> AsyncEngine:
         bind = self.session.bind
@@ -157,13 +159,29 @@ class IntakeRepository:
         )
         return (await self.session.execute(stmt)).first()
 
-    async def status_row(self, case_id: str, *, for_update: bool = False) -> Row | None:
+    async def preload_status(self, case_ids: Iterable[str]) -> None:
+        """Read (and lock, on PostgreSQL) the projection rows of these cases at once: a consumed batch's cases. They
+        are kept as ``set_status`` changes them, so the batch's handlers read each row once."""
+        ids = sorted(set(case_ids))
+        if not ids:
+            return
+        stmt = select(case_status).where(case_status.c.case_id.in_(ids)).order_by(case_status.c.case_id)
+        self._status = dict.fromkeys(ids)
+        for r in await self.session.execute(stmt.with_for_update()):
+            self._status[r.case_id] = dict(r._mapping)
+
+    async def status_row(self, case_id: str, *, for_update: bool = False) -> Any | None:
         """The projection row of a case (locked on PostgreSQL when for_update)."""
+        if self._status is not None and case_id in self._status:
+            kept = self._status[case_id]
+            return None if kept is None else SimpleNamespace(**kept)
         stmt = select(case_status).where(case_status.c.case_id == case_id)
         return (await self.session.execute(stmt.with_for_update() if for_update else stmt)).first()
 
     async def set_status(self, case_id: str, **values: Any) -> None:
         """Update a case's projection row."""
+        if self._status is not None and (kept := self._status.get(case_id)) is not None:
+            kept.update(values)
         await self.session.execute(update(case_status).where(case_status.c.case_id == case_id).values(**values))
 
     async def followers(self, case_id: str, statuses: Iterable[str]) -> list[str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from caseflow_common.events import Envelope
 from caseflow_common.runtime import ServiceRuntime
 from caseflow_common.uow import UnitOfWork
 from intake.context import IntakeContext
@@ -18,6 +21,10 @@ class IntakeUnitOfWork(UnitOfWork):
     def _on_enter(self) -> None:
         self.repo = IntakeRepository(self.session)
         self.reads = IntakeReads(self.session)
+
+    async def prepare(self, envelopes: Sequence[Envelope]) -> None:
+        """A consumed batch (dispatch's and escalation's events): its cases' projection rows in one statement."""
+        await self.repo.preload_status(env.case_id for env in envelopes)
 
 
 IntakeRuntime = ServiceRuntime[IntakeUnitOfWork, IntakeContext]
