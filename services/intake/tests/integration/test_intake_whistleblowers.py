@@ -12,9 +12,6 @@ HOTLINE = auth_header(Role.HOTLINE)
 WHISTLEBLOWER = {"name": "钱多多", "phone": "13655554444"}
 SAID = "我是钱多多，电话13655554444，某歌厅有人组织收保护费"
 
-# Open311's contacts: a hotline caller gives none.
-NO_CONTACTS = {"email": None, "device_id": None, "account_id": None}
-
 
 async def _report(svc, make_hotline) -> dict:  # type: ignore[no-untyped-def]
     body = make_hotline(category="clue.gang_crime", description=SAID, requester=WHISTLEBLOWER)
@@ -36,7 +33,7 @@ async def test_the_hotline_sees_neither_a_whistleblowers_identity_nor_the_text_t
         json=make_hotline(category="traffic.order", requester={"anonymous": True, "phone": "13700001111"}),
     )
     anonymous = (await intake.client.get(f"/v1/cases/{r.json()['case_id']}", headers=HOTLINE)).json()
-    assert anonymous["requester"] == {"name": None, "phone": "13700001111", "anonymous": True, **NO_CONTACTS}
+    assert anonymous["requester"] == {"name": None, "phone": "13700001111", "anonymous": True}
 
 
 async def test_a_role_the_settings_name_sees_the_whistleblower_as_given(
@@ -51,5 +48,5 @@ async def test_a_role_the_settings_name_sees_the_whistleblower_as_given(
     )
     async with running(build, settings, clock=ManualClock(), workers=False) as svc:
         view = await _report(svc, make_hotline)
-    assert view["requester"] == {**WHISTLEBLOWER, "anonymous": False, **NO_CONTACTS}
+    assert view["requester"] == {**WHISTLEBLOWER, "anonymous": False}
     assert view["description"] == SAID
