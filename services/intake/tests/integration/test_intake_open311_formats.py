@@ -129,6 +129,9 @@ async def test_the_status_filter_takes_any_case_and_several_statuses(intake, fee
     assert request_id not in await listed(status="Closed")
     assert request_id in await listed(status="closed,Open")
     assert request_id in await listed(status=["closed", "open"])  # declared twice
+    assert await listed(service_request_id=f"{request_id},GZ-20200101-000001") == [request_id]
+    too_many = await intake.client.get(f"{BASE}/requests.json", params={"service_request_id": ",".join(["x"] * 201)})
+    assert too_many.status_code == 400 and too_many.json()[0]["description"].startswith("service_request_id:")
 
 
 async def test_the_optional_fields_are_kept_and_the_personal_ones_never_published(intake, intake_topic):

@@ -48,6 +48,7 @@ V2 = "/v2"
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 MAX_LISTED_VALUES = 200  # ids, service codes or statuses one listing may name
+MAX_LISTED_LENGTH = 100  # characters of one of them (case numbers and category codes are far shorter)
 OPEN311_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "[{code, description}] naming each invalid field"},
     403: {"description": "[{code, description}] missing or unknown api_key"},
@@ -84,8 +85,9 @@ def _listing_served(ctx: IntakeContext) -> None:
 def _split(name: str, given: list[str] | None) -> list[str] | None:
     """The values of a listing filter, comma separated and/or repeated; None when it names none."""
     values = [v.strip() for text in given or () for v in text.split(",") if v.strip()]
-    if len(values) > MAX_LISTED_VALUES:
-        raise open311_invalid([((name,), f"at most {MAX_LISTED_VALUES} values")])
+    if len(values) > MAX_LISTED_VALUES or any(len(v) > MAX_LISTED_LENGTH for v in values):
+        limit = f"at most {MAX_LISTED_VALUES} values of at most {MAX_LISTED_LENGTH} characters"
+        raise open311_invalid([((name,), limit)])
     return values or None
 
 
