@@ -1,7 +1,8 @@
 """The PII scan (DOMAIN.md "Privacy"; GZ Art. 15, 20; SZ Art. 18, 19): known requesters' names and phone numbers,
 also typed into the description with an ID number and an e-mail address, go through the whole flow on the real
-broker with all four services: a hotline report, an Open311 request and a whistleblower's report; the departments
-accept, reply and close; the hotline's return visit notes a phone number. Then every place is read back raw: every
+broker with all four services: a hotline report, an Open311 request (with the e-mail, device and account ids Open311
+may carry) and a whistleblower's report; the departments accept, reply and close; the hotline's return visit notes a
+phone number. Then every place is read back raw: every
 topic from the beginning, every log line, every `/metrics` body, every database (the SQLite files' bytes; every row
 of every PostgreSQL table as text) and every GET of the four OpenAPI documents for every role but the hotline (and
 for the hotline too outside intake). None of them holds any of the values. The originals stay in intake, encrypted,
@@ -24,11 +25,13 @@ from caseflow_common.testing import ManualClock, auth_header, running, service_s
 NAME, PHONE, PHONE_TOO = "王大锤", "13912345678", "13800001111"
 ID_NUMBER, EMAIL = "440106199001011235", "wang.dachui@example.com"
 O311_NAME, O311_PHONE = ("赵", "铁柱"), "13822223333"
+# Open311's other contacts of the requester: kept (sealed) in intake, shown to the hotline only.
+O311_EMAIL, O311_DEVICE, O311_ACCOUNT = "tiezhu.zhao@example.com", "android-3f9c2b7e", "cityapp-user-88123"
 WB_NAME, WB_PHONE = "钱多多", "13655554444"  # a whistleblower (举报人)
 VISIT_PHONE = "13766667777"
 SECRETS = [
     NAME, NAME[1:], PHONE, PHONE_TOO, ID_NUMBER, EMAIL, "".join(O311_NAME), O311_NAME[1], O311_PHONE,
-    WB_NAME, WB_NAME[1:], WB_PHONE, VISIT_PHONE,
+    WB_NAME, WB_NAME[1:], WB_PHONE, VISIT_PHONE, O311_EMAIL, O311_DEVICE, O311_ACCOUNT,
 ]  # fmt: skip
 O311_KEY = "city-app-key-" + "k" * 20
 NOISE, LIGHT, FRAUD = "GZ-TH-HJ", "GZ-TH-CG", "GZ-TH-GA"  # the units the three reports route to (routing.json)
@@ -113,6 +116,9 @@ async def _run_the_flow(svcs: dict) -> dict[str, str]:
             "first_name": O311_NAME[0],
             "last_name": O311_NAME[1],
             "phone": O311_PHONE,
+            "email": O311_EMAIL,
+            "device_id": O311_DEVICE,
+            "account_id": O311_ACCOUNT,
         },
     )
     assert r.status_code == 201, r.text
@@ -197,6 +203,8 @@ async def test_no_name_phone_id_number_or_e_mail_leaves_intake_in_the_clear(brok
             assert noise["requester"] == {"name": NAME, "phone": PHONE, "anonymous": False}
             assert PHONE_TOO in noise["description"] and ID_NUMBER in noise["description"]
             assert VISIT_PHONE in noise["visits"][0]["comment"]
+            light = (await _hotline_view(svcs, ids["light"]))["requester"]
+            assert (light["email"], light["device_id"], light["account_id"]) == (O311_EMAIL, O311_DEVICE, O311_ACCOUNT)
 
             answers = await _every_get(svcs, ids)
             ok = [(where, body) for where, status, body in answers if status == 200]
