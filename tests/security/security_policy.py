@@ -54,6 +54,7 @@ class Listed:
     obj: str | dict[Role, str]
     key: str = "case_id"
     param: str = "case_id"  # which of the object's values is listed
+    items: str = "items"
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,9 @@ POLICY: dict[tuple[str, str, str], Rule] = {
         UNITS, scoped=UNITS, query={"page_size": 200}, listed=Listed({D: "case", C: "coordinated"})
     ),
     ("dispatch", "GET", "/v1/work/cases/{case_id}"): Rule(UNITS, scoped=UNITS, obj={D: "case", C: "coordinated"}),
+    ("dispatch", "GET", "/v1/work/summary"): Rule(UNITS),  # counts of the caller's own unit only
+    # The live stream (the token may also come as ?access_token=); the stack ends each stream at once.
+    ("dispatch", "GET", "/v1/work/stream"): Rule(UNITS),
     ("dispatch", "POST", "/v1/work/cases/{case_id}/accept"): _work("accept"),
     ("dispatch", "POST", "/v1/work/cases/{case_id}/return"): _work("return", {"reason": TEXT}),
     ("dispatch", "POST", "/v1/work/cases/{case_id}/transfer"): _work(
@@ -169,6 +173,15 @@ POLICY: dict[tuple[str, str, str], Rule] = {
     ("dispatch", "GET", "/v1/admin/routing"): Rule(roles(A)),
     # A stale base version: the admin gets past authorization (409), and the demo table stays as it is.
     ("dispatch", "PUT", "/v1/admin/routing"): Rule(roles(A), body={"rules": [], "base_version": 0}),
+    # Directory changes with empty bodies: the admin gets past authorization (422), and the directory stays.
+    ("dispatch", "GET", "/v1/admin/directory"): Rule(roles(A)),
+    ("dispatch", "GET", "/v1/admin/directory/{version}"): Rule(roles(A), obj="directory"),
+    ("dispatch", "POST", "/v1/admin/units"): Rule(roles(A), body={}),
+    ("dispatch", "PATCH", "/v1/admin/units/{code}"): Rule(roles(A), obj="spare.unit", body={}),
+    ("dispatch", "POST", "/v1/admin/units/{code}/retire"): Rule(roles(A), obj="spare.unit", body={}),
+    ("dispatch", "POST", "/v1/admin/regions"): Rule(roles(A), body={}),
+    ("dispatch", "PATCH", "/v1/admin/regions/{code}"): Rule(roles(A), obj="spare.region", body={}),
+    ("dispatch", "POST", "/v1/admin/regions/{code}/retire"): Rule(roles(A), obj="spare.region", body={}),
     **_ops("escalation"),
     ("escalation", "GET", "/v1/cases/{case_id}/clocks"): Rule(
         roles(H, S, D, C), scoped=UNITS, obj={H: "case", S: "case", D: "case", C: "coordinated"}
@@ -194,7 +207,16 @@ POLICY: dict[tuple[str, str, str], Rule] = {
     ("audit", "GET", "/v1/records/{case_id}"): Rule(roles(S, H)),
     ("audit", "GET", "/v1/records/{case_id}/verify"): Rule(roles(S)),
     ("audit", "GET", "/v1/loops/open"): Rule(roles(S)),
-    ("audit", "GET", "/v1/assessment/units"): Rule(roles(S), query={"from": "2026-11-01", "to": "2026-12-01"}),
+    # A department or coordination institution reads its own unit's figures only (the listing, and 403 for another).
+    ("audit", "GET", "/v1/assessment/units"): Rule(
+        roles(S, A, D, C),
+        scoped=UNITS,
+        query={"from": "2026-11-01", "to": "2026-12-01"},
+        listed=Listed({D: "unit", C: "coordination.unit"}, key="unit", param="code"),
+    ),
+    ("audit", "GET", "/v1/assessment/units/{code}"): Rule(
+        roles(S, A, D, C), scoped=UNITS, obj={S: "unit", A: "unit", D: "unit", C: "coordination.unit"}
+    ),
     ("audit", "GET", "/v1/assessment/districts"): Rule(roles(S), query={"from": "2026-11-01", "to": "2026-12-01"}),
     ("audit", "GET", "/v1/analysis/monthly"): Rule(roles(S), query={"month": "2026-11"}),
     ("audit", "GET", "/v1/anchors"): Rule(roles(S)),

@@ -28,7 +28,8 @@ from intake.settings import Settings as IntakeSettings
 
 SERVICES: dict[str, tuple[Any, Any, dict[str, Any]]] = {
     "intake": (intake.bootstrap.build, IntakeSettings, {}),
-    "dispatch": (dispatch.bootstrap.build, DispatchSettings, {}),
+    # A live stream ends at once, so a call to it answers (its client resumes).
+    "dispatch": (dispatch.bootstrap.build, DispatchSettings, {"stream_max_s": 0.05, "stream_poll_s": 0.02}),
     "escalation": (escalation.bootstrap.build, EscalationSettings, {"scheduler_enabled": False}),
     "audit": (audit.bootstrap.build, AuditSettings, {"anchor_interval_s": 3600}),
 }
@@ -153,7 +154,14 @@ async def _seed(seeded: Seeded) -> None:
     escalation_, audit_ = seeded.client("escalation"), seeded.client("audit")
     dept, coord = own(Role.DEPARTMENT), own(Role.COORDINATION)
     objects = seeded.objects
-    objects.update(unit={"code": DEPT_A}, region={"code": "440106"}, category={"service_code": "urban.garbage"})
+    objects.update(
+        unit={"code": DEPT_A},
+        region={"code": "440106"},
+        category={"service_code": "urban.garbage"},
+        directory={"version": 1},
+        **{"coordination.unit": {"code": COORD_K}, "spare.unit": {"code": "GZ-TH-SW"}},
+        **{"spare.region": {"code": "440106001001-02"}},
+    )
 
     # Cases of the department (one to read, one per action) and of the coordination institution.
     dept_cases = {"case": await _report(seeded, "env.noise.construction")}

@@ -45,8 +45,9 @@ def _routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 
 def _gates(dependant: Dependant) -> Iterator[RoleGate]:
-    if isinstance(dependant.call, RoleGate):
-        yield dependant.call
+    """The route's role gates: `require(...)` (RoleGate) and any other gate that states its roles the same way."""
+    if isinstance(getattr(dependant.call, "roles", None), frozenset):
+        yield dependant.call  # type: ignore[misc]
     for sub in dependant.dependencies:
         yield from _gates(sub)
 
@@ -119,7 +120,7 @@ async def call(
 
 def _listed(response: httpx.Response, listed: Listed, seed: Seeded, role: Role) -> bool:
     wanted = seed.objects[listed.obj if isinstance(listed.obj, str) else listed.obj[role]][listed.param]
-    return any(item.get(listed.key) == wanted for item in response.json()["items"])
+    return any(item.get(listed.key) == wanted for item in response.json()[listed.items])
 
 
 def _envelope(response: httpx.Response, code: str) -> bool:

@@ -1,8 +1,9 @@
 """schemathesis over the four services' OpenAPI documents, on the seeded stack: every operation with the schema's
 examples, its coverage cases (boundary values, missing and wrong-typed fields, methods it does not offer) and generated
 requests (valid ones and ones that break the schema), with a token of a role the operation admits (the policy
-table's). An operation with path parameters runs twice: with generated ones, and on the seeded object its role owns
-(so bodies reach the commands of a real case, action or report). Not one answer may be a 5xx (``not_a_server_error``).
+table's). An operation with path parameters runs twice: with generated ones (examples, generated requests), and on the
+seeded object its role owns (coverage cases, generated requests), so bodies reach the commands of a real case, action
+or report. Not one answer may be a 5xx (``not_a_server_error``).
 
 Deterministic (derandomized, no example database) and bounded (MAX_EXAMPLES generated requests per operation, pass
 and generation mode), so the four services take well under a minute on a loaded 2-core machine.
@@ -34,7 +35,7 @@ from security_policy import POLICY, PRINCIPALS, permitted
 from security_stack import SERVICES, Seeded, bearer, start_stack
 
 # Generated requests per operation, pass and generation mode; CASEFLOW_FUZZ_EXAMPLES=200 explores deeper.
-MAX_EXAMPLES = int(os.environ.get("CASEFLOW_FUZZ_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("CASEFLOW_FUZZ_EXAMPLES", "6"))
 RUN = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
@@ -95,10 +96,16 @@ def _fuzz(seed: Seeded, service: str, loop: asyncio.AbstractEventLoop, answers: 
         headers = bearer(role, PRINCIPALS[role].own) if role is not None else {}
         owned = seed.objects.get(rule.obj_for(role), {})
         pinned = {p.name: str(owned[p.name]) for p in operation.path_parameters if p.name in owned}
-        for override in [Override(), *([Override(path_parameters=pinned)] if pinned else [])]:
-            config = HypothesisTestConfig(
-                project=schema.config, modes=list(HypothesisTestMode), settings=RUN, override=override
-            )
+        # With path parameters, the coverage cases (boundaries of every query and body field) go to the seeded
+        # object, where they reach the commands; generated ids and junk are tried in the first pass.
+        passes = [(Override(), list(HypothesisTestMode))]
+        if pinned:
+            passes = [
+                (Override(), [HypothesisTestMode.EXAMPLES, HypothesisTestMode.FUZZING]),
+                (Override(path_parameters=pinned), [HypothesisTestMode.COVERAGE, HypothesisTestMode.FUZZING]),
+            ]
+        for override, modes in passes:
+            config = HypothesisTestConfig(project=schema.config, modes=modes, settings=RUN, override=override)
             test = create_test(
                 operation=operation, test_func=_caller(loop, seed.client(service), headers, answers), config=config
             )

@@ -54,3 +54,15 @@ async def test_a_month_whose_span_or_month_before_lies_outside_the_calendar_is_r
 async def test_the_first_and_last_months_the_calendar_holds_are_answered(audit, month):
     r = await audit.get("/v1/analysis/monthly", month=month)
     assert r.status_code == 200 and r.json()["total"]["current"] == 0
+
+
+@pytest.mark.parametrize(
+    ("until", "months"), [("0000-01", "12"), ("0001-01", "2"), ("0001-03", "36"), ("9999-12", "1")]
+)
+async def test_a_units_history_reaching_past_the_calendar_is_refused(audit, until, months):
+    refused(await audit.get(f"/v1/assessment/units/{audit.unit}", until=until, months=months), "until")
+
+
+async def test_a_units_history_back_to_the_first_months_the_calendar_holds_is_answered(audit):
+    r = await audit.get(f"/v1/assessment/units/{audit.unit}", until="0001-04", months="2")
+    assert r.status_code == 200 and [m["month"] for m in r.json()["months"]] == ["0001-03", "0001-04"]

@@ -265,3 +265,14 @@ async def test_case_views_answer_304_while_unchanged_and_a_new_etag_after_a_chan
     assert (await dispatch.act(case_id, "accept", TH_ECOLOGY)).status_code == 200
     changed = await client.get(f"/v1/work/cases/{case_id}", headers={**headers, "If-None-Match": old})
     assert changed.status_code == 200 and changed.json()["status"] == "accepted" and changed.headers["etag"] != old
+
+
+async def test_a_retired_units_token_no_longer_opens_its_live_stream(dispatch):
+    client = dispatch.svc.client
+    admin = auth_header(Role.ADMIN)
+    retired = await client.post(f"/v1/admin/units/{TH_ECOLOGY}/retire", json={"reason": "机构改革"}, headers=admin)
+    assert retired.status_code == 200, retired.text
+    # As on every other work route: the retired unit's token reads none of its cases, by header or by query.
+    for request in ({"params": {"access_token": token()}}, {"headers": auth_header(Role.DEPARTMENT, TH_ECOLOGY)}):
+        refused = await asyncio.wait_for(client.get("/v1/work/stream", **request), timeout=20)  # not a stream
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "unit_not_in_force", refused.text

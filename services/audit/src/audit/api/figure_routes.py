@@ -158,10 +158,10 @@ async def unit_history(runtime: Runtime, who: FigureReader, code: str, months: M
         raise ApiError(403, "forbidden", f"unit {mine} may read its own assessment only, not that of {code}")
     now = utc(runtime.clock())
     last = until or now.astimezone(CITY_TZ).strftime("%Y-%m")
-    names = [last]
-    for _ in range(months - 1):
-        names.append(previous_month(names[-1]))
-    try:
+    try:  # the months before `until` may leave the calendar too (until=0000-01): 422, as for `until` itself
+        names = [last]
+        for _ in range(months - 1):
+            names.append(previous_month(names[-1]))
         spans = [(name, *month_range(name)) for name in reversed(names)]
     except ValueError as exc:
         raise invalid_request("until", str(exc), "outside the calendar") from None

@@ -39,24 +39,37 @@ Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-async def stream_worker(
-    request: Request,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))],
-    access_token: Annotated[
-        str | None,
-        Query(description="the bearer token, for browsers' EventSource, which cannot set headers (this endpoint only)"),
-    ] = None,
-) -> Principal:
+class StreamGate:
     """The department or coordination caller of the live stream: its bearer token from the Authorization header or,
-    on this endpoint only, from ``?access_token=`` (EventSource cannot send headers)."""
-    token = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else access_token
-    if not token:
-        raise ApiError(401, "unauthenticated", "missing bearer token (header, or access_token on this endpoint)")
-    codec: TokenCodec = request.app.state.token_codec
-    principal = codec.verify(token)
-    if principal.role not in (Role.DEPARTMENT, Role.COORDINATION):
-        raise ApiError(403, "forbidden", f"role {principal.role} may not do this")
-    return principal
+    on this endpoint only, from ``?access_token=`` (EventSource cannot send headers); its unit must be in force, as on
+    every work route (403 for a retired unit). ``roles`` states who may stream, as a ``require(...)`` gate does."""
+
+    roles = frozenset({Role.DEPARTMENT, Role.COORDINATION})
+
+    async def __call__(
+        self,
+        request: Request,
+        rt: Runtime,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))],
+        access_token: Annotated[
+            str | None,
+            Query(
+                description="the bearer token, for browsers' EventSource, which cannot set headers (this endpoint only)"
+            ),
+        ] = None,
+    ) -> Principal:
+        token = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else access_token
+        if not token:
+            raise ApiError(401, "unauthenticated", "missing bearer token (header, or access_token on this endpoint)")
+        codec: TokenCodec = request.app.state.token_codec
+        principal = codec.verify(token)
+        if principal.role not in self.roles:
+            raise ApiError(403, "forbidden", f"role {principal.role} may not do this")
+        if principal.unit and principal.unit not in rt.context.reference.units:
+            raise ApiError(
+                403, "unit_not_in_force", f"unit {principal.unit} is not in the directory in force (retired)"
+            )
+        return principal
 
 
-StreamWorker = Annotated[Principal, Depends(stream_worker)]
+StreamWorker = Annotated[Principal, Depends(StreamGate())]
