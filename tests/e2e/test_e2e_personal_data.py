@@ -24,10 +24,12 @@ from caseflow_common.testing import ManualClock, auth_header, running, service_s
 NAME, PHONE, PHONE_TOO = "王大锤", "13912345678", "13800001111"
 ID_NUMBER, EMAIL = "440106199001011235", "wang.dachui@example.com"
 O311_NAME, O311_PHONE = ("赵", "铁柱"), "13822223333"
+O311_EMAIL, O311_DEVICE = "tiezhu.zhao@example.org", "dev-7f3a9c"  # Open311's optional contact fields
 WB_NAME, WB_PHONE = "钱多多", "13655554444"  # a whistleblower (举报人)
 VISIT_PHONE = "13766667777"
 SECRETS = [
     NAME, NAME[1:], PHONE, PHONE_TOO, ID_NUMBER, EMAIL, "".join(O311_NAME), O311_NAME[1], O311_PHONE,
+    O311_EMAIL, O311_DEVICE,
     WB_NAME, WB_NAME[1:], WB_PHONE, VISIT_PHONE,
 ]  # fmt: skip
 O311_KEY = "city-app-key-" + "k" * 20
@@ -113,6 +115,8 @@ async def _run_the_flow(svcs: dict) -> dict[str, str]:
             "first_name": O311_NAME[0],
             "last_name": O311_NAME[1],
             "phone": O311_PHONE,
+            "email": O311_EMAIL,
+            "device_id": O311_DEVICE,
         },
     )
     assert r.status_code == 201, r.text
@@ -194,7 +198,13 @@ async def test_no_name_phone_id_number_or_e_mail_leaves_intake_in_the_clear(brok
 
             # The originals are in intake, for the hotline: the scan below looks for values that exist.
             noise = await _hotline_view(svcs, ids["noise"])
-            assert noise["requester"] == {"name": NAME, "phone": PHONE, "anonymous": False}
+            assert {k: noise["requester"].get(k) for k in ("name", "phone", "email")} == {
+                "name": NAME,
+                "phone": PHONE,
+                "email": None,
+            }
+            light = (await _hotline_view(svcs, ids["light"]))["requester"]
+            assert (light["name"], light["email"], light["device_id"]) == ("".join(O311_NAME), O311_EMAIL, O311_DEVICE)
             assert PHONE_TOO in noise["description"] and ID_NUMBER in noise["description"]
             assert VISIT_PHONE in noise["visits"][0]["comment"]
 
