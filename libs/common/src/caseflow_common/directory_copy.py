@@ -143,7 +143,7 @@ def _apply(change: DirectoryChanged, regions: dict[str, RegionRecord], units: di
             )
         case "add_region" if entry is not None and entry.level in {level.value for level in RegionLevel}:
             regions[change.code] = RegionRecord(
-                code=change.code, name=entry.name, level=RegionLevel(entry.level), parent=entry.parent
+                code=change.code, name=entry.name, level=RegionLevel(entry.level), parent=entry.parent, bbox=entry.bbox
             )
         case "rename_unit" if entry is not None and change.code in units:
             units[change.code] = units[change.code].model_copy(update={"name": entry.name})

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 import caseflow_common.contracts  # noqa: F401  (registers event models)
 from caseflow_common import directory, topics
+from caseflow_common.directory_copy import DirectoryCopy, refresh_loop
 from caseflow_common.events import utcnow
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from intake.api import routers
@@ -17,7 +18,7 @@ from intake.context import IntakeContext
 from intake.domain.open311 import DiscoveryInfo
 from intake.domain.times import TimeLimits
 from intake.handlers import HANDLERS
-from intake.orm import metadata
+from intake.orm import directory_changes, metadata
 from intake.privacy import PhoneVault
 from intake.ratelimit import Limit, RateLimits, TokenBuckets
 from intake.settings import Settings
@@ -40,11 +41,13 @@ def _changeset(catalogue: Path) -> str:
     return datetime.fromtimestamp(catalogue.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def build_context(settings: Settings) -> IntakeContext:
-    """Reference data from the data directory, the phone vault from the settings' keys."""
+def build_context(settings: Settings, clock: Callable[[], datetime] = utcnow) -> IntakeContext:
+    """Reference data from the data directory (the regions as dispatch changes them), the phone vault from the
+    settings' keys."""
+    regions = directory.load_regions(settings.data_dir)
     return IntakeContext(
         categories={c.code: c for c in directory.load_categories(settings.data_dir)},
-        regions={r.code: r for r in directory.load_regions(settings.data_dir)},
+        directory=DirectoryCopy(regions, (), clock=clock, refresh_s=settings.directory_refresh_s),
         vault=PhoneVault(settings.phone_encryption_keys, settings.phone_hash_key),
         case_number_prefix=settings.case_number_prefix,
         public_listing=settings.open311_public_listing,
@@ -80,8 +83,9 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> tuple[I
         consumes=[topics.DISPATCH, topics.ESCALATION],
         handlers=HANDLERS,
         uow_class=IntakeUnitOfWork,
+        loops=[refresh_loop(directory_changes, settings.directory_refresh_s)],
     )
-    runtime = ServiceRuntime(spec, settings, build_context(settings), clock)
+    runtime = ServiceRuntime(spec, settings, build_context(settings, clock), clock)
     app = create_app(
         runtime,
         title="caseflow intake",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from caseflow_common.directory import CategoryRecord, RegionRecord
+from caseflow_common.directory_copy import DirectoryCopy
 from intake.domain.open311 import DiscoveryInfo
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS
 from intake.domain.times import TimeLimits
@@ -15,10 +16,11 @@ from intake.ratelimit import RateLimits
 
 @dataclass(frozen=True)
 class IntakeContext:
-    """Reference data and configuration, built once in bootstrap."""
+    """Reference data and configuration, built once in bootstrap (the region directory follows dispatch's changes)."""
 
     categories: Mapping[str, CategoryRecord]
-    regions: Mapping[str, RegionRecord]
+    # The region directory: the files with dispatch's DirectoryChanged versions in force (GZ Art. 5; SZ Art. 8).
+    directory: DirectoryCopy
     vault: PhoneVault
     case_number_prefix: str = "GZ"
     public_listing: bool = True  # the public Open311 listing is served
@@ -33,3 +35,8 @@ class IntakeContext:
     open311_keys: Mapping[str, str] = field(default_factory=dict)  # Open311 api_key -> principal subject
     discovery: DiscoveryInfo = field(default_factory=DiscoveryInfo)  # Open311 Service Discovery's texts
     time_limits: TimeLimits = field(default_factory=TimeLimits)  # how old / how far ahead a stated time may be
+
+    @property
+    def regions(self) -> Mapping[str, RegionRecord]:
+        """The regions in force now (a report may name a region added today, not one retired)."""
+        return self.directory.snapshot().regions

@@ -10,9 +10,11 @@ from typing import Any, NamedTuple
 import orjson
 
 from caseflow_common.contracts import dispatch as d
+from caseflow_common.contracts.dispatch import DirectoryChanged
 from caseflow_common.contracts.escalation import ClocksUpdated
 from caseflow_common.contracts.status import CaseStatus
 from caseflow_common.db import as_utc
+from caseflow_common.directory_copy import store_change
 from caseflow_common.events import Envelope, Payload
 from caseflow_common.messaging.consumer import Handler
 from intake.context import IntakeContext
@@ -28,6 +30,7 @@ from intake.domain.projection import (
     unit_after,
     unit_name,
 )
+from intake.orm import directory_changes
 from intake.repository import aware
 from intake.uow import IntakeUnitOfWork
 
@@ -139,7 +142,16 @@ async def on_clocks_updated(env: Envelope, uow: IntakeUnitOfWork, ctx: IntakeCon
 
 
 # The events intake consumes, by payload model.
+async def on_directory_changed(env: Envelope, uow: IntakeUnitOfWork, ctx: IntakeContext) -> None:
+    """A region added, renamed or retired in dispatch's directory (GZ Art. 5; SZ Art. 8): kept, and from its
+    effective date reports may name it (or no longer)."""
+    change = env.payload_as(DirectoryChanged)
+    await store_change(uow.session, directory_changes, change, at=uow.clock())
+    ctx.directory.remember(change)  # this replica at once; the others read it from the table
+
+
 HANDLERS: dict[type[Payload], Handler[IntakeUnitOfWork, IntakeContext]] = {
     **{model: on_dispatch_event for model in STATUS_AFTER},
     ClocksUpdated: on_clocks_updated,
+    DirectoryChanged: on_directory_changed,
 }

@@ -18,10 +18,13 @@ from sqlalchemy import (
 )
 
 from caseflow_common.db import new_metadata
+from caseflow_common.directory_copy import directory_changes_table
 from caseflow_common.messaging.tables import messaging_tables
 
 metadata = new_metadata()
 outbox, processed_events, leases = messaging_tables(metadata)
+# The directory versions dispatch published (GZ Art. 5; SZ Art. 8): which regions a report may name (0006).
+directory_changes = directory_changes_table(metadata)
 
 cases = Table(
     "cases",

@@ -61,6 +61,9 @@ class Settings(CommonSettings):
     rate_limit_max_clients: int = Field(
         default=10_000, ge=1, description="clients whose buckets each process remembers (least recent forgotten)"
     )
+    directory_refresh_s: float = Field(
+        default=2.0, gt=0, description="how often a replica reads the directory changes another one received"
+    )
     repeat_distance_m: float = Field(default=100.0, ge=0, description="两次诉求 this close count as the same place")
     identity_withheld_view_roles: list[str] = Field(
         default_factory=lambda: ["hotline"],

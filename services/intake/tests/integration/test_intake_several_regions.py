@@ -1,10 +1,15 @@
 """A matter spanning districts: hotline and grid reports name several regions (location.region_codes), each one
-checked against the directory, all of them carried on CaseReceived for dispatch (GZ Art. 10; SZ Art. 24)."""
+checked against the directory in force (the files with dispatch's changes), all of them carried on CaseReceived for
+dispatch (GZ Art. 10; SZ Art. 24; GZ Art. 5; SZ Art. 8)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from caseflow_common import topics
 from caseflow_common.auth import Role
-from caseflow_common.testing import auth_header
+from caseflow_common.contracts.dispatch import DIRECTORY_RECORD, DirectoryChanged, DirectoryEntry
+from caseflow_common.testing import auth_header, wait_for
 
 HOTLINE, GRID_ROLE = auth_header(Role.HOTLINE), auth_header(Role.GRID)
 TIANHE_STREET, YUEXIU_STREET = "440106001", "440104001"
@@ -56,3 +61,35 @@ async def test_every_region_of_a_report_is_checked_against_the_directory(intake,
     assert r.status_code == 422 and "is a city level" in _fields(r)["location.region_codes.1"], r.text
     many = make_hotline(location={"region_codes": [f"4401060010{i:02d}" for i in range(21)]})
     assert (await intake.client.post("/v1/hotline/reports", json=many, headers=HOTLINE)).status_code == 422
+
+
+async def test_a_region_dispatch_adds_is_reportable_from_its_date_and_a_retired_one_no_longer(
+    intake, make_hotline, feeder, clock
+):
+    new_street, retired_grid = "440106099", "440103001001-02"
+    added = DirectoryChanged(
+        directory_version=2,
+        op="add_region",
+        code=new_street,
+        effective_from=clock() + timedelta(days=1),
+        entry=DirectoryEntry(code=new_street, name="新设街道", level="street", parent="440106"),
+    )
+    retired = DirectoryChanged(directory_version=3, op="retire_region", code=retired_grid, effective_from=clock())
+    body = make_hotline(location={"region_codes": [TIANHE_STREET, new_street]})
+    early = await intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE)
+    assert early.status_code == 422 and "unknown region code '440106099'" in _fields(early)["location.region_codes.1"]
+
+    for change in (added, retired):
+        await feeder.send(topics.DISPATCH, DIRECTORY_RECORD, change)
+
+    async def retirement_known() -> bool:
+        return retired_grid not in intake.runtime.context.regions
+
+    await wait_for(retirement_known, timeout=20)
+    gone = make_hotline(location={"region_code": retired_grid})
+    r = await intake.client.post("/v1/hotline/reports", json=gone, headers=HOTLINE)
+    assert r.status_code == 422 and "unknown region code" in _fields(r)["location.region_code"], r.text
+    assert (await intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE)).status_code == 422  # not yet
+    clock.advance(days=2)
+    r = await intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE)
+    assert r.status_code == 201, r.text

@@ -204,6 +204,7 @@ class DirectoryEntry(Payload):
     kind: str | None = Field(default=None, description="units: the unit kind (coordination for an institution)")
     region: str | None = Field(default=None, description="units: the region it covers")
     parent: str | None = Field(default=None, description="regions: the region it lies in")
+    bbox: list[float] | None = Field(default=None, description="grids: [min_lat, min_lon, max_lat, max_lon]")
 
 
 @register
