@@ -26,7 +26,7 @@ class Settings(CommonSettings):
         default=None, description="JSON calendar (published years, overrides) loaded when no admin version exists"
     )
     scheduler_enabled: bool = Field(default=True, description="run the timer loop in this process")
-    scheduler_interval_s: float = Field(default=1.0, gt=0, description="pause between scheduler passes when idle")
+    scheduler_interval_s: float = Field(default=5.0, gt=0, description="pause between scheduler passes when idle")
     scheduler_batch: int = Field(default=500, ge=1, le=10000, description="due clocks claimed per transaction")
     gauge_interval_s: float = Field(default=30.0, gt=0, description="how often open/provisional counts refresh")
     event_time_skew_s: float = Field(
