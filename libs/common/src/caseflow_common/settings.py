@@ -73,9 +73,9 @@ class CommonSettings(BaseSettings):
     relay_batch: int = 500
     relay_interval_s: float = Field(default=0.05, description="first back-off of the relay after a publish failure")
     relay_idle_poll_s: float = Field(
-        default=1.0,
-        description="idle, the relay polls this seldom (commits in this process wake it at once; this catches rows"
-        " other replicas committed)",
+        default=5.0,
+        description="idle, the relay polls this seldom: a fallback only (commits in this process wake it at once, on"
+        " PostgreSQL other replicas' commits too, by NOTIFY)",
     )
     outbox_retention_hours: float = Field(default=24, description="sent outbox rows older than this are purged")
     processed_retention_days: float = Field(

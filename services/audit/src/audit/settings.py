@@ -19,7 +19,7 @@ class Settings(CommonSettings):
     causal_hold_s: float = Field(
         default=30.0, description="how long an event waits for its cause before it is recorded anyway (flagged)"
     )
-    causal_check_interval_s: float = Field(default=1.0, description="how often held events are checked")
+    causal_check_interval_s: float = Field(default=5.0, description="how often held events are checked")
     anchor_interval_s: float = Field(default=300.0, description="seconds between anchors over all case heads")
     gauge_interval_s: float = Field(default=15.0, description="how often the open-loops and anchor-age gauges refresh")
     visit_grace_hours: float = Field(

@@ -29,7 +29,7 @@ class Settings(CommonSettings):
     directory_refresh_s: float = Field(
         default=2.0, gt=0, description="how often a replica reads the directory changes another one received"
     )
-    scheduler_interval_s: float = Field(default=1.0, gt=0, description="pause between scheduler passes when idle")
+    scheduler_interval_s: float = Field(default=5.0, gt=0, description="pause between scheduler passes when idle")
     scheduler_batch: int = Field(default=500, ge=1, le=10000, description="due clocks claimed per transaction")
     gauge_interval_s: float = Field(default=30.0, gt=0, description="how often open/provisional counts refresh")
     event_time_skew_s: float = Field(

@@ -136,7 +136,7 @@ class EventConsumer(Generic[UowT, CtxT]):
             auto_offset_reset="earliest",
             max_poll_records=self.batch,
             session_timeout_ms=self.session_timeout_ms,
-            heartbeat_interval_ms=max(100, self.session_timeout_ms // 5),
+            heartbeat_interval_ms=max(100, self.session_timeout_ms // 3),
             max_poll_interval_ms=300000,
             rebalance_timeout_ms=self.rebalance_timeout_ms,
             **self.security,
