@@ -67,13 +67,20 @@ class ChangeFeed:
     def open_streams(self, unit: str) -> int:
         return self._open[unit]
 
-    def admit(self, unit: str, limit: int) -> Callable[[], None]:
-        """Count one more open stream of the unit (429 past `limit`); returns its release (safe to call twice)."""
+    def admit(self, unit: str, limit: int, retry_after_s: int = 15) -> Callable[[], None]:
+        """Count one more open stream of the unit (429 past `limit`, 503 while shutting down, both with
+        Retry-After); returns its release (safe to call twice)."""
+        retry = {"Retry-After": str(retry_after_s)}
         if self.closed:
-            raise ApiError(503, "unavailable", "the service is shutting down; reconnect to another replica")
+            raise ApiError(
+                503, "unavailable", "the service is shutting down; reconnect to another replica", headers=retry
+            )
         if self._open[unit] >= limit:
             raise ApiError(
-                429, "too_many_streams", f"unit {unit} already holds {limit} open streams; close one or retry later"
+                429,
+                "too_many_streams",
+                f"unit {unit} already holds {limit} open streams; close one or retry later",
+                headers=retry,
             )
         self._open[unit] += 1
         released = False

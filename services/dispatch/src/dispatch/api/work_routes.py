@@ -135,7 +135,8 @@ async def stream(
     async with rt.uow() as uow:
         latest = await uow.reads.latest_change()
     start = latest if resume is None else min(resume, latest)
-    release = rt.context.changes.admit(unit, rt.context.stream.max_per_unit)
+    limits = rt.context.stream
+    release = rt.context.changes.admit(unit, limits.max_per_unit, max(1, round(limits.heartbeat_s)))
 
     async def items(uow: DispatchUnitOfWork, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
         return await views.queue_items(uow, unit, rows, ref, rt.clock())
