@@ -215,6 +215,27 @@ async def test_a_case_of_another_unit_never_shows_on_the_page(stack):
         assert own not in await page.content()
 
 
+async def test_a_case_transferred_away_leaves_the_page_without_reload(stack):
+    async with signed_in(stack, UNIT) as (page, _):
+        await page.evaluate("window.__sameDocument = true")
+        case_id = await stack.post()
+        row = page.locator(f'#queue tr[data-case-id="{case_id}"]')
+        await expect(row).to_have_attribute("data-status", "dispatched", timeout=WAIT_MS)
+        await row.click()
+        await expect(page.locator(f'#detail-body[data-case-id="{case_id}"]')).to_be_visible()
+
+        # 移送 through the API (another desk of the unit): the stream says the case is gone for this unit.
+        r = await stack.dispatch.post(
+            f"/v1/work/cases/{case_id}/transfer",
+            json={"to_unit": "GZ-TH-CG", "reason": "属违法建设施工"},
+            headers=stack.unit_auth(UNIT),
+        )
+        assert r.status_code == 200, r.text
+        await expect(row).to_have_count(0, timeout=WAIT_MS)
+        await expect(page.locator("#detail-body")).to_be_hidden()
+        assert await page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+
+
 async def test_the_console_sends_nothing_to_a_host_other_than_loopback(stack):
     async with signed_in(stack, UNIT) as (page, log):
         case_id = await stack.post()

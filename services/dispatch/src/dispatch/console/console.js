@@ -388,6 +388,17 @@
     if (state.selected === item.case_id) openCase(item.case_id);
   }
 
+  function onGone(caseId) {
+    if (!state.items.delete(caseId)) return;
+    renderQueue();
+    scheduleRefresh();
+    if (state.selected === caseId) {
+      state.selected = null;
+      show($("detail-body"), false);
+      show($("detail-empty"), true);
+    }
+  }
+
   function startStream() {
     stopLive();
     const url = state.config.dispatch_url + state.config.stream_path + "?access_token=" + encodeURIComponent(state.token);
@@ -405,6 +416,10 @@
     });
     source.addEventListener("case", (e) => {
       try { onChange(JSON.parse(e.data)); } catch (err) { fail("app-error", err); }
+    });
+    source.addEventListener("gone", (e) => {
+      // The case left the unit (transferred, returned, passed up, coordinated without it): off the page at once.
+      try { onGone(JSON.parse(e.data).case_id); } catch (err) { fail("app-error", err); }
     });
     source.addEventListener("error", () => {
       if (state.source !== source) return;
