@@ -5,8 +5,9 @@ table's). An operation with path parameters runs twice: with generated ones (exa
 seeded object its role owns (coverage cases, generated requests), so bodies reach the commands of a real case, action
 or report. Not one answer may be a 5xx (``not_a_server_error``).
 
-Then every query parameter, and every field of the policy table's body, of a date, time or integer type once at each edge schemathesis does not draw (a time whose
-offset puts it outside UTC's range, an integer past 64 bits): again no 5xx.
+Then every query parameter, and every field of the policy table's valid body, of a date, time or integer type once
+at each edge schemathesis does not draw (a time whose offset puts it outside UTC's range, an integer past 64 bits):
+again no 5xx.
 
 Deterministic (derandomized, no example database) and bounded (MAX_EXAMPLES generated requests per operation, pass
 and generation mode), so the four services take well under a minute on a loaded 2-core machine.
