@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from caseflow_common import topics
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.testing import TEST_OPEN311_KEY, wait_for
@@ -82,3 +84,12 @@ async def test_open311_errors_come_as_an_array_naming_the_problem(intake):
     assert nothing.status_code == 404 and nothing.json()[0]["code"] == 404
     assert (await intake.client.get(f"{BASE}/services/no.such.json")).status_code == 404
     assert (await intake.client.get(f"{BASE}/requests.json", params={"status": "pending"})).status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("field", ["start_date", "end_date"])
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+async def test_a_date_filter_with_no_utc_equivalent_is_open311s_400_naming_it(intake, fmt, field, when):
+    r = await intake.client.get(f"{BASE}/requests.{fmt}", params={field: when})
+    assert r.status_code == 400, r.text
+    assert field in r.text and "representable" in r.text

@@ -74,10 +74,25 @@ def queue_query(
             f"unknown status {', '.join(unknown)}; known: {', '.join(sorted(STATUSES))}",
             [{"loc": ["query", "status"], "msg": f"unknown status {u}"} for u in unknown],
         )
+    try:
+        since = updated_since.astimezone(UTC) if updated_since else None  # stored in UTC
+    except OverflowError:  # 0001-01-01T00:00+14:00 or 9999-12-31T23:59-14:00: no such time in UTC
+        raise ApiError(
+            422,
+            "invalid_request",
+            "invalid fields: updated_since",
+            [
+                {
+                    "field": "updated_since",
+                    "message": "time is outside the representable range",
+                    "type": "datetime_range",
+                }
+            ],
+        ) from None
     return QueueQuery(
         statuses=tuple(dict.fromkeys(wanted)),
         overdue=overdue,
-        updated_since=updated_since.astimezone(UTC) if updated_since else None,  # stored in UTC
+        updated_since=since,
         sort=sort.removeprefix("-"),
         descending=sort.startswith("-"),
     )

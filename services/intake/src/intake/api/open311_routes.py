@@ -196,6 +196,14 @@ async def post_request(
     return open311_response(created, fmt, "service_requests", status_code=201)
 
 
+def _utc(field: str, value: datetime | None) -> datetime | None:
+    """A date filter in UTC; one with no UTC equivalent (0001-01-01T00:00+14:00) is Open311's 400 naming it."""
+    try:
+        return as_utc(value)
+    except OverflowError:
+        raise open311_invalid([((field,), "time is outside the representable range")]) from None
+
+
 @both_formats(
     "GET", V2 + "/requests", "service_requests", summary="Open311: service requests", responses=OPEN311_ERRORS
 )
@@ -219,7 +227,7 @@ async def list_requests(
         wanted = open311_statuses(_split("status", status) or [])
     except StatusRefused as exc:
         raise open311_invalid([(("status",), str(exc))]) from None
-    start, end = (None, None) if ids else (as_utc(start_date), as_utc(end_date))
+    start, end = (None, None) if ids else (_utc("start_date", start_date), _utc("end_date", end_date))
     if ids is None and start is None and end is None:
         start = runtime.clock() - DEFAULT_WINDOW
     statuses = None
