@@ -174,3 +174,21 @@ async def test_a_retirement_dated_ahead_reroutes_the_open_cases_when_its_date_co
     applied = (await client.get("/v1/admin/directory/2", headers=ADMIN)).json()
     assert applied["in_force"] is True and applied["applied_at"] is not None
     assert (await dispatch.get("/v1/work/cases", TH_ECOLOGY)).status_code == 403
+
+
+async def test_a_retired_street_centre_passes_its_open_cases_to_the_institution_one_level_up(dispatch):
+    client, centre, district_office = dispatch.svc.client, "GZ-TH-001-ZZ", "GZ-TH-PA"
+    case_id = await dispatch.receive(category="dispute.cross_sector", region="440106001001")
+    assert (await dispatch.case(case_id, centre, Role.COORDINATION))["status"] == "coordinating"
+
+    retired = await client.post(f"/v1/admin/units/{centre}/retire", json={"reason": "综治中心合并"}, headers=ADMIN)
+    assert retired.status_code == 200 and retired.json()["rerouted_cases"] == 1, retired.text
+    view = await dispatch.case(case_id, district_office, Role.COORDINATION)
+    assert view["status"] == "coordinating" and view["handover"]["from_unit"] == centre
+    sent = (await dispatch.published(case_id, 2))[1]
+    assert (sent["event_type"], sent["payload"]["unit"], sent["payload"]["from_unit"]) == (
+        "CaseSentToCoordination",
+        district_office,
+        centre,
+    )
+    assert (await dispatch.get("/v1/work/cases", centre, Role.COORDINATION)).status_code == 403

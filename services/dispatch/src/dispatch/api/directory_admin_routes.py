@@ -45,7 +45,13 @@ def change_view(stored: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 async def _record(rt: Runtime, who: Admin, op: ChangeOp, code: str, body: _Change) -> dict[str, Any]:
     stored = await directory_commands.record_change(
-        rt, op, code, body.data(), effective_from=body.effective(), base_version=body.base_version, who=who
+        rt,
+        op,
+        code,
+        body.data(),
+        effective_from=body.effective(rt.context.city_zone),
+        base_version=body.base_version,
+        who=who,
     )
     return change_view(stored, rt.clock())
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from caseflow_common.directory import RegionLevel
 
-# A bare date takes effect at midnight in the city's zone.
-CITY_ZONE = ZoneInfo("Asia/Shanghai")
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Kind = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
@@ -23,19 +20,19 @@ class _Change(BaseModel):
     effective_from: AwareDatetime | date | None = Field(
         default=None,
         description="when the change takes effect: an ISO 8601 time with offset, or a date (midnight in the city's "
-        "zone); default now. A future date takes effect when it comes; the past is refused (422)",
+        "zone, CASEFLOW_CITY_TIMEZONE); default now. A future date takes effect when it comes; the past is refused (422)",
         examples=["2027-01-01"],
     )
     base_version: int | None = Field(
         default=None, ge=1, description="refuse with 409 if the directory moved past this version"
     )
 
-    def effective(self) -> datetime | None:
-        """The effective instant (None: now)."""
+    def effective(self, city_zone: tzinfo) -> datetime | None:
+        """The effective instant (None: now); a bare date is midnight of that day in the city's zone."""
         value = self.effective_from
         if value is None or isinstance(value, datetime):
             return value
-        return datetime(value.year, value.month, value.day, tzinfo=CITY_ZONE)
+        return datetime(value.year, value.month, value.day, tzinfo=city_zone)
 
     def data(self) -> dict[str, Any]:
         """What the stored version records."""
