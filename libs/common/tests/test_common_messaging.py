@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -21,6 +21,7 @@ from caseflow_common.db import new_metadata
 from caseflow_common.events import Actor, Envelope, Payload, new_event, register
 from caseflow_common.messaging.consumer import PermanentError
 from caseflow_common.messaging.tables import messaging_tables
+from caseflow_common.operations import mark_unsent
 from caseflow_common.runtime import ServiceRuntime, ServiceSpec, create_app
 from caseflow_common.settings import CommonSettings
 from caseflow_common.testing import ManualClock, running, service_settings, topic_reader, wait_for
@@ -361,6 +362,31 @@ async def test_on_postgresql_a_commit_in_one_replica_wakes_the_relay_of_the_othe
             await _emit(second.runtime, [touched("C-notify", 1, clock())])  # committed where no relay publishes
             await wait_for(lambda: _count_is(first.runtime, 1), timeout=20)
             assert time.monotonic() - started < 20  # not the minute of the idle poll
+
+
+async def test_on_postgresql_a_republish_wakes_the_running_relay_at_once(broker, topic_prefix, databases):
+    if databases.backend != "postgres":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; on SQLite the republish command runs beside no other writer")
+    settings = await ledger_settings(broker, topic_prefix, databases, relay_idle_poll_s=60)
+    clock = ManualClock()
+    async with running(build_ledger, settings, clock=clock) as svc:
+        rt = svc.runtime
+        await _emit(rt, [touched("C-republish", 1, clock())])
+        await wait_for(lambda: _all_sent(rt), timeout=20)
+        await wait_for(lambda: _listening(rt), timeout=10)
+        await asyncio.sleep(1.0)  # the relay is asleep now, for a minute unless told
+        started = time.monotonic()
+        # What `python -m <service> republish --since ...` does, from another process's connection.
+        assert await mark_unsent(rt.sessions, rt.outbox, since=datetime(2000, 1, 1, tzinfo=UTC)) == 1
+        await wait_for(lambda: _all_sent(rt), timeout=20)
+        assert time.monotonic() - started < 20  # not the minute of the idle poll
+
+
+async def _all_sent(runtime: ServiceRuntime) -> bool:
+    async with runtime.sessions() as s:
+        unsent = (await s.execute(select(func.count()).where(runtime.outbox.c.sent_at.is_(None)))).scalar_one()
+        total = (await s.execute(select(func.count()).select_from(runtime.outbox))).scalar_one()
+    return total > 0 and unsent == 0
 
 
 async def _holds_lease(runtime: ServiceRuntime) -> bool:

@@ -24,6 +24,7 @@ from caseflow_common import contracts, topics
 from caseflow_common.messaging.consumer import EventConsumer
 from caseflow_common.messaging.dead_letters import DeadLetter
 from caseflow_common.messaging.kafka import PLAINTEXT, client_security, new_producer
+from caseflow_common.messaging.outbox import notify_relays
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ async def mark_unsent(sessions: async_sessionmaker[AsyncSession], outbox: Table,
     """Every outbox row sent at or after ``since`` becomes unsent again; the relay publishes it again, in id order."""
     async with sessions() as s:
         result = await s.execute(update(outbox).where(outbox.c.sent_at >= since).values(sent_at=None))
+        await notify_relays(s)  # the running relays publish them at once, not at their next fallback poll
         await s.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -13,16 +13,13 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.schema import Table
 
 from caseflow_common.events import Envelope
-from caseflow_common.messaging.outbox import NOTIFY_CHANNEL
+from caseflow_common.messaging.outbox import notify_relays
 from caseflow_common.signing import Signer
-
-# Sent in the committing transaction, so PostgreSQL delivers it on commit to every replica's relay (outbox.listen).
-_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
 class UnitOfWork:
@@ -129,8 +126,7 @@ class UnitOfWork:
                     for e in self._pending
                 ],
             )
-            if self.session.get_bind().dialect.name == "postgresql":
-                await self.session.execute(_NOTIFY)
+            await notify_relays(self.session)  # every replica's relay hears of them at commit (PostgreSQL)
         if self._processed_rows:
             await self.session.execute(insert(self._processed), self._processed_rows)
         await self.session.commit()

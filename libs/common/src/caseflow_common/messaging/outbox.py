@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from caseflow_common import metrics
@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 
 # The PostgreSQL channel a unit of work notifies when it commits outbox rows (each service has its own database).
 NOTIFY_CHANNEL = "caseflow_outbox"
+_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
+
+
+async def notify_relays(session: AsyncSession) -> None:
+    """In the transaction that makes outbox rows sendable: on PostgreSQL every replica's relay is told at commit
+    (LISTEN/NOTIFY, delivered only if the transaction commits); elsewhere the committing process wakes its own."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_NOTIFY)
 
 
 class OutboxRelay:
