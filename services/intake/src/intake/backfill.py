@@ -17,7 +17,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Column, ColumnElement, and_, select, update
 
 from intake.orm import cases, requesters, visits
 from intake.privacy import PhoneVault, VaultError, redact_and_seal
@@ -52,58 +52,45 @@ def _name(vault: PhoneVault, token: str | None) -> str | None:
         return None  # a retired key: the text is still redacted of numbers, e-mails and announced names
 
 
-async def _descriptions(rt: IntakeRuntime, report: BackfillReport, batch_size: int, dry_run: bool) -> None:
-    vault, after = rt.context.vault, ""
+async def _redact_column(
+    rt: IntakeRuntime,
+    *,
+    key: Column[Any],
+    text: Column[Any],
+    sealed: Column[Any],
+    only: ColumnElement[bool] | None,
+    batch_size: int,
+    dry_run: bool,
+) -> tuple[int, int]:
+    """Walk ``text``'s table in ``key`` order, one committed batch at a time, redacting every row not sealed yet
+    (the original sealed beside it); (rows read, rows redacted)."""
+    table, vault, after, read, redacted = key.table, rt.context.vault, None, 0, 0
     while True:
         async with rt.uow() as uow:
+            where = [
+                sealed.is_(None),
+                *([only] if only is not None else []),
+                *([key > after] if after is not None else []),
+            ]
             stmt = (
-                select(cases.c.case_id, cases.c.description, requesters.c.name_encrypted)
-                .outerjoin(requesters, requesters.c.case_id == cases.c.case_id)
-                .where(and_(cases.c.description_sealed.is_(None), cases.c.case_id > after))
-                .order_by(cases.c.case_id)
+                select(key, text, requesters.c.name_encrypted)
+                .outerjoin(requesters, requesters.c.case_id == table.c.case_id)
+                .where(and_(*where))
+                .order_by(key)
                 .limit(batch_size)
             )
             rows = (await uow.session.execute(stmt)).all()
             if not rows:
-                return
-            for row in rows:
-                text, sealed = redact_and_seal(vault, row.description, names=[_name(vault, row.name_encrypted)])
-                report.descriptions_read += 1
-                if sealed is not None:
-                    report.descriptions_redacted += 1
+                return read, redacted
+            for row_key, given, name in rows:
+                redacted_text, original = redact_and_seal(vault, given, names=[_name(vault, name)])
+                read += 1
+                if original is not None:
+                    redacted += 1
                     await uow.session.execute(
-                        update(cases)
-                        .where(cases.c.case_id == row.case_id)
-                        .values(description=text, description_sealed=sealed)
+                        update(table).where(key == row_key).values({text.name: redacted_text, sealed.name: original})
                     )
-            after = rows[-1].case_id
-            if not dry_run:
-                await uow.commit()
-
-
-async def _comments(rt: IntakeRuntime, report: BackfillReport, batch_size: int, dry_run: bool) -> None:
-    vault, after = rt.context.vault, 0
-    while True:
-        async with rt.uow() as uow:
-            stmt = (
-                select(visits.c.id, visits.c.comment, requesters.c.name_encrypted)
-                .outerjoin(requesters, requesters.c.case_id == visits.c.case_id)
-                .where(and_(visits.c.comment_sealed.is_(None), visits.c.comment != "", visits.c.id > after))
-                .order_by(visits.c.id)
-                .limit(batch_size)
-            )
-            rows = (await uow.session.execute(stmt)).all()
-            if not rows:
-                return
-            for row in rows:
-                text, sealed = redact_and_seal(vault, row.comment, names=[_name(vault, row.name_encrypted)])
-                report.comments_read += 1
-                if sealed is not None:
-                    report.comments_redacted += 1
-                    await uow.session.execute(
-                        update(visits).where(visits.c.id == row.id).values(comment=text, comment_sealed=sealed)
-                    )
-            after = rows[-1].id
+            after = rows[-1][0]
             if not dry_run:
                 await uow.commit()
 
@@ -126,8 +113,24 @@ async def _whistleblowers(rt: IntakeRuntime, report: BackfillReport, dry_run: bo
 async def backfill_redaction(rt: IntakeRuntime, *, batch_size: int = 500, dry_run: bool = False) -> BackfillReport:
     """Redact descriptions and visit comments stored as given, and mark whistleblower cases; idempotent."""
     report = BackfillReport()
-    await _descriptions(rt, report, batch_size, dry_run)
-    await _comments(rt, report, batch_size, dry_run)
+    report.descriptions_read, report.descriptions_redacted = await _redact_column(
+        rt,
+        key=cases.c.case_id,
+        text=cases.c.description,
+        sealed=cases.c.description_sealed,
+        only=None,
+        batch_size=batch_size,
+        dry_run=dry_run,
+    )
+    report.comments_read, report.comments_redacted = await _redact_column(
+        rt,
+        key=visits.c.id,
+        text=visits.c.comment,
+        sealed=visits.c.comment_sealed,
+        only=visits.c.comment != "",
+        batch_size=batch_size,
+        dry_run=dry_run,
+    )
     await _whistleblowers(rt, report, dry_run)
     return report
 
