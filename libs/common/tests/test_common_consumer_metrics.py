@@ -10,19 +10,11 @@ from confluent_kafka import TopicPartition as ConfluentPartition
 from ledger_service import TOPIC, build_ledger, ledger_count, ledger_settings, touched
 from prometheus_client.parser import text_string_to_metric_families
 
-from caseflow_common.settings import CommonSettings
-from caseflow_common.testing import ManualClock, running, service_settings, wait_for
+from caseflow_common.testing import ManualClock, running, wait_for
 
 
 async def test_the_series_alerts_watch_exist_at_zero_before_the_first_dead_letter(broker, topic_prefix, databases):
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,
-    )
+    settings = await ledger_settings(broker, topic_prefix, databases)
     async with running(build_ledger, settings, clock=ManualClock()) as svc:
         text = (await svc.client.get("/metrics")).text
     topic = topic_prefix + TOPIC

@@ -6,7 +6,7 @@ import asyncio
 
 import orjson
 from aiokafka import AIOKafkaProducer
-from ledger_service import TOPIC, build_ledger, count_is, emit, ledger_count, ledger_rows, touched
+from ledger_service import TOPIC, build_ledger, count_is, emit, ledger_count, ledger_rows, ledger_settings, touched
 from sqlalchemy import select
 
 from caseflow_common import topics
@@ -15,14 +15,7 @@ from caseflow_common.testing import ManualClock, running, service_settings, topi
 
 
 async def test_events_written_with_the_state_change_reach_the_consumer_once_each(broker, topic_prefix, databases):
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
-    )
+    settings = await ledger_settings(broker, topic_prefix, databases)
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
         await emit(svc.runtime, [touched(f"C-{i % 5}", i, clock()) for i in range(50)])
@@ -34,14 +27,7 @@ async def test_events_written_with_the_state_change_reach_the_consumer_once_each
 async def test_a_relay_stopped_between_publish_and_mark_sent_republishes_without_a_second_effect(
     broker, topic_prefix, databases
 ):
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
-    )
+    settings = await ledger_settings(broker, topic_prefix, databases)
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock, workers=False) as svc:
         relay = svc.runtime.relay
@@ -68,14 +54,7 @@ async def test_a_relay_stopped_between_publish_and_mark_sent_republishes_without
 
 
 async def test_a_redelivered_event_has_no_second_effect(broker, topic_prefix, databases):
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
-    )
+    settings = await ledger_settings(broker, topic_prefix, databases)
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
         env = touched("C-9", 1, clock())
@@ -135,14 +114,7 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_k
 
 
 async def test_one_cases_events_are_applied_in_the_order_they_were_written(broker, topic_prefix, databases):
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
-    )
+    settings = await ledger_settings(broker, topic_prefix, databases)
     clock = ManualClock()
     async with running(build_ledger, settings, clock=clock) as svc:
         for batch in range(5):  # several transactions, interleaving cases
@@ -184,13 +156,10 @@ async def test_replicas_joining_and_leaving_a_group_mid_stream_apply_every_event
 async def test_housekeeping_forgets_only_what_can_no_longer_be_redelivered_or_republished(
     broker, topic_prefix, databases
 ):
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,  # messaging mechanics here; signatures have their own tests
+    settings = await ledger_settings(
+        broker,
+        topic_prefix,
+        databases,
         outbox_retention_hours=24,
         processed_retention_days=45,
     )

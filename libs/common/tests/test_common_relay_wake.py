@@ -13,18 +13,14 @@ from sqlalchemy import func, select
 
 from caseflow_common.operations import mark_unsent
 from caseflow_common.runtime import ServiceRuntime
-from caseflow_common.settings import CommonSettings
-from caseflow_common.testing import ManualClock, running, service_settings, wait_for
+from caseflow_common.testing import ManualClock, running, wait_for
 
 
 async def test_a_commit_wakes_the_relay_at_once_however_seldom_it_polls_when_idle(broker, topic_prefix, databases):
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,
+    settings = await ledger_settings(
+        broker,
+        topic_prefix,
+        databases,
         relay_idle_poll_s=60,  # idle it would not look again for a minute
     )
     clock = ManualClock()
@@ -39,13 +35,10 @@ async def test_a_commit_wakes_the_relay_at_once_however_seldom_it_polls_when_idl
 async def test_on_postgresql_a_commit_in_one_replica_wakes_the_relay_of_the_other(broker, topic_prefix, databases):
     if databases.backend != "postgres":
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite has one writer, so one replica")
-    settings = service_settings(
-        CommonSettings,
-        broker=broker,
-        prefix=topic_prefix,
-        database_url=await databases.new_url("ledger"),
-        service_name="ledger",
-        require_signed_events=False,
+    settings = await ledger_settings(
+        broker,
+        topic_prefix,
+        databases,
         relay_idle_poll_s=60,  # idle, neither relay would look again for a minute
     )
     clock = ManualClock()
