@@ -7,7 +7,9 @@
     python3 dev.py setup    # only create/refresh the virtual environment in .venv (and the Debian tools of the tests)
 
 `test` with extra arguments passes them to pytest and skips the static checks
-(`python3 dev.py test services/dispatch -k routing`).
+(`python3 dev.py test services/dispatch -k routing`). Without them, the whole suite runs in
+CASEFLOW_TEST_WORKERS parallel pytest workers (default 3; most tests wait on the broker, not the CPU), each
+with its own broker and databases, a test module kept on one worker.
 
 It creates .venv and installs the pinned dependencies (constraints.txt) on first use, and again whenever
 constraints.txt or a pyproject.toml changes.
@@ -30,6 +32,7 @@ TEST_DEPS = [
     "pytest",
     "pytest-asyncio",
     "pytest-timeout",
+    "pytest-xdist",
     "hypothesis",
     "schemathesis",
     "check-jsonschema",
@@ -150,6 +153,8 @@ def main(argv: list[str]) -> int:
         if code or cmd == "lint":
             return code
     module = "caseflow_common.devstack" if cmd == "run" else "pytest"
+    if cmd == "test" and not rest:
+        rest = ["-n", os.environ.get("CASEFLOW_TEST_WORKERS", "3"), "--dist", "loadscope"]
     child = subprocess.Popen([str(py), "-m", module, *rest])
     while True:
         try:

@@ -25,10 +25,21 @@ _ROWS = pytest.StashKey[list[dict[str, Any]]]()
 COLUMNS = ("sent", "accepted", "lost", "doubled", "stuck", "recovery_s")
 
 
-def _rows(config: pytest.Config) -> list[dict[str, Any]]:
-    if _ROWS not in config.stash:
-        config.stash[_ROWS] = []
-    return config.stash[_ROWS]
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect each fault test's row from its report's properties: this runs where the summary is printed, in the
+    one pytest process or, with parallel workers (xdist), in the controller that receives the workers' reports."""
+    props = dict(report.user_properties)
+    if report.when != "call" or "fault_test" not in props:
+        return
+    if _CONFIG:
+        _CONFIG[0].stash.setdefault(_ROWS, []).append({"test": props["fault_test"], **{c: props[c] for c in COLUMNS}})
+
+
+_CONFIG: list[pytest.Config] = []  # the running session's config (the hook above is given none)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG[:] = [config]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -44,14 +55,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 @pytest.fixture
-def fault_report(
-    request: pytest.FixtureRequest, record_property: Callable[[str, Any], None]
-) -> Callable[[Figures], None]:
+def fault_report(record_property: Callable[[str, Any], None]) -> Callable[[Figures], None]:
     """Record a test's figures: junit properties now, a row of the summary table at the end of the run."""
 
     def report(figures: Figures) -> None:
         row = figures.row()
-        _rows(request.config).append(row)
+        record_property("fault_test", row["test"])
         for key in COLUMNS:
             record_property(key, row[key])
 

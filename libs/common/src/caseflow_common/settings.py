@@ -36,6 +36,13 @@ class CommonSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     database_url: str = "sqlite+aiosqlite:///./var/caseflow.db"
+    database_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="PostgreSQL connections kept per process, and as many again under a burst (SQLite: always one);"
+        " sized for a 2-core host, where more connections only wait on the same CPU",
+    )
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_idempotence: bool = Field(default=False, description="on for Apache Kafka; the embedded Tansu refuses it")
     kafka_security_protocol: KafkaSecurityProtocol = Field(

@@ -241,6 +241,9 @@ def service_settings(
         "consumer_session_timeout_ms": 2000,
         "consumer_rebalance_timeout_ms": 2000,
         "consumer_group": f"{prefix}{name}",
+        # A loaded test machine (parallel workers on two cores) can take longer than production's 2 s to open a
+        # probe connection; a test that means "not ready" breaks the dependency instead of racing a timer.
+        "readiness_timeout_s": 10.0,
     }
     return settings_cls(**{**defaults, **keys, **overrides})
 
