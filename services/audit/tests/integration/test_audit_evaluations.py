@@ -84,6 +84,18 @@ async def test_a_dissatisfied_then_satisfied_case_counts_both_evaluations_agains
     assert (figures["received"], figures["resolution"]["denominator"], figures["unreached_visits"]) == (1, 1, 0)
 
 
+async def test_a_second_cycle_recorded_before_the_reopen_that_began_it_completes_the_loop(audit):
+    # The reopen comes on intake's topic and the next handling on dispatch's: audit may record the handling first.
+    unit = fresh_unit()
+    case = Case(audit, 5)
+    await case.add(audit.received(at(5), case.id), *handled(unit, 5), visit(8, "dissatisfied", unit=unit))
+    await case.add(*handled(unit, 9, cycle=2), CaseReopened(reason="dissatisfied", cycle=2, unit=unit))
+    loop = await case.loop()
+    assert (loop["complete"], loop["missing"], loop["cycle"]) == (False, BOTH, 2)  # handled, waiting for its visit
+    await case.add(visit(12, "satisfied", cycle=2, unit=unit))
+    assert await case.loop() == {"complete": True, "missing": [], "overdue": False, "cycle": 2}
+
+
 async def test_unreached_visits_are_counted_apart_and_leave_the_loop_open_until_a_visit_reaches_the_requester(audit):
     unit = fresh_unit()
     satisfied = Case(audit, 6)

@@ -154,3 +154,36 @@ def test_a_merged_request_reopened_by_its_own_requester_is_handled_on_its_own_fr
         ev("CaseClosed", 34, cycle=2),
     ]
     assert loop_status(own, now=T0, main=main).missing == VISIT_AND_EVALUATION
+
+
+def test_the_next_cycles_handling_recorded_before_the_reopen_that_began_it_still_counts() -> None:
+    # The reopen travels on intake's topic, the next handling on dispatch's: audit can record the handling first.
+    first_cycle = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="dissatisfied", cycle=1)]
+    handling = [ev("CaseAccepted", 32, cycle=2), ev("CaseReplied", 40, cycle=2), ev("CaseClosed", 41, cycle=2)]
+    reopen = ev("CaseReopened", 31, reason="dissatisfied", cycle=2)
+    visit = ev("VisitRecorded", 50, satisfaction="satisfied", cycle=2)
+    for order in ([*handling, reopen, visit], [handling[0], reopen, *handling[1:], visit], [*handling, visit, reopen]):
+        status = loop_status([*first_cycle, *order], now=T0 + timedelta(days=3))
+        assert status.complete and status.cycle == 2, order
+    before_its_visit = loop_status([*first_cycle, *handling, reopen], now=T0 + timedelta(days=3))
+    assert before_its_visit.missing == VISIT_AND_EVALUATION and before_its_visit.cycle == 2
+
+
+def test_a_merged_requests_own_second_cycle_recorded_before_its_reopen_counts_on_its_own() -> None:
+    main = loop_status(HANDLED_AND_CLOSED, now=T0)
+    first = [*merged_at(2), ev("VisitRecorded", 30, satisfaction="dissatisfied")]
+    own = [
+        ev("CaseDispatched", 31.5, cycle=2),
+        ev("CaseAccepted", 32, cycle=2),
+        ev("CaseReplied", 33, cycle=2),
+        ev("CaseClosed", 34, cycle=2),
+    ]
+    status = loop_status([*first, *own, ev("CaseReopened", 31, reason="dissatisfied", cycle=2)], now=T0, main=main)
+    assert status.cycle == 2 and status.missing == VISIT_AND_EVALUATION
+    visited = [
+        *first,
+        *own,
+        ev("CaseReopened", 31, cycle=2),
+        ev("VisitRecorded", 40, satisfaction="satisfied", cycle=2),
+    ]
+    assert loop_status(visited, now=T0, main=main).complete

@@ -6,7 +6,9 @@ Rules, all data in `LoopPolicy`:
 - A closed case waiting for its return visit reports 回访/评价 missing at once; `overdue`
   turns true once the grace period after 办结 has passed.
 - A reopen (dissatisfied evaluation) starts a new cycle: 受理 and 派单 carry over, the loop
-  restarts from 办理. Events stamped with an earlier cycle do not count for the current one.
+  restarts from 办理. Events stamped with an earlier cycle do not count for the current one; an event
+  stamped with a later cycle begins that cycle even when it is recorded before its reopen (the reopen
+  comes on intake's topic, the next handling on dispatch's, and audit reads them independently).
 - A return visit counts only when it reached the requester (联系不上 is tried again, DOMAIN
   clarification 2026-11-30): an unreached visit leaves 回访 and 评价 missing.
 - A merged case (并单) has its own closed loop (DOMAIN clarification 2026-11-30; GZ Art. 17).
@@ -102,17 +104,25 @@ def loop_status(
     merged = on_its_own = False
     since: datetime | None = None  # when this request joined its main case
     for ev in events:
+        stamped = _cycle_of(ev.payload)
         if ev.event_type == policy.reopen_event:
             on_its_own = merged  # a merged request reopened is dispatched and answered as its own case
+            if stamped is not None and stamped <= cycle:
+                continue  # that cycle's own events came first (below): it has begun already
             # A dissatisfied evaluation reopens the case: a new handling cycle (DOMAIN "closed loop").
-            new_cycle = _cycle_of(ev.payload)
-            cycle = new_cycle if new_cycle is not None and new_cycle > cycle else cycle + 1
+            cycle = stamped if stamped is not None else cycle + 1
             reached &= set(policy.carried_on_reopen)
             closed_at = None
             continue
-        stamped = _cycle_of(ev.payload)
         if stamped is not None and stamped < cycle:
             continue  # a late event of an earlier cycle
+        if stamped is not None and stamped > cycle:
+            # A later cycle's event recorded before the reopen that began it: the reopen travels on intake's topic,
+            # the handling on dispatch's, and the two are not ordered with each other. That cycle has begun.
+            on_its_own = merged
+            cycle = stamped
+            reached &= set(policy.carried_on_reopen)
+            closed_at = None
         if ev.event_type == policy.merge_event:
             merged, since = True, ev.at
         step = policy.step_map.get(ev.event_type)
