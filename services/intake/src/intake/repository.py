@@ -41,6 +41,10 @@ _INSERT_CASE = cases.insert()
 _INSERT_REQUESTER = requesters.insert()
 _INSERT_STATUS = case_status.insert()
 _INSERT_STEP = case_steps.insert()
+_STATUS_ROW = select(case_status).where(case_status.c.case_id == bindparam("case_id"))
+_STATUS_ROW_LOCKED = _STATUS_ROW.with_for_update()
+# SET takes the columns the parameters name; ``b_case_id`` is the row's key (a column's own name is SET's).
+_UPDATE_STATUS = update(case_status).where(case_status.c.case_id == bindparam("b_case_id"))
 # The statuses are the fixed vocabulary, so they are part of the statement's text rather than bound per execution.
 _OPEN = case_status.c.status.not_in([literal_column(f"'{s}'") for s in sorted(NOT_OPEN)])
 
@@ -108,6 +112,11 @@ class IntakeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._status: dict[str, dict[str, Any] | None] | None = None  # projection rows a batch preloaded
+        # While a consumed batch is applied (``defer_writes``): the preloaded rows' changed columns, and the steps,
+        # written by ``flush`` in one statement per shape rather than one or two per event.
+        self._deferring = False
+        self._changed: dict[str, set[str]] = {}
+        self._steps: list[dict[str, Any]] = []
 
     def _engine(self) -> AsyncEngine:
         bind = self.session.bind
@@ -203,22 +212,47 @@ class IntakeRepository:
         for r in await self.session.execute(stmt.with_for_update()):
             self._status[r.case_id] = dict(r._mapping)
 
+    def defer_writes(self) -> None:
+        """From now on keep the preloaded rows' updates and every step until ``flush`` (a consumed batch: the unit of
+        work flushes at commit). Reads stay true: the kept rows are what ``status_row`` answers, and ``followers``
+        flushes before it asks the database."""
+        self._deferring = True
+
+    async def flush(self) -> None:
+        """Write what ``defer_writes`` kept: each changed row's changed columns (one statement per set of columns)
+        and the steps in the order they were added (one statement)."""
+        if self._changed and self._status is not None:
+            shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+            for case_id, columns in self._changed.items():
+                row = self._status[case_id] or {}
+                shapes.setdefault(frozenset(columns), []).append({"b_case_id": case_id, **{c: row[c] for c in columns}})
+            self._changed = {}
+            for rows in shapes.values():
+                await self.session.execute(_UPDATE_STATUS, rows)
+        if self._steps:
+            steps, self._steps = self._steps, []
+            await self.session.execute(_INSERT_STEP, steps)
+
     async def status_row(self, case_id: str, *, for_update: bool = False) -> Any | None:
         """The projection row of a case (locked on PostgreSQL when for_update)."""
         if self._status is not None and case_id in self._status:
             kept = self._status[case_id]
             return None if kept is None else SimpleNamespace(**kept)
-        stmt = select(case_status).where(case_status.c.case_id == case_id)
-        return (await self.session.execute(stmt.with_for_update() if for_update else stmt)).first()
+        stmt = _STATUS_ROW_LOCKED if for_update else _STATUS_ROW
+        return (await self.session.execute(stmt, {"case_id": case_id})).first()
 
     async def set_status(self, case_id: str, **values: Any) -> None:
-        """Update a case's projection row."""
+        """Update a case's projection row (kept for ``flush`` while writes are deferred and the row was preloaded)."""
         if self._status is not None and (kept := self._status.get(case_id)) is not None:
             kept.update(values)
-        await self.session.execute(update(case_status).where(case_status.c.case_id == case_id).values(**values))
+            if self._deferring:
+                self._changed.setdefault(case_id, set()).update(values)
+                return
+        await self.session.execute(_UPDATE_STATUS, {"b_case_id": case_id, **values})
 
     async def followers(self, case_id: str, statuses: Iterable[str]) -> list[str]:
         """Cases merged into this one whose status is one of statuses (those still waiting on it), oldest first."""
+        await self.flush()  # the followers' statuses as the batch left them so far
         stmt = (
             select(cases.c.case_id)
             .join(case_status, case_status.c.case_id == cases.c.case_id)
@@ -230,18 +264,19 @@ class IntakeRepository:
     async def add_step(
         self, case_id: str, *, event_type: str, at: datetime, unit: str | None, note: str | None, cycle: int
     ) -> None:
-        """Append one step to a case's history."""
-        await self.session.execute(
-            _INSERT_STEP,
-            {
-                "case_id": case_id,
-                "event_type": event_type,
-                "at": at.astimezone(UTC),
-                "unit": unit,
-                "note": note,
-                "cycle": cycle,
-            },
-        )
+        """Append one step to a case's history (kept for ``flush`` while writes are deferred)."""
+        step = {
+            "case_id": case_id,
+            "event_type": event_type,
+            "at": at.astimezone(UTC),
+            "unit": unit,
+            "note": note,
+            "cycle": cycle,
+        }
+        if self._deferring:
+            self._steps.append(step)
+        else:
+            await self.session.execute(_INSERT_STEP, step)
 
     async def closed_at(self, case_id: str, cycle: int) -> datetime | None:
         """When the cycle was closed (办结), as its step records it."""
