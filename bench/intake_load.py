@@ -5,7 +5,9 @@ Run: .venv/bin/python bench/intake_load.py [--requests 2000] [--concurrency 16] 
      [--database-url postgresql+asyncpg://...]               (the in-process intake's database; SQLite by default)
 
 Without --url it starts a Tansu broker and intake (uvicorn, own process, loopback, free port, SQLite in a temp dir),
-and a bare FastAPI endpoint that does nothing, and measures both in the same run with the same client.
+and a bare FastAPI endpoint that does nothing, and measures both in the same run with the same client. Beside the
+accepted reports/s it prints each server process's CPU ms per request (/proc, user + system, over the measured load),
+the figure to compare on a shared machine (not given for --url: that process is not ours to read).
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ from caseflow_common.devstack import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-" + "x" * 40
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a process has used so far, or None when it is not ours to read."""
+    if pid is None:
+        return None
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def report(i: int) -> dict:
@@ -44,8 +55,11 @@ def report(i: int) -> dict:
     }
 
 
-async def load(url: str, path: str, token: str | None, n: int, concurrency: int, max_s: float) -> dict:
-    """Post n reports with `concurrency` workers; accepted/s and latency percentiles."""
+async def load(
+    url: str, path: str, token: str | None, n: int, concurrency: int, max_s: float, pid: int | None = None
+) -> dict:
+    """Post n reports with `concurrency` workers; accepted/s, latency percentiles and the server's (``pid``) CPU ms
+    per request."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -63,13 +77,14 @@ async def load(url: str, path: str, token: str | None, n: int, concurrency: int,
                 latencies.append(time.perf_counter() - t0)
                 statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
 
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), cpu_s(pid)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - start
+        elapsed, cpu1 = time.perf_counter() - start, cpu_s(pid)
     accepted = sum(v for k, v in statuses.items() if k in (200, 201))
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return {
         "accepted_per_s": accepted / elapsed,
+        "cpu_ms": None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) * 1000 / max(1, len(latencies)),
         "p50_ms": q[49] * 1000,
         "p99_ms": q[98] * 1000,
         "sent": len(latencies),
@@ -106,8 +121,6 @@ def serve(which: str, port: int) -> None:
         async def nothing(body: dict) -> dict:
             return {"case_id": "none"}
     else:
-        import secrets
-
         from caseflow_common.signing import Signer
         from caseflow_common.testing import TEST_SERVICE_SECRETS
         from intake.bootstrap import build
@@ -116,7 +129,7 @@ def serve(which: str, port: int) -> None:
         _, app = build(
             Settings(
                 env="dev",
-                auth_secret=secrets.token_urlsafe(32),
+                auth_secret=os.environ["CASEFLOW_AUTH_SECRET"],  # the secret the load's token is signed with
                 signing_key=Signer.generate("intake-bench").secret(),
                 signing_key_id="intake-bench",
                 **TEST_SERVICE_SECRETS["intake"],
@@ -134,9 +147,10 @@ def start(which: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
 
 
 def show(name: str, r: dict) -> None:
+    cpu = "" if r["cpu_ms"] is None else f"   CPU {r['cpu_ms']:5.2f} ms/request"
     print(
         f"{name:>6}: {r['accepted_per_s']:8.1f} accepted/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms"
-        f"   ({r['sent']} sent in {r['seconds']:.1f} s, statuses {r['statuses']})"
+        f"{cpu}   ({r['sent']} sent in {r['seconds']:.1f} s, statuses {r['statuses']})"
     )
 
 
@@ -169,7 +183,7 @@ def main() -> None:
         }
         bare, bare_url = start("bare", env)
         procs.append(bare)
-        url, token = args.url, args.token
+        url, token, pid = args.url, args.token, None
         if url is None:
             broker_port = free_port()
             procs.append(start_broker("127.0.0.1", broker_port, tmp / "broker.log"))
@@ -179,14 +193,15 @@ def main() -> None:
             )
             proc, url = start("intake", env)
             procs.append(proc)
+            pid = proc.pid
             token = TokenCodec(SECRET).issue("bench", Role.HOTLINE)
         asyncio.run(load(bare_url, "/v1/hotline/reports", None, 100, args.concurrency, 10))  # warm-up
         asyncio.run(load(url, "/v1/hotline/reports", token, 50, args.concurrency, 10))
         bare_r = asyncio.run(
-            load(bare_url, "/v1/hotline/reports", None, args.requests, args.concurrency, args.max_seconds)
+            load(bare_url, "/v1/hotline/reports", None, args.requests, args.concurrency, args.max_seconds, bare.pid)
         )
         intake_r = asyncio.run(
-            load(url, "/v1/hotline/reports", token, args.requests, args.concurrency, args.max_seconds)
+            load(url, "/v1/hotline/reports", token, args.requests, args.concurrency, args.max_seconds, pid)
         )
         print(f"hotline reports, {args.requests} requests, concurrency {args.concurrency}")
         show("bare", bare_r)

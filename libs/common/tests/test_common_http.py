@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Annotated
 
@@ -76,6 +77,22 @@ async def test_an_expired_token_is_refused():
     with pytest.raises(ApiError) as err:
         codec.verify(token)
     assert err.value.status == 401
+
+
+async def test_a_verified_token_is_kept_until_it_expires_and_refused_from_then_on():
+    now = [time.time()]
+    codec = TokenCodec(TEST_SECRET, clock=lambda: now[0])
+    token = codec.issue("x", Role.HOTLINE, ttl=timedelta(seconds=60))
+    first = codec.verify(token)
+    assert codec.verify(token) is first  # the second time from what the first verification kept
+    now[0] += 61
+    with pytest.raises(ApiError) as err:
+        codec.verify(token)
+    assert err.value.status == 401
+    forged = TokenCodec("another-secret-" + "y" * 40).issue("x", Role.HOTLINE)
+    for _ in range(2):  # a token that failed is checked in full every time, never kept
+        with pytest.raises(ApiError):
+            codec.verify(forged)
 
 
 def test_a_department_token_needs_its_unit_code():

@@ -6,7 +6,8 @@ service's job (it knows which unit a case belongs to); ``Principal.unit`` is wha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -46,14 +47,29 @@ class Principal:
 
 
 class TokenCodec:
-    """Issues and verifies tokens with one shared secret."""
+    """Issues and verifies tokens with one shared secret.
 
-    def __init__(self, secret: str, issuer: str = "caseflow", *, require_expiry: bool = False) -> None:
+    A client sends the same token with every request, so a verified token's principal is kept (at most
+    ``VERIFIED_KEPT`` tokens, the oldest dropped first) until the token's ``exp``: the same token again costs a lookup,
+    not a signature check and a claims parse. Only tokens that verified are kept; any other token is checked in full.
+    """
+
+    VERIFIED_KEPT = 4096
+
+    def __init__(
+        self,
+        secret: str,
+        issuer: str = "caseflow",
+        *,
+        require_expiry: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not secret:
             raise ValueError("auth secret is empty")
-        self._secret, self._issuer = secret, issuer
+        self._secret, self._issuer, self._clock = secret, issuer, clock
         # Outside dev every token must say when it ends; dev tokens carry one too (long, but finite).
         self._required = ["sub", "role", "exp"] if require_expiry else ["sub", "role"]
+        self._verified: dict[str, tuple[Principal, float]] = {}  # token -> (principal, the end of its validity)
 
     def issue(self, subject: str, role: Role | str, unit: str | None = None, ttl: timedelta | None = None) -> str:
         role = Role(role)
@@ -72,6 +88,21 @@ class TokenCodec:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> Principal:
+        kept = self._verified.get(token)
+        if kept is not None:
+            principal, until = kept
+            if self._clock() < until:
+                return principal
+            del self._verified[token]
+            raise ApiError(401, "unauthenticated", "invalid or expired token")
+        principal, until = self._decode(token)
+        if len(self._verified) >= self.VERIFIED_KEPT:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, until)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
+        """The token's principal and when it expires (never, for a dev token without ``exp``), or 401."""
         try:
             claims = jwt.decode(
                 token, self._secret, algorithms=["HS256"], issuer=self._issuer, options={"require": self._required}
@@ -84,7 +115,8 @@ class TokenCodec:
             raise ApiError(401, "unauthenticated", "the token's unit claim must be one unit code")
         if role in UNIT_ROLES and not unit:
             raise ApiError(401, "unauthenticated", "token lacks the unit code its role needs")
-        return Principal(subject=str(claims["sub"]), role=role, unit=unit)
+        until = float(claims["exp"]) if "exp" in claims else float("inf")  # PyJWT: expired once now >= exp
+        return Principal(subject=str(claims["sub"]), role=role, unit=unit), until
 
 
 _bearer = HTTPBearer(auto_error=False, description="Bearer token from the identity provider (dev: var/dev-tokens.json)")

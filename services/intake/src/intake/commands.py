@@ -70,13 +70,12 @@ async def receive_report(rt: IntakeRuntime, report: Report, *, channel: Channel,
         raise InvalidReport(errors)
     fp = fingerprint(report)
     async with rt.uow() as uow:
-        prior = await _existing(uow, channel, report.external_id, fp)
-        if prior is not None:
-            return prior
         try:
             received = await _store(uow, report, channel=channel, fp=fp, ctx=ctx, actor=actor)
         except IntegrityError:
-            # Two identical submissions raced; the unique (channel, external_id) let one win. Answer as the repeat.
+            # The channel already made a case of this external_id (a resubmission, or two identical submissions
+            # racing): the unique (channel, external_id) refused this one, and nothing of it stays. Answer with that
+            # case, or 409 for a different body. A new report, the common one, so costs no lookup beforehand.
             await uow.session.rollback()
             prior = await _existing(uow, channel, report.external_id, fp)
             if prior is None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select, text, update
+from sqlalchemy import Row, Select, and_, bindparam, func, literal_column, or_, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql.elements import TextClause
 
 from caseflow_common.db import as_utc
 from intake.domain.status import NOT_OPEN
@@ -22,6 +24,64 @@ _METRES_PER_DEGREE = 111_000.0
 
 
 _SEQUENCES: set[tuple[str, str]] = set()
+
+# The statements of a report's write path and of the projection, built once: each execution only binds its values
+# (no statement construction, coercion or cache key per report).
+_NEXT_COUNTER = (
+    sqlite.insert(counters)
+    .values(name=bindparam("name"), value=1)
+    .on_conflict_do_update(index_elements=[counters.c.name], set_={"value": counters.c.value + 1})
+    .returning(counters.c.value)
+)
+_LOCK_PLACE = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("place"))))
+_BY_EXTERNAL_ID = select(cases.c.case_id, cases.c.fingerprint, cases.c.received_at, cases.c.merged_into).where(
+    cases.c.channel == bindparam("channel"), cases.c.external_id == bindparam("external_id")
+)
+_INSERT_CASE = cases.insert()
+_INSERT_REQUESTER = requesters.insert()
+_INSERT_STATUS = case_status.insert()
+_INSERT_STEP = case_steps.insert()
+_STATUS_ROW = select(case_status).where(case_status.c.case_id == bindparam("case_id"))
+_STATUS_ROW_LOCKED = _STATUS_ROW.with_for_update()
+# SET takes the columns the parameters name; ``b_case_id`` is the row's key (a column's own name is SET's).
+_UPDATE_STATUS = update(case_status).where(case_status.c.case_id == bindparam("b_case_id"))
+# The statuses are the fixed vocabulary, so they are part of the statement's text rather than bound per execution.
+_OPEN = case_status.c.status.not_in([literal_column(f"'{s}'") for s in sorted(NOT_OPEN)])
+
+
+@cache
+def _nextval(seq: str) -> TextClause:
+    return text(f"SELECT nextval('{seq}')")
+
+
+@cache
+def _repeat_candidates(by_grid: bool, by_box: bool) -> Select[Any]:
+    """Open cases of a category in the same grid and/or in a box around a point (one statement per shape)."""
+    place = []
+    if by_grid:
+        place.append(cases.c.grid_code == bindparam("grid_code"))
+    if by_box:
+        place.append(
+            and_(
+                cases.c.lat.between(bindparam("lat_min"), bindparam("lat_max")),
+                cases.c.lon.between(bindparam("lon_min"), bindparam("lon_max")),
+            )
+        )
+    return (
+        select(
+            cases.c.case_id,
+            cases.c.category,
+            cases.c.received_at,
+            cases.c.grid_code,
+            cases.c.lat,
+            cases.c.lon,
+            case_status.c.status,
+        )
+        .join(case_status, case_status.c.case_id == cases.c.case_id)
+        .where(cases.c.category == bindparam("category"), cases.c.case_id != bindparam("exclude"), _OPEN, or_(*place))
+        .order_by(cases.c.received_at)
+        .limit(50)
+    )
 
 
 def aware(value: datetime) -> datetime:
@@ -52,6 +112,11 @@ class IntakeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._status: dict[str, dict[str, Any] | None] | None = None  # projection rows a batch preloaded
+        # While a consumed batch is applied (``defer_writes``): the preloaded rows' changed columns, and the steps,
+        # written by ``flush`` in one statement per shape rather than one or two per event.
+        self._deferring = False
+        self._changed: dict[str, set[str]] = {}
+        self._steps: list[dict[str, Any]] = []
 
     def _engine(self) -> AsyncEngine:
         bind = self.session.bind
@@ -68,32 +133,27 @@ class IntakeRepository:
         engine = self._engine()
         if engine.dialect.name == "postgresql":
             seq = await _ensure_sequence(engine, name)
-            return (await self.session.execute(text(f"SELECT nextval('{seq}')"))).scalar_one()
-        stmt = sqlite.insert(counters).values(name=name, value=1)
-        stmt = stmt.on_conflict_do_update(index_elements=[counters.c.name], set_={"value": counters.c.value + 1})
-        return (await self.session.execute(stmt.returning(counters.c.value))).scalar_one()
+            return (await self.session.execute(_nextval(seq))).scalar_one()
+        return (await self.session.execute(_NEXT_COUNTER, {"name": name})).scalar_one()
 
     async def lock_place(self, category: str, place: str | None) -> None:
         """Serialise reports of one category at one place (PostgreSQL), so two simultaneous repeats see each other."""
         if place is not None and self._engine().dialect.name == "postgresql":
-            await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{category}|{place}"))))
+            await self.session.execute(_LOCK_PLACE, {"place": f"{category}|{place}"})
 
     async def by_external_id(self, channel: str, external_id: str) -> Row | None:
         """The case a channel already created for an external id, if any."""
-        stmt = select(cases.c.case_id, cases.c.fingerprint, cases.c.received_at, cases.c.merged_into).where(
-            cases.c.channel == channel, cases.c.external_id == external_id
-        )
-        return (await self.session.execute(stmt)).first()
+        return (await self.session.execute(_BY_EXTERNAL_ID, {"channel": channel, "external_id": external_id})).first()
 
     async def add_case(
         self, case: dict[str, Any], requester: dict[str, Any] | None, *, status: str, at: datetime
     ) -> None:
         """Insert a case, its requester (apart) and its projection row."""
-        await self.session.execute(cases.insert().values(**case))
+        await self.session.execute(_INSERT_CASE, case)
         if requester is not None:
-            await self.session.execute(requesters.insert().values(case_id=case["case_id"], **requester))
+            await self.session.execute(_INSERT_REQUESTER, {"case_id": case["case_id"], **requester})
         await self.session.execute(
-            case_status.insert().values(case_id=case["case_id"], status=status, cycle=1, clocks="[]", updated_at=at)
+            _INSERT_STATUS, {"case_id": case["case_id"], "status": status, "cycle": 1, "clocks": "[]", "updated_at": at}
         )
 
     async def repeat_candidates(
@@ -107,36 +167,18 @@ class IntakeRepository:
         exclude: str,
     ) -> Sequence[Row]:
         """Open cases of the category in the same grid or within a box around the point (exact check is the domain's)."""
-        place = []
+        by_box = lat is not None and lon is not None
+        if grid_code is None and not by_box:
+            return []
+        params: dict[str, Any] = {"category": category, "exclude": exclude}
         if grid_code is not None:
-            place.append(cases.c.grid_code == grid_code)
+            params["grid_code"] = grid_code
         if lat is not None and lon is not None:
             d = max_distance_m / _METRES_PER_DEGREE
             # Longitude degrees shrink towards the poles; doubling the box covers every inhabited latitude of China.
-            place.append(and_(cases.c.lat.between(lat - d, lat + d), cases.c.lon.between(lon - 2 * d, lon + 2 * d)))
-        if not place:
-            return []
-        stmt = (
-            select(
-                cases.c.case_id,
-                cases.c.category,
-                cases.c.received_at,
-                cases.c.grid_code,
-                cases.c.lat,
-                cases.c.lon,
-                case_status.c.status,
-            )
-            .join(case_status, case_status.c.case_id == cases.c.case_id)
-            .where(
-                cases.c.category == category,
-                cases.c.case_id != exclude,
-                case_status.c.status.not_in([str(s) for s in NOT_OPEN]),
-                or_(*place),
-            )
-            .order_by(cases.c.received_at)
-            .limit(50)
-        )
-        return (await self.session.execute(stmt)).all()
+            params.update(lat_min=lat - d, lat_max=lat + d, lon_min=lon - 2 * d, lon_max=lon + 2 * d)
+        stmt = _repeat_candidates(grid_code is not None, by_box)
+        return (await self.session.execute(stmt, params)).all()
 
     async def case(self, case_id: str) -> Row | None:
         """A case joined with its projection row."""
@@ -170,22 +212,47 @@ class IntakeRepository:
         for r in await self.session.execute(stmt.with_for_update()):
             self._status[r.case_id] = dict(r._mapping)
 
+    def defer_writes(self) -> None:
+        """From now on keep the preloaded rows' updates and every step until ``flush`` (a consumed batch: the unit of
+        work flushes at commit). Reads stay true: the kept rows are what ``status_row`` answers, and ``followers``
+        flushes before it asks the database."""
+        self._deferring = True
+
+    async def flush(self) -> None:
+        """Write what ``defer_writes`` kept: each changed row's changed columns (one statement per set of columns)
+        and the steps in the order they were added (one statement)."""
+        if self._changed and self._status is not None:
+            shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+            for case_id, columns in self._changed.items():
+                row = self._status[case_id] or {}
+                shapes.setdefault(frozenset(columns), []).append({"b_case_id": case_id, **{c: row[c] for c in columns}})
+            self._changed = {}
+            for rows in shapes.values():
+                await self.session.execute(_UPDATE_STATUS, rows)
+        if self._steps:
+            steps, self._steps = self._steps, []
+            await self.session.execute(_INSERT_STEP, steps)
+
     async def status_row(self, case_id: str, *, for_update: bool = False) -> Any | None:
         """The projection row of a case (locked on PostgreSQL when for_update)."""
         if self._status is not None and case_id in self._status:
             kept = self._status[case_id]
             return None if kept is None else SimpleNamespace(**kept)
-        stmt = select(case_status).where(case_status.c.case_id == case_id)
-        return (await self.session.execute(stmt.with_for_update() if for_update else stmt)).first()
+        stmt = _STATUS_ROW_LOCKED if for_update else _STATUS_ROW
+        return (await self.session.execute(stmt, {"case_id": case_id})).first()
 
     async def set_status(self, case_id: str, **values: Any) -> None:
-        """Update a case's projection row."""
+        """Update a case's projection row (kept for ``flush`` while writes are deferred and the row was preloaded)."""
         if self._status is not None and (kept := self._status.get(case_id)) is not None:
             kept.update(values)
-        await self.session.execute(update(case_status).where(case_status.c.case_id == case_id).values(**values))
+            if self._deferring:
+                self._changed.setdefault(case_id, set()).update(values)
+                return
+        await self.session.execute(_UPDATE_STATUS, {"b_case_id": case_id, **values})
 
     async def followers(self, case_id: str, statuses: Iterable[str]) -> list[str]:
         """Cases merged into this one whose status is one of statuses (those still waiting on it), oldest first."""
+        await self.flush()  # the followers' statuses as the batch left them so far
         stmt = (
             select(cases.c.case_id)
             .join(case_status, case_status.c.case_id == cases.c.case_id)
@@ -197,12 +264,19 @@ class IntakeRepository:
     async def add_step(
         self, case_id: str, *, event_type: str, at: datetime, unit: str | None, note: str | None, cycle: int
     ) -> None:
-        """Append one step to a case's history."""
-        await self.session.execute(
-            case_steps.insert().values(
-                case_id=case_id, event_type=event_type, at=at.astimezone(UTC), unit=unit, note=note, cycle=cycle
-            )
-        )
+        """Append one step to a case's history (kept for ``flush`` while writes are deferred)."""
+        step = {
+            "case_id": case_id,
+            "event_type": event_type,
+            "at": at.astimezone(UTC),
+            "unit": unit,
+            "note": note,
+            "cycle": cycle,
+        }
+        if self._deferring:
+            self._steps.append(step)
+        else:
+            await self.session.execute(_INSERT_STEP, step)
 
     async def closed_at(self, case_id: str, cycle: int) -> datetime | None:
         """When the cycle was closed (办结), as its step records it."""

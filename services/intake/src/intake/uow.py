@@ -23,8 +23,11 @@ class IntakeUnitOfWork(UnitOfWork):
         self.reads = IntakeReads(self.session)
 
     async def prepare(self, envelopes: Sequence[Envelope]) -> None:
-        """A consumed batch (dispatch's and escalation's events): its cases' projection rows in one statement."""
+        """A consumed batch (dispatch's and escalation's events): its cases' projection rows in one statement; their
+        updates and the steps written at commit, in one statement per shape."""
         await self.repo.preload_status(env.case_id for env in envelopes)
+        self.repo.defer_writes()
+        self.before_commit(self.repo.flush)
 
 
 IntakeRuntime = ServiceRuntime[IntakeUnitOfWork, IntakeContext]

@@ -17,6 +17,11 @@ def intake_runtime(request: Request) -> IntakeRuntime:
     return runtime
 
 
-Runtime = Annotated[IntakeRuntime, Depends(intake_runtime)]
+async def _runtime(request: Request) -> IntakeRuntime:
+    """``intake_runtime`` as a dependency: a coroutine, so FastAPI calls it inline rather than on a worker thread."""
+    return intake_runtime(request)
+
+
+Runtime = Annotated[IntakeRuntime, Depends(_runtime)]
 Hotline = Annotated[Principal, Depends(require(Role.HOTLINE))]
 Grid = Annotated[Principal, Depends(require(Role.GRID))]

@@ -40,7 +40,7 @@ def format_of(path: str) -> Format:
     return "xml" if path.endswith(".xml") else "json"
 
 
-def requested_format(request: Request) -> Format:
+async def requested_format(request: Request) -> Format:
     """The format of the route being served (its path template, not the client's spelling)."""
     route = request.scope.get("route")
     return format_of(str(getattr(route, "path", "") or request.url.path))

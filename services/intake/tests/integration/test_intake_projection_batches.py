@@ -1,0 +1,69 @@
+"""A consumed batch moves the status projection as its events one by one would: its updates and steps are written
+at commit, in one statement per shape, and the merged requests it carries along read the batch's statuses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from caseflow_common import topics
+from caseflow_common.auth import Role
+from caseflow_common.contracts import dispatch as d
+from caseflow_common.contracts.escalation import ClocksUpdated, ClockView
+from caseflow_common.events import Actor, Payload, new_event
+from caseflow_common.testing import auth_header, signed
+
+HOTLINE = auth_header(Role.HOTLINE)
+UNIT = "440103-CG"
+REPLY = "已安排清运，垃圾已清理完毕"
+DEADLINE = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+SYSTEM = Actor(role="system", id="test")
+
+
+async def test_one_batch_of_a_case_s_whole_handling_leaves_the_projection_and_its_followers_as_one_by_one(
+    intake, make_hotline, topic_prefix, clock
+):
+    main = (await intake.client.post("/v1/hotline/reports", json=make_hotline(), headers=HOTLINE)).json()
+    follower_body = make_hotline(requester={"name": "王五", "phone": "13700001111"})
+    follower = (await intake.client.post("/v1/hotline/reports", json=follower_body, headers=HOTLINE)).json()
+    assert follower["merged_into"] == main["case_id"]
+
+    def record(offset: int, topic: str, payload: Payload, producer: str) -> tuple:
+        env = new_event(payload, case_id=main["case_id"], producer=producer, actor=SYSTEM, occurred_at=clock())
+        return (topic_prefix + topic, 0, offset, main["case_id"].encode(), signed(env).to_bytes())
+
+    clocks = ClocksUpdated(clocks=[ClockView(kind="handling", deadline=DEADLINE, state="running", unit=UNIT)])
+    batch = [
+        record(0, topics.DISPATCH, d.CaseDispatched(unit=UNIT, unit_name="荔湾区城管局", at=clock()), "dispatch"),
+        record(1, topics.ESCALATION, clocks, "escalation"),
+        record(2, topics.DISPATCH, d.CaseAccepted(unit=UNIT, at=clock.advance(hours=1)), "dispatch"),
+        record(
+            3,
+            topics.DISPATCH,
+            d.CaseReplied(unit=UNIT, at=clock.advance(hours=2), content=REPLY, resolved=True),
+            "dispatch",
+        ),
+        record(4, topics.DISPATCH, d.CaseClosed(unit=UNIT, at=clock.advance(hours=1), resolved=True), "dispatch"),
+    ]
+    await intake.runtime.consumer.process_batch(batch)
+
+    view = (await intake.client.get(f"/v1/cases/{main['case_id']}", headers=HOTLINE)).json()
+    assert view["status"] == "closed" and view["unit"] == UNIT and view["unit_name"] == "荔湾区城管局"
+    assert [s["event_type"] for s in view["steps"]] == [
+        "CaseReceived",
+        "CaseDispatched",
+        "CaseAccepted",
+        "CaseReplied",
+        "CaseClosed",
+    ]
+    assert view["reply"]["content"] == REPLY and view["reply"]["resolved"] is True
+    assert view["deadlines"][0]["deadline"].startswith("2026-11-27T09:30")
+
+    taken_over = (await intake.client.get(f"/v1/cases/{follower['case_id']}", headers=HOTLINE)).json()
+    assert taken_over["status"] == "closed" and taken_over["unit"] == UNIT
+    assert taken_over["reply"]["content"] == REPLY
+    steps = [(s["event_type"], s["note"]) for s in taken_over["steps"]]
+    assert steps[-2:] == [("CaseReplied", REPLY), ("CaseClosed", None)]
+
+    await intake.runtime.consumer.process_batch(batch)  # the same batch again: nothing applied twice
+    again = (await intake.client.get(f"/v1/cases/{main['case_id']}", headers=HOTLINE)).json()
+    assert again["steps"] == view["steps"] and again["status"] == "closed"
