@@ -1,7 +1,7 @@
 """Fixtures of the fault-injection tests (helpers: stack.py and checks.py, importable from the tests of this folder).
 
 Every test reports its figures (sent / accepted / lost / doubled / stuck / recovery seconds) as junit properties and
-in a table at the end of the pytest run, with or without ``-s``.
+in a table at the end of the pytest run, with or without ``-s`` or parallel workers.
 """
 
 from __future__ import annotations
@@ -21,48 +21,18 @@ from stack import FaultStack
 
 from caseflow_common.testing import TEST_SETTINGS, _postgres_reachable
 
-_ROWS = pytest.StashKey[list[dict[str, Any]]]()
-COLUMNS = ("sent", "accepted", "lost", "doubled", "stuck", "recovery_s")
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Collect each fault test's row from its report's properties: this runs where the summary is printed, in the
-    one pytest process or, with parallel workers (xdist), in the controller that receives the workers' reports."""
-    props = dict(report.user_properties)
-    if report.when != "call" or "fault_test" not in props:
-        return
-    if _CONFIG:
-        _CONFIG[0].stash.setdefault(_ROWS, []).append({"test": props["fault_test"], **{c: props[c] for c in COLUMNS}})
-
-
-_CONFIG: list[pytest.Config] = []  # the running session's config (the hook above is given none)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    _CONFIG[:] = [config]
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    rows = config.stash.get(_ROWS, [])
-    if not rows:
-        return
-    width = max(len(r["test"]) for r in rows)
-    terminalreporter.section("fault injection: every accepted case, in every service")
-    terminalreporter.write_line(f"{'test':<{width}}  " + "  ".join(f"{c:>10}" for c in COLUMNS))
-    for r in rows:
-        cells = "  ".join(f"{'-' if r[c] is None else r[c]!s:>10}" for c in COLUMNS)
-        terminalreporter.write_line(f"{r['test']:<{width}}  {cells}")
-
 
 @pytest.fixture
 def fault_report(record_property: Callable[[str, Any], None]) -> Callable[[Figures], None]:
-    """Record a test's figures: junit properties now, a row of the summary table at the end of the run."""
+    """Record a test's figures: one junit property each, and all of them as ``fault_figures``, the test's row of the
+    summary table the root conftest.py prints at the end of the run."""
 
     def report(figures: Figures) -> None:
         row = figures.row()
-        record_property("fault_test", row["test"])
-        for key in COLUMNS:
-            record_property(key, row[key])
+        for key, value in row.items():
+            if key != "test":
+                record_property(key, value)
+        record_property("fault_figures", row)
 
     return report
 
