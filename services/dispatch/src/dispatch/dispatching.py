@@ -144,9 +144,17 @@ def _city_coordination(table: RoutingTable, ref: Reference, exc: DomainError) ->
     )
 
 
-def apply_decision(uow: DispatchUnitOfWork, file: CaseFile, decision: RoutingDecision, *, now: datetime) -> None:
+def apply_decision(
+    uow: DispatchUnitOfWork,
+    file: CaseFile,
+    decision: RoutingDecision,
+    *,
+    now: datetime,
+    accepted_at: datetime | None = None,
+) -> None:
     """Dispatch the case or send it to coordination, and remember which rule of which version decided it; counted
-    once the unit of work commits."""
+    once the unit of work commits. ``accepted_at``, given for a case's first routing, is when intake accepted it
+    (受理): the dispatch latency runs from then, never from the requester's own time (which may lie weeks back)."""
     case = file.case
     if decision.target_kind is TargetKind.DEPARTMENT:
         case.dispatch(
@@ -172,7 +180,6 @@ def apply_decision(uow: DispatchUnitOfWork, file: CaseFile, decision: RoutingDec
         dispatched_at=now,
     )
     uow.after_commit(metrics.CASES_DISPATCHED.labels(decision.target_kind.value, decision.reason.value).inc)
-    received_at = file.facts.get("received_at")
-    if received_at is not None:
-        latency = max(0.0, (now - received_at).total_seconds())
+    if accepted_at is not None:
+        latency = max(0.0, (now - accepted_at).total_seconds())
         uow.after_commit(lambda: metrics.DISPATCH_LATENCY.observe(latency))

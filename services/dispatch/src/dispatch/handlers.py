@@ -90,7 +90,7 @@ async def on_case_received(env: Envelope, uow: DispatchUnitOfWork, ctx: Dispatch
         ),
     )
     decision = decide(await ctx.routing.current(uow.routing), ctx.reference, file)
-    apply_decision(uow, file, decision, now=now)
+    apply_decision(uow, file, decision, now=now, accepted_at=env.occurred_at)
     await uow.cases.add(file, now)
     notices = await send_notices(uow, ctx.reference, file, now=now)
     await uow.record(

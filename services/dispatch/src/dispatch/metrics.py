@@ -9,7 +9,7 @@ CASES_DISPATCHED = Counter(
 )
 DISPATCH_LATENCY = Histogram(
     "caseflow_dispatch_latency_seconds",
-    "From the case's receipt to the dispatch decision (end to end)",
+    "From intake's acceptance of a case (受理, CaseReceived) to its first routing decision",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
 )
 CASES_BY_STATE = Gauge("caseflow_cases_by_state", "Cases in dispatch's view by state", ["state"])
