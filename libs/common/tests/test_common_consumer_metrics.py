@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from aiokafka import AIOKafkaProducer
 from confluent_kafka import Consumer as ConfluentConsumer
@@ -21,6 +22,8 @@ async def test_the_series_alerts_watch_exist_at_zero_before_the_first_dead_lette
     for reason in ("bad_signature", "invalid_payload", "unknown_version"):
         assert f'caseflow_dlq_messages_total{{reason="{reason}",service="ledger",topic="{topic}"}} 0.0' in text
     assert 'caseflow_broker_resets_total{reason="emptied",service="ledger"} 0.0' in text
+    # Process-wide and labelled by service only: present from the start (another test may have counted a failure).
+    assert re.search(r'^caseflow_relay_errors_total\{service="ledger"\} \d', text, re.M)
 
 
 def broker_lag(broker: str, group: str, topic: str, partitions: int = 3) -> dict[int, int]:

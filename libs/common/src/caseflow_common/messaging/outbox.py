@@ -77,6 +77,9 @@ class OutboxRelay:
         # A round (select, publish, mark sent) and a re-publish never interleave: rows the old broker acknowledged
         # are marked sent before the guard marks the window unsent, never after (they would be lost).
         self._round = asyncio.Lock()
+        # The series the relay alerts watch exist at 0 from the start, so the first failure is an increase.
+        metrics.RELAY_ERRORS.labels(service)
+        metrics.REPUBLISHED.labels(service)
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were published (0 when idle or not the lease holder)."""
