@@ -106,6 +106,16 @@ async def test_open311_errors_come_in_the_format_the_client_asked_for(intake):
     assert as_json.status_code == 400 and as_json.json()[0]["description"].startswith("status:")
 
 
+async def test_the_openapi_document_gives_open311_routes_their_400_and_never_a_422(intake):
+    spec = (await intake.client.get("/openapi.json")).json()
+    operations = [(p, op) for p, item in spec["paths"].items() if "/open311/" in p for op in item.values()]
+    assert len(operations) >= 8
+    for path, op in operations:
+        assert "422" not in op["responses"], path
+        if path.endswith(("/requests.json", "/requests.xml")):
+            assert "400" in op["responses"], path
+
+
 async def test_the_api_key_may_come_in_the_query_string(intake):
     form = noise_request()
     key = form.pop("api_key")

@@ -53,6 +53,9 @@ OPEN311_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "[{code, description}] naming each invalid field"},
     403: {"description": "[{code, description}] missing or unknown api_key"},
     404: {"description": "[{code, description}] not found, or the public listing is turned off"},
+    # Any other client error is Open311's error list too; naming the class keeps FastAPI from documenting its own 422,
+    # which these routes never answer (a bad field is the 400 above).
+    "4XX": {"description": "[{code, description}] any other client error, in the format asked for"},
 }
 POST_ERRORS: dict[int | str, dict[str, Any]] = {
     **OPEN311_ERRORS,
