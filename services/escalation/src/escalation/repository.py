@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, case, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from escalation.domain.replay import CaseFact, FactKind
 from escalation.orm import (
@@ -33,16 +34,21 @@ class Repository(SupervisionQueries):
     """Every query of escalation on one session; the unit of work commits.
 
     After ``preload`` (a consumed batch) the clocks, facts and clock-driven actions of the batch's cases are read
-    once, in one statement each, and kept as this unit of work changes them: a case's clocks are read again only
-    after they were written, its facts not at all (``add_fact`` keeps them in order here as well).
+    once, in one statement each, and kept as this unit of work changes them: a case's clocks are never read again
+    (a write answers with the rows it wrote), its facts not at all (``add_fact`` keeps them in order here as well).
+    The batch's case rows and facts are written at ``flush`` (the unit of work's commit), one statement per shape.
     """
 
-    # case -> its clock rows (dropped when written) / its facts ((at, order), event id, fact) / its actions
-    _clocks: dict[str, list[Row]] | None = None
-    _facts: dict[str, list[tuple[tuple[datetime, int], str, CaseFact]]] | None = None
-    _actions: dict[str, list[Row]] | None = None
-    _added = 0
-    _noted: frozenset[str] = frozenset()  # cases whose row this unit of work upserted
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        # case -> its clock rows (as written) / its facts ((at, order), event id, fact) / its actions
+        self._clocks: dict[str, list[Row]] | None = None
+        self._facts: dict[str, list[tuple[tuple[datetime, int], str, CaseFact]]] | None = None
+        self._actions: dict[str, list[Row]] | None = None
+        self._added = 0
+        self._noted: set[str] = set()  # cases whose row this unit of work upserted
+        self._pending_cases: dict[str, dict[str, Any]] = {}  # preloaded case -> the columns given since, merged
+        self._pending_facts: list[dict[str, Any]] = []  # facts of preloaded cases, not written yet
 
     async def preload(self, case_ids: Iterable[str]) -> None:
         """Read the clocks (locked where the database can), facts and clock-driven actions of these cases."""
@@ -64,15 +70,39 @@ class Repository(SupervisionQueries):
         for a in await super().actions_of_cases(ids):
             self._actions[a.case_id].append(a)
 
+    def _deferred(self, case_id: str) -> bool:
+        """True for a case of the preloaded batch: its row and facts are written at ``flush``."""
+        return self._facts is not None and case_id in self._facts
+
+    async def flush(self) -> None:
+        """Write the batch's case rows (one upsert per shape of given columns) and facts (one insert)."""
+        await self._flush_cases(sorted(self._pending_cases))
+        if self._pending_facts:
+            rows, self._pending_facts = self._pending_facts, []
+            await self.session.execute(self._fact_insert(), rows)
+
+    async def _flush_cases(self, case_ids: Sequence[str]) -> None:
+        by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for case_id in case_ids:
+            values = self._pending_cases.pop(case_id)
+            by_shape.setdefault(tuple(sorted(values)), []).append({"case_id": case_id, "cycle": 1, **values})
+        for keys, params in by_shape.items():
+            await self.session.execute(self._case_upsert(keys), params)
+
     # --- cases and facts --------------------------------------------------------------------------------
 
     async def case(self, case_id: str) -> Row | None:
+        if case_id in self._pending_cases:
+            await self._flush_cases([case_id])
         return (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
 
     async def upsert_case(self, case_id: str, **values: Any) -> None:
+        if self._deferred(case_id):  # later columns win, as a later upsert's would
+            self._pending_cases.setdefault(case_id, {}).update(values)
+            return
         if not values and case_id in self._noted:
             return  # the row is there: this unit of work wrote it
-        self._noted = self._noted | {case_id}
+        self._noted.add(case_id)
         await self.session.execute(self._case_upsert(tuple(values)), {"case_id": case_id, "cycle": 1, **values})
 
     def _case_upsert(self, keys: tuple[str, ...]) -> Any:
@@ -89,26 +119,35 @@ class Repository(SupervisionQueries):
         return stmt
 
     async def add_fact(self, event_id: str, case_id: str, fact: CaseFact) -> None:
+        at = fact.at.astimezone(UTC)
+        row = {
+            "event_id": event_id,
+            "case_id": case_id,
+            "kind": fact.kind.value,
+            "at": at,
+            "unit": fact.unit,
+            "channel": fact.channel,
+            "category": fact.category,
+            "urgency": fact.urgency,
+        }
         known = self._facts.get(case_id) if self._facts is not None else None
-        if known is not None and all(e != event_id for _, e, _ in known):
+        if known is None:
+            await self.session.execute(self._fact_insert(), [row])
+            return
+        if all(e != event_id for _, e, _ in known):  # a fact of a preloaded case: written at flush
             self._added += 1  # after every stored row of the same time, as the table's ids order them
-            stored = CaseFact(fact.kind, fact.at.astimezone(UTC), fact.unit, fact.channel, fact.category, fact.urgency)
+            stored = CaseFact(fact.kind, at, fact.unit, fact.channel, fact.category, fact.urgency)
             known.append(((stored.at, 2**62 + self._added), event_id, stored))
             known.sort(key=lambda item: item[0])
-        await self.session.execute(
-            self._insert(case_facts)
-            .values(
-                event_id=event_id,
-                case_id=case_id,
-                kind=fact.kind.value,
-                at=fact.at.astimezone(UTC),
-                unit=fact.unit,
-                channel=fact.channel,
-                category=fact.category,
-                urgency=fact.urgency,
-            )
-            .on_conflict_do_nothing(index_elements=[case_facts.c.event_id])
-        )
+            self._pending_facts.append(row)
+
+    def _fact_insert(self) -> Any:
+        """A fact's insert, ignored when its event id is stored already (built once per dialect)."""
+        shape = ("fact", self.is_postgres)
+        if (stmt := _STATEMENTS.get(shape)) is None:
+            ins = self._insert(case_facts)
+            stmt = _STATEMENTS[shape] = ins.on_conflict_do_nothing(index_elements=[case_facts.c.event_id])
+        return stmt
 
     async def facts(self, case_id: str) -> list[CaseFact]:
         if self._facts is not None and case_id in self._facts:
