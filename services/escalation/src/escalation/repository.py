@@ -225,29 +225,36 @@ class Repository(SupervisionQueries):
         self._actions = None  # read from the database again from now on
         return await super().insert_actions(rows)
 
-    def _clocks_written(self, case_ids: Iterable[str]) -> None:
-        if self._clocks is not None:
-            for c in case_ids:
-                self._clocks.pop(c, None)
-
     async def save_clocks(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Upsert clock rows; a preloaded case keeps the rows as written (the upsert returns them), so its clocks are
+        not read again."""
         if not rows:
             return
-        self._clocks_written({r["case_id"] for r in rows})
         shape = ("clocks", self.is_postgres, tuple(rows[0]))
         if (stmt := _STATEMENTS.get(shape)) is None:  # built once per shape of row
             ins = self._insert(clocks)
             keep = {c: ins.excluded[c] for c in rows[0] if c not in ("case_id", "cycle", "kind", "leg")}
             stmt = _STATEMENTS[shape] = ins.on_conflict_do_update(
                 index_elements=[clocks.c.case_id, clocks.c.cycle, clocks.c.kind, clocks.c.leg], set_=keep
-            )
-        await self.session.execute(stmt, list(rows))
+            ).returning(*clocks.c)
+        written = list(await self.session.execute(stmt, list(rows)))
+        if self._clocks is None:
+            return
+        by_case: dict[str, list[Row]] = {}
+        for r in written:
+            by_case.setdefault(r.case_id, []).append(r)
+        for case_id, new in by_case.items():
+            if (kept := self._clocks.get(case_id)) is not None:
+                ids = {r.id for r in new}
+                self._clocks[case_id] = sorted([*(r for r in kept if r.id not in ids), *new], key=lambda r: r.id)
 
     async def delete_clocks(self, ids: Sequence[int]) -> None:
         if ids:
             if self._clocks is not None:
                 gone = set(ids)
-                self._clocks_written([c for c, rows in self._clocks.items() if any(r.id in gone for r in rows)])
+                for case_id, kept in self._clocks.items():
+                    if any(r.id in gone for r in kept):
+                        self._clocks[case_id] = [r for r in kept if r.id not in gone]
             await self.session.execute(clocks.delete().where(clocks.c.id.in_(ids)))
 
     async def due_clocks(self, now: datetime, limit: int) -> list[Row]:
