@@ -49,6 +49,7 @@ class Repository(SupervisionQueries):
         self._noted: set[str] = set()  # cases whose row this unit of work upserted
         self._pending_cases: dict[str, dict[str, Any]] = {}  # preloaded case -> the columns given since, merged
         self._pending_facts: list[dict[str, Any]] = []  # facts of preloaded cases, not written yet
+        self._warned: set[str] = set()  # pattern warnings this unit of work inserted or found stored
 
     async def preload(self, case_ids: Iterable[str]) -> None:
         """Read the clocks (locked where the database can), facts and clock-driven actions of these cases."""
@@ -198,6 +199,14 @@ class Repository(SupervisionQueries):
                 .limit(last)
             )
         )
+
+    async def insert_warning(self, row: dict[str, Any], recipients: Sequence[str] = ()) -> bool:
+        """As ``SupervisionQueries.insert_warning``; a warning this unit of work met before is not tried again (every
+        case of a hotspot in a batch names the same warning)."""
+        if row["id"] in self._warned:
+            return False
+        self._warned.add(row["id"])
+        return await super().insert_warning(row, recipients)
 
     # --- clocks -----------------------------------------------------------------------------------------
 
