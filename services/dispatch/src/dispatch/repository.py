@@ -3,6 +3,7 @@ versions (the read-only queries behind the views are in ``read_repository``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -81,6 +82,10 @@ def _case_from_row(row: Any, assisting: tuple[str, ...]) -> WorkCase:
     )
 
 
+def _stored(value: Any) -> Any:
+    return as_utc(value) if isinstance(value, datetime) else value
+
+
 def _state_of(case: WorkCase) -> dict[str, Any]:
     state = {name: getattr(case, name) for name in STATE_COLUMNS}
     state["status"] = case.status.value
@@ -88,6 +93,22 @@ def _state_of(case: WorkCase) -> dict[str, Any]:
     state["returned_by"] = list(case.returned_by)
     return state
 
+
+# Statements of every case load and save, built once (a statement built anew per call is keyed for the compiled
+# cache every time); values are parameters.
+_EXISTS = select(wc.c.case_id).where(wc.c.case_id == bindparam("case_id"))
+# The case's row and its active assisting units (one row per unit, or one with none) in one statement.
+_LOAD = (
+    select(wc, asg.c.unit.label("assisting_unit"))
+    .outerjoin(asg, and_(asg.c.case_id == wc.c.case_id, asg.c.role == "assisting", asg.c.active))
+    .where(wc.c.case_id == bindparam("case_id"))
+    .order_by(asg.c.unit)
+)
+_CASE_COLUMNS = tuple(wc.c.keys())
+_INSERT_CASE = insert(wc)
+# Columns come from the parameters' keys; the where clause's parameters are named apart from them.
+_SAVE = update(wc).where(wc.c.case_id == bindparam("b_case_id"), wc.c.row_version == bindparam("b_row_version"))
+_LOG = insert(case_actions)
 
 # The PostgreSQL advisory lock that puts committing transactions' changes in one sequence (see stamp_changes).
 CHANGE_SEQUENCE_LOCK = 0x63660001
@@ -102,34 +123,44 @@ class CaseRepository:
         self.session = session
         self.touched: set[str] = set()
         self.left: set[tuple[str, str]] = set()  # (case, unit): the unit's part in the case ended
+        self._asked: set[str] = set()  # cases whose presence was read at once (preload_presence) ...
+        self._held: set[str] | None = None  # ... and those of them dispatch holds (or added since)
+        self._log_rows: list[dict[str, Any]] = []  # action log entries, written at flush
 
     async def exists(self, case_id: str) -> bool:
         """True when dispatch already holds the case."""
-        return (await self.session.execute(select(wc.c.case_id).where(wc.c.case_id == case_id))).first() is not None
+        if self._held is not None and case_id in self._asked:
+            return case_id in self._held
+        return (await self.session.execute(_EXISTS, {"case_id": case_id})).first() is not None
+
+    async def preload_presence(self, case_ids: Collection[str]) -> None:
+        """Which of these cases dispatch holds, in one statement (a consumed batch's new cases); ``exists`` answers
+        for them from here on."""
+        asked = set(case_ids)
+        self._asked, self._held = asked, set()
+        if asked:
+            found = await self.session.execute(select(wc.c.case_id).where(wc.c.case_id.in_(sorted(asked))))
+            self._held.update(found.scalars())
 
     async def get(self, case_id: str) -> CaseFile | None:
         """The case as stored, or None."""
-        row = (await self.session.execute(select(wc).where(wc.c.case_id == case_id))).first()
-        if row is None:
+        rows = (await self.session.execute(_LOAD, {"case_id": case_id})).all()
+        if not rows:
             return None
-        assisting = tuple(
-            (
-                await self.session.execute(
-                    select(asg.c.unit)
-                    .where(asg.c.case_id == case_id, asg.c.role == "assisting", asg.c.active)
-                    .order_by(asg.c.unit)
-                )
-            ).scalars()
-        )
-        facts = {k: as_utc(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()}
+        row = rows[0]
+        assisting = tuple(r.assisting_unit for r in rows if r.assisting_unit is not None)
+        mapping = row._mapping
+        facts = {k: _stored(mapping[k]) for k in _CASE_COLUMNS}
         return CaseFile(_case_from_row(row, assisting), facts, row.row_version)
 
     async def add(self, file: CaseFile, now: datetime) -> None:
         """Insert a new case."""
         values = {**file.facts, **file.changes, **_state_of(file.case)}
         values.update(case_id=file.case.case_id, created_at=now, updated_at=now, row_version=1)
-        await self.session.execute(insert(wc), values)  # parameters, not literals: the statement stays cached
+        await self.session.execute(_INSERT_CASE, values)  # parameters, not literals: the statement stays cached
         self.touched.add(file.case.case_id)
+        if self._held is not None:
+            self._held.add(file.case.case_id)
         file.facts.update(values)
         file.row_version, file.changes = 1, {}
 
@@ -140,9 +171,9 @@ class CaseRepository:
             if before and before != getattr(file.case, column):
                 self.left.add((file.case.case_id, before))
         values = {**file.changes, **_state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
-        stmt = update(wc).where(wc.c.case_id == file.case.case_id, wc.c.row_version == file.row_version)
+        params = {**values, "b_case_id": file.case.case_id, "b_row_version": file.row_version}
         # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
-        result = cast(CursorResult[Any], await self.session.execute(stmt.values(**values)))
+        result = cast(CursorResult[Any], await self.session.execute(_SAVE, params))
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {file.case.case_id} changed concurrently")
         self.touched.add(file.case.case_id)
@@ -203,9 +234,8 @@ class CaseRepository:
         at: datetime,
         detail: dict[str, Any],
     ) -> None:
-        """Append one entry to the case's action log."""
-        await self.session.execute(
-            insert(case_actions),
+        """Append one entry to the case's action log (written at ``flush``, with the unit of work's other entries)."""
+        self._log_rows.append(
             {
                 "case_id": case_id,
                 "cycle": cycle,
@@ -215,11 +245,18 @@ class CaseRepository:
                 "actor_id": actor.id,
                 "at": at,
                 "detail": detail,
-            },
+            }
         )
+
+    async def flush(self) -> None:
+        """Write what this unit of work kept back: the action log's entries, in order, in one statement."""
+        if self._log_rows:
+            rows, self._log_rows = self._log_rows, []
+            await self.session.execute(_LOG, rows)
 
     async def has_action(self, case_id: str, *, unit: str, cycle: int, action: str) -> bool:
         """True when the unit took this action on the case in this cycle (a part reply is given once)."""
+        await self.flush()
         t = case_actions
         found = await self.session.execute(
             select(t.c.id)
