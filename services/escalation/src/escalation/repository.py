@@ -28,6 +28,22 @@ __all__ = ["CALENDAR_VERSIONS", "POLICY_VERSIONS", "Repository", "stored_at"]
 
 # Upserts by shape (which columns a call gives): built once, so a call only binds its values.
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
+# The same for the dialect-neutral statements of every event.
+_CASE = select(cases).where(cases.c.case_id == bindparam("case_id"))
+_SIGHTINGS = select(case_regions).where(
+    case_regions.c.category == bindparam("category"),
+    case_regions.c.region_code.in_(bindparam("regions", expanding=True)),
+    case_regions.c.received_at > bindparam("since"),
+    case_regions.c.received_at <= bindparam("until"),
+)
+_REPEATS_OF = select(repeats.c.case_id).where(repeats.c.into_case_id == bindparam("into_case_id"))
+_ADD_EVALUATION = evaluations.insert()
+_RECENT_EVALUATIONS = (
+    select(evaluations)
+    .where(evaluations.c.unit == bindparam("unit"))
+    .order_by(evaluations.c.at.desc(), evaluations.c.id.desc())
+    .limit(bindparam("last"))
+)
 
 
 class Repository(SupervisionQueries):
@@ -95,7 +111,7 @@ class Repository(SupervisionQueries):
     async def case(self, case_id: str) -> Row | None:
         if case_id in self._pending_cases:
             await self._flush_cases([case_id])
-        return (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        return (await self.session.execute(_CASE, {"case_id": case_id})).first()
 
     async def upsert_case(self, case_id: str, **values: Any) -> None:
         if self._deferred(case_id):  # later columns win, as a later upsert's would
@@ -164,41 +180,30 @@ class Repository(SupervisionQueries):
             for r in dict.fromkeys(regions)
         ]
         if rows:
-            await self.session.execute(self._insert(case_regions).on_conflict_do_nothing(), rows)
+            await self.session.execute(self._insert_ignoring(case_regions), rows)
 
     async def sightings(self, category: str, regions: Sequence[str], since: datetime, until: datetime) -> list[Row]:
-        return list(
-            await self.session.execute(
-                select(case_regions).where(
-                    case_regions.c.category == category,
-                    case_regions.c.region_code.in_(regions),
-                    case_regions.c.received_at > since,
-                    case_regions.c.received_at <= until,
-                )
-            )
-        )
+        params = {"category": category, "regions": list(regions), "since": since, "until": until}
+        return list(await self.session.execute(_SIGHTINGS, params))
 
     async def add_repeat(self, into_case_id: str, case_id: str, at: datetime) -> list[str]:
-        await self.session.execute(
-            self._insert(repeats)
-            .values(into_case_id=into_case_id, case_id=case_id, at=at.astimezone(UTC))
-            .on_conflict_do_nothing()
-        )
-        rows = await self.session.execute(select(repeats.c.case_id).where(repeats.c.into_case_id == into_case_id))
+        row = {"into_case_id": into_case_id, "case_id": case_id, "at": at.astimezone(UTC)}
+        await self.session.execute(self._insert_ignoring(repeats), [row])
+        rows = await self.session.execute(_REPEATS_OF, {"into_case_id": into_case_id})
         return [r[0] for r in rows]
 
     async def add_evaluation(self, **values: Any) -> None:
-        await self.session.execute(evaluations.insert().values(**values))
+        await self.session.execute(_ADD_EVALUATION, [values])
 
     async def recent_evaluations(self, unit: str, last: int) -> list[Row]:
-        return list(
-            await self.session.execute(
-                select(evaluations)
-                .where(evaluations.c.unit == unit)
-                .order_by(evaluations.c.at.desc(), evaluations.c.id.desc())
-                .limit(last)
-            )
-        )
+        return list(await self.session.execute(_RECENT_EVALUATIONS, {"unit": unit, "last": last}))
+
+    def _insert_ignoring(self, table: Table) -> Any:
+        """An insert that leaves a row already there as it is (built once per table and dialect)."""
+        shape = ("ignoring", self.is_postgres, table.name)
+        if (stmt := _STATEMENTS.get(shape)) is None:
+            stmt = _STATEMENTS[shape] = self._insert(table).on_conflict_do_nothing()
+        return stmt
 
     async def insert_warning(self, row: dict[str, Any], recipients: Sequence[str] = ()) -> bool:
         """As ``SupervisionQueries.insert_warning``; a warning this unit of work met before is not tried again (every
