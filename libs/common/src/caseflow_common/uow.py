@@ -13,13 +13,16 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.schema import Table
 
 from caseflow_common.events import Envelope
 from caseflow_common.messaging.outbox import notify_relays
 from caseflow_common.signing import Signer
+
+# processed_among's statement per table of processed events.
+_PROCESSED_AMONG: dict[Table, Select[Any]] = {}
 
 
 class UnitOfWork:
@@ -94,8 +97,10 @@ class UnitOfWork:
         """Which of these event ids were applied before (one query for a whole batch)."""
         if not event_ids:
             return set()
-        col = self._processed.c.event_id
-        rows = await self.session.execute(select(col).where(col.in_(event_ids)))
+        if (stmt := _PROCESSED_AMONG.get(self._processed)) is None:  # built once per table: the ids are a parameter
+            col = self._processed.c.event_id
+            stmt = _PROCESSED_AMONG[self._processed] = select(col).where(col.in_(bindparam("ids", expanding=True)))
+        rows = await self.session.execute(stmt, {"ids": event_ids})
         return {r[0] for r in rows}
 
     async def mark_processed(self, event_id: str, consumer: str) -> None:

@@ -3,6 +3,7 @@ versions (the read-only queries behind the views are in ``read_repository``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -81,6 +82,10 @@ def _case_from_row(row: Any, assisting: tuple[str, ...]) -> WorkCase:
     )
 
 
+def _stored(value: Any) -> Any:
+    return as_utc(value) if isinstance(value, datetime) else value
+
+
 def _state_of(case: WorkCase) -> dict[str, Any]:
     state = {name: getattr(case, name) for name in STATE_COLUMNS}
     state["status"] = case.status.value
@@ -89,8 +94,47 @@ def _state_of(case: WorkCase) -> dict[str, Any]:
     return state
 
 
+# Statements of every case load and save, built once (a statement built anew per call is keyed for the compiled
+# cache every time); values are parameters.
+_EXISTS = select(wc.c.case_id).where(wc.c.case_id == bindparam("case_id"))
+# The case's row and its active assisting units (one row per unit, or one with none) in one statement.
+_LOAD = (
+    select(wc, asg.c.unit.label("assisting_unit"))
+    .outerjoin(asg, and_(asg.c.case_id == wc.c.case_id, asg.c.role == "assisting", asg.c.active))
+    .where(wc.c.case_id == bindparam("case_id"))
+    .order_by(asg.c.unit)
+)
+_CASE_COLUMNS = tuple(wc.c.keys())
+_INSERT_CASE = insert(wc)
+# Columns come from the parameters' keys; the where clause's parameters are named apart from them.
+_SAVE = update(wc).where(wc.c.case_id == bindparam("b_case_id"), wc.c.row_version == bindparam("b_row_version"))
+_LOG = insert(case_actions)
+_PUBLISHED = select(func.max(case_clocks.c.published_at)).where(case_clocks.c.case_id == bindparam("case_id"))
+_DROP_CLOCKS = delete(case_clocks).where(case_clocks.c.case_id.in_(bindparam("case_ids", expanding=True)))
+_ADD_CLOCKS = insert(case_clocks)
+
 # The PostgreSQL advisory lock that puts committing transactions' changes in one sequence (see stamp_changes).
 CHANGE_SEQUENCE_LOCK = 0x63660001
+_LOCK_CASES = (
+    select(wc.c.case_id)
+    .where(wc.c.case_id.in_(bindparam("case_ids", expanding=True)))
+    .order_by(wc.c.case_id)
+    .with_for_update()
+)
+_LOCK_SEQUENCE = text("SELECT pg_advisory_xact_lock(:key)")
+_SEQ = wc.alias("seq")
+_STAMP = (
+    update(wc)
+    .where(wc.c.case_id == bindparam("b_case_id"))
+    .values(
+        change_seq=func.coalesce(select(func.max(_SEQ.c.change_seq)).scalar_subquery(), 0) + 1,
+        updated_at=bindparam("b_at"),
+    )
+)
+_SEQ_OF = select(wc.c.case_id, wc.c.change_seq).where(wc.c.case_id.in_(bindparam("case_ids", expanding=True)))
+_FORGET_DEPARTURE = delete(case_departures).where(
+    case_departures.c.case_id == bindparam("b_case_id"), case_departures.c.unit == bindparam("b_unit")
+)
 
 
 class CaseRepository:
@@ -102,34 +146,46 @@ class CaseRepository:
         self.session = session
         self.touched: set[str] = set()
         self.left: set[tuple[str, str]] = set()  # (case, unit): the unit's part in the case ended
+        self._asked: set[str] = set()  # cases whose presence was read at once (preload_presence) ...
+        self._held: set[str] | None = None  # ... and those of them dispatch holds (or added since)
+        self._log_rows: list[dict[str, Any]] = []  # action log entries, written at flush
+        self._published: dict[str, datetime | None] = {}  # case -> when its clocks (stored or kept) were published
+        self._clock_lists: dict[str, list[dict[str, Any]]] = {}  # case -> its clocks' rows, written at flush
 
     async def exists(self, case_id: str) -> bool:
         """True when dispatch already holds the case."""
-        return (await self.session.execute(select(wc.c.case_id).where(wc.c.case_id == case_id))).first() is not None
+        if self._held is not None and case_id in self._asked:
+            return case_id in self._held
+        return (await self.session.execute(_EXISTS, {"case_id": case_id})).first() is not None
+
+    async def preload_presence(self, case_ids: Collection[str]) -> None:
+        """Which of these cases dispatch holds, in one statement (a consumed batch's new cases); ``exists`` answers
+        for them from here on."""
+        asked = set(case_ids)
+        self._asked, self._held = asked, set()
+        if asked:
+            found = await self.session.execute(select(wc.c.case_id).where(wc.c.case_id.in_(sorted(asked))))
+            self._held.update(found.scalars())
 
     async def get(self, case_id: str) -> CaseFile | None:
         """The case as stored, or None."""
-        row = (await self.session.execute(select(wc).where(wc.c.case_id == case_id))).first()
-        if row is None:
+        rows = (await self.session.execute(_LOAD, {"case_id": case_id})).all()
+        if not rows:
             return None
-        assisting = tuple(
-            (
-                await self.session.execute(
-                    select(asg.c.unit)
-                    .where(asg.c.case_id == case_id, asg.c.role == "assisting", asg.c.active)
-                    .order_by(asg.c.unit)
-                )
-            ).scalars()
-        )
-        facts = {k: as_utc(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()}
+        row = rows[0]
+        assisting = tuple(r.assisting_unit for r in rows if r.assisting_unit is not None)
+        mapping = row._mapping
+        facts = {k: _stored(mapping[k]) for k in _CASE_COLUMNS}
         return CaseFile(_case_from_row(row, assisting), facts, row.row_version)
 
     async def add(self, file: CaseFile, now: datetime) -> None:
         """Insert a new case."""
         values = {**file.facts, **file.changes, **_state_of(file.case)}
         values.update(case_id=file.case.case_id, created_at=now, updated_at=now, row_version=1)
-        await self.session.execute(insert(wc), values)  # parameters, not literals: the statement stays cached
+        await self.session.execute(_INSERT_CASE, values)  # parameters, not literals: the statement stays cached
         self.touched.add(file.case.case_id)
+        if self._held is not None:
+            self._held.add(file.case.case_id)
         file.facts.update(values)
         file.row_version, file.changes = 1, {}
 
@@ -140,9 +196,9 @@ class CaseRepository:
             if before and before != getattr(file.case, column):
                 self.left.add((file.case.case_id, before))
         values = {**file.changes, **_state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
-        stmt = update(wc).where(wc.c.case_id == file.case.case_id, wc.c.row_version == file.row_version)
+        params = {**values, "b_case_id": file.case.case_id, "b_row_version": file.row_version}
         # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
-        result = cast(CursorResult[Any], await self.session.execute(stmt.values(**values)))
+        result = cast(CursorResult[Any], await self.session.execute(_SAVE, params))
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {file.case.case_id} changed concurrently")
         self.touched.add(file.case.case_id)
@@ -203,9 +259,8 @@ class CaseRepository:
         at: datetime,
         detail: dict[str, Any],
     ) -> None:
-        """Append one entry to the case's action log."""
-        await self.session.execute(
-            insert(case_actions),
+        """Append one entry to the case's action log (written at ``flush``, with the unit of work's other entries)."""
+        self._log_rows.append(
             {
                 "case_id": case_id,
                 "cycle": cycle,
@@ -215,11 +270,25 @@ class CaseRepository:
                 "actor_id": actor.id,
                 "at": at,
                 "detail": detail,
-            },
+            }
         )
+
+    async def flush(self) -> None:
+        """Write what this unit of work kept back: the action log's entries, in order, in one statement; the clock
+        lists that replace the stored ones, in one delete and one insert."""
+        if self._log_rows:
+            rows, self._log_rows = self._log_rows, []
+            await self.session.execute(_LOG, rows)
+        if self._clock_lists:
+            lists, self._clock_lists = self._clock_lists, {}
+            await self.session.execute(_DROP_CLOCKS, {"case_ids": sorted(lists)})
+            rows = [row for case_id in sorted(lists) for row in lists[case_id]]
+            if rows:
+                await self.session.execute(_ADD_CLOCKS, rows)
 
     async def has_action(self, case_id: str, *, unit: str, cycle: int, action: str) -> bool:
         """True when the unit took this action on the case in this cycle (a part reply is given once)."""
+        await self.flush()
         t = case_actions
         found = await self.session.execute(
             select(t.c.id)
@@ -282,21 +351,32 @@ class CaseRepository:
     # -- clocks (from escalation) ----------------------------------------------------------------------------
     async def replace_clocks(self, case_id: str, clocks: list[dict[str, Any]], published_at: datetime) -> bool:
         """Keep the case's clocks as escalation last published them; a list older than the stored one is ignored
-        (a replay of an earlier event). True when the list was applied."""
-        t = case_clocks
-        stored = (
-            await self.session.execute(select(func.max(t.c.published_at)).where(t.c.case_id == case_id))
-        ).scalar_one_or_none()
-        if stored is not None and as_utc(stored) > published_at:
+        (a replay of an earlier event). True when the list was applied. Written at ``flush``: the unit of work's
+        lists in two statements, whatever their number."""
+        if case_id in self._published:
+            stored = self._published[case_id]
+        else:
+            stored = as_utc((await self.session.execute(_PUBLISHED, {"case_id": case_id})).scalar_one_or_none())
+        if stored is not None and stored > published_at:
             return False
-        await self.session.execute(delete(t).where(t.c.case_id == case_id))
-        if clocks:
-            rows = [
-                {**c, "case_id": case_id, "position": i, "published_at": published_at} for i, c in enumerate(clocks)
-            ]
-            await self.session.execute(insert(t), rows)
+        self._published[case_id] = published_at
+        self._clock_lists[case_id] = [
+            {**c, "case_id": case_id, "position": i, "published_at": published_at} for i, c in enumerate(clocks)
+        ]
         self.touched.add(case_id)
         return True
+
+    async def preload_published(self, case_ids: Collection[str]) -> None:
+        """When the stored clocks of these cases were published, in one statement (a consumed batch's lists)."""
+        wanted = sorted(set(case_ids) - set(self._published))
+        if not wanted:
+            return
+        t = case_clocks
+        found = await self.session.execute(
+            select(t.c.case_id, func.max(t.c.published_at)).where(t.c.case_id.in_(wanted)).group_by(t.c.case_id)
+        )
+        self._published.update(dict.fromkeys(wanted))
+        self._published.update({case_id: as_utc(at) for case_id, at in found})
 
     # -- the change sequence ---------------------------------------------------------------------------------
     async def stamp_changes(self, now: datetime) -> None:
@@ -312,23 +392,19 @@ class CaseRepository:
         if bind is not None and bind.dialect.name == "postgresql":
             # The cases' rows first (in order), then the sequence: a transaction holding the sequence never waits
             # on a row another one holds while that one waits for the sequence.
-            mine = select(wc.c.case_id).where(wc.c.case_id.in_(touched)).order_by(wc.c.case_id).with_for_update()
-            await self.session.execute(mine)
-            await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_SEQUENCE_LOCK})
-        top = (await self.session.execute(select(func.coalesce(func.max(wc.c.change_seq), 0)))).scalar_one()
-        stmt = (
-            update(wc)
-            .where(wc.c.case_id == bindparam("b_case_id"))
-            .values(change_seq=bindparam("b_seq"), updated_at=bindparam("b_at"))
-        )
-        seq = {case_id: top + i for i, case_id in enumerate(touched, 1)}
-        await self.session.execute(stmt, [{"b_case_id": c, "b_seq": n, "b_at": now} for c, n in seq.items()])
+            await self.session.execute(_LOCK_CASES, {"case_ids": touched})
+            await self.session.execute(_LOCK_SEQUENCE, {"key": CHANGE_SEQUENCE_LOCK})
+        # One statement: each case, in order, takes the number after the highest given so far (the rows are updated
+        # one after the other, each seeing the previous ones).
+        await self.session.execute(_STAMP, [{"b_case_id": c, "b_at": now} for c in touched])
         if left:  # a unit that left keeps one row per case, at its latest departure (the stream checks it is gone)
             t = case_departures
-            for case_id, unit in sorted(left):
-                await self.session.execute(delete(t).where(t.c.case_id == case_id, t.c.unit == unit))
+            gone = sorted(left)
+            found = await self.session.execute(_SEQ_OF, {"case_ids": sorted({c for c, _ in gone})})
+            seq: dict[str, int] = {case_id: n for case_id, n in found}
+            await self.session.execute(_FORGET_DEPARTURE, [{"b_case_id": c, "b_unit": u} for c, u in gone])
             await self.session.execute(
-                insert(t), [{"case_id": c, "unit": u, "change_seq": seq[c]} for c, u in sorted(left)]
+                insert(t), [{"case_id": c, "unit": u, "change_seq": seq[c]} for c, u in gone if c in seq]
             )
 
 

@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from caseflow_common.contracts.escalation import ClocksUpdated
+from caseflow_common.contracts.intake import CaseReceived
 from caseflow_common.events import Actor, Envelope, new_event
 from caseflow_common.runtime import ServiceRuntime
 from caseflow_common.uow import UnitOfWork
@@ -39,9 +41,20 @@ class DispatchUnitOfWork(UnitOfWork):
         self.routing = RoutingRepository(self.session)
         self.reads = CaseReads(self.session)
 
+    async def prepare(self, envelopes: Sequence[Envelope]) -> None:
+        """A consumed batch: which of its new cases dispatch holds already, and when the stored clocks of the cases
+        it brings clocks for were published, in one statement each."""
+        received = {env.case_id for env in envelopes if env.event_type == CaseReceived.event_type}
+        await self.cases.preload_presence(received)
+        await self.cases.preload_published(
+            {env.case_id for env in envelopes if env.event_type == ClocksUpdated.event_type}
+        )
+
     async def commit(self) -> None:
-        """Number the cases this unit of work changed (the change sequence), then commit; wake the live streams."""
+        """Write the action log and clock lists, number the cases this unit of work changed (the change sequence),
+        then commit; wake the live streams."""
         changed = bool(self.cases.touched)
+        await self.cases.flush()
         await self.cases.stamp_changes(self.clock())
         await super().commit()
         if changed and self.on_changes is not None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, case, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from escalation.domain.replay import CaseFact, FactKind
 from escalation.orm import (
@@ -27,22 +28,44 @@ __all__ = ["CALENDAR_VERSIONS", "POLICY_VERSIONS", "Repository", "stored_at"]
 
 # Upserts by shape (which columns a call gives): built once, so a call only binds its values.
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
+# The same for the dialect-neutral statements of every event.
+_CASE = select(cases).where(cases.c.case_id == bindparam("case_id"))
+_SIGHTINGS = select(case_regions).where(
+    case_regions.c.category == bindparam("category"),
+    case_regions.c.region_code.in_(bindparam("regions", expanding=True)),
+    case_regions.c.received_at > bindparam("since"),
+    case_regions.c.received_at <= bindparam("until"),
+)
+_REPEATS_OF = select(repeats.c.case_id).where(repeats.c.into_case_id == bindparam("into_case_id"))
+_ADD_EVALUATION = evaluations.insert()
+_RECENT_EVALUATIONS = (
+    select(evaluations)
+    .where(evaluations.c.unit == bindparam("unit"))
+    .order_by(evaluations.c.at.desc(), evaluations.c.id.desc())
+    .limit(bindparam("last"))
+)
 
 
 class Repository(SupervisionQueries):
     """Every query of escalation on one session; the unit of work commits.
 
     After ``preload`` (a consumed batch) the clocks, facts and clock-driven actions of the batch's cases are read
-    once, in one statement each, and kept as this unit of work changes them: a case's clocks are read again only
-    after they were written, its facts not at all (``add_fact`` keeps them in order here as well).
+    once, in one statement each, and kept as this unit of work changes them: a case's clocks are never read again
+    (a write answers with the rows it wrote), its facts not at all (``add_fact`` keeps them in order here as well).
+    The batch's case rows and facts are written at ``flush`` (the unit of work's commit), one statement per shape.
     """
 
-    # case -> its clock rows (dropped when written) / its facts ((at, order), event id, fact) / its actions
-    _clocks: dict[str, list[Row]] | None = None
-    _facts: dict[str, list[tuple[tuple[datetime, int], str, CaseFact]]] | None = None
-    _actions: dict[str, list[Row]] | None = None
-    _added = 0
-    _noted: frozenset[str] = frozenset()  # cases whose row this unit of work upserted
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        # case -> its clock rows (as written) / its facts ((at, order), event id, fact) / its actions
+        self._clocks: dict[str, list[Row]] | None = None
+        self._facts: dict[str, list[tuple[tuple[datetime, int], str, CaseFact]]] | None = None
+        self._actions: dict[str, list[Row]] | None = None
+        self._added = 0
+        self._noted: set[str] = set()  # cases whose row this unit of work upserted
+        self._pending_cases: dict[str, dict[str, Any]] = {}  # preloaded case -> the columns given since, merged
+        self._pending_facts: list[dict[str, Any]] = []  # facts of preloaded cases, not written yet
+        self._warned: set[str] = set()  # pattern warnings this unit of work inserted or found stored
 
     async def preload(self, case_ids: Iterable[str]) -> None:
         """Read the clocks (locked where the database can), facts and clock-driven actions of these cases."""
@@ -64,15 +87,39 @@ class Repository(SupervisionQueries):
         for a in await super().actions_of_cases(ids):
             self._actions[a.case_id].append(a)
 
+    def _deferred(self, case_id: str) -> bool:
+        """True for a case of the preloaded batch: its row and facts are written at ``flush``."""
+        return self._facts is not None and case_id in self._facts
+
+    async def flush(self) -> None:
+        """Write the batch's case rows (one upsert per shape of given columns) and facts (one insert)."""
+        await self._flush_cases(sorted(self._pending_cases))
+        if self._pending_facts:
+            rows, self._pending_facts = self._pending_facts, []
+            await self.session.execute(self._fact_insert(), rows)
+
+    async def _flush_cases(self, case_ids: Sequence[str]) -> None:
+        by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for case_id in case_ids:
+            values = self._pending_cases.pop(case_id)
+            by_shape.setdefault(tuple(sorted(values)), []).append({"case_id": case_id, "cycle": 1, **values})
+        for keys, params in by_shape.items():
+            await self.session.execute(self._case_upsert(keys), params)
+
     # --- cases and facts --------------------------------------------------------------------------------
 
     async def case(self, case_id: str) -> Row | None:
-        return (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        if case_id in self._pending_cases:
+            await self._flush_cases([case_id])
+        return (await self.session.execute(_CASE, {"case_id": case_id})).first()
 
     async def upsert_case(self, case_id: str, **values: Any) -> None:
+        if self._deferred(case_id):  # later columns win, as a later upsert's would
+            self._pending_cases.setdefault(case_id, {}).update(values)
+            return
         if not values and case_id in self._noted:
             return  # the row is there: this unit of work wrote it
-        self._noted = self._noted | {case_id}
+        self._noted.add(case_id)
         await self.session.execute(self._case_upsert(tuple(values)), {"case_id": case_id, "cycle": 1, **values})
 
     def _case_upsert(self, keys: tuple[str, ...]) -> Any:
@@ -89,26 +136,35 @@ class Repository(SupervisionQueries):
         return stmt
 
     async def add_fact(self, event_id: str, case_id: str, fact: CaseFact) -> None:
+        at = fact.at.astimezone(UTC)
+        row = {
+            "event_id": event_id,
+            "case_id": case_id,
+            "kind": fact.kind.value,
+            "at": at,
+            "unit": fact.unit,
+            "channel": fact.channel,
+            "category": fact.category,
+            "urgency": fact.urgency,
+        }
         known = self._facts.get(case_id) if self._facts is not None else None
-        if known is not None and all(e != event_id for _, e, _ in known):
+        if known is None:
+            await self.session.execute(self._fact_insert(), [row])
+            return
+        if all(e != event_id for _, e, _ in known):  # a fact of a preloaded case: written at flush
             self._added += 1  # after every stored row of the same time, as the table's ids order them
-            stored = CaseFact(fact.kind, fact.at.astimezone(UTC), fact.unit, fact.channel, fact.category, fact.urgency)
+            stored = CaseFact(fact.kind, at, fact.unit, fact.channel, fact.category, fact.urgency)
             known.append(((stored.at, 2**62 + self._added), event_id, stored))
             known.sort(key=lambda item: item[0])
-        await self.session.execute(
-            self._insert(case_facts)
-            .values(
-                event_id=event_id,
-                case_id=case_id,
-                kind=fact.kind.value,
-                at=fact.at.astimezone(UTC),
-                unit=fact.unit,
-                channel=fact.channel,
-                category=fact.category,
-                urgency=fact.urgency,
-            )
-            .on_conflict_do_nothing(index_elements=[case_facts.c.event_id])
-        )
+            self._pending_facts.append(row)
+
+    def _fact_insert(self) -> Any:
+        """A fact's insert, ignored when its event id is stored already (built once per dialect)."""
+        shape = ("fact", self.is_postgres)
+        if (stmt := _STATEMENTS.get(shape)) is None:
+            ins = self._insert(case_facts)
+            stmt = _STATEMENTS[shape] = ins.on_conflict_do_nothing(index_elements=[case_facts.c.event_id])
+        return stmt
 
     async def facts(self, case_id: str) -> list[CaseFact]:
         if self._facts is not None and case_id in self._facts:
@@ -124,41 +180,38 @@ class Repository(SupervisionQueries):
             for r in dict.fromkeys(regions)
         ]
         if rows:
-            await self.session.execute(self._insert(case_regions).on_conflict_do_nothing(), rows)
+            await self.session.execute(self._insert_ignoring(case_regions), rows)
 
     async def sightings(self, category: str, regions: Sequence[str], since: datetime, until: datetime) -> list[Row]:
-        return list(
-            await self.session.execute(
-                select(case_regions).where(
-                    case_regions.c.category == category,
-                    case_regions.c.region_code.in_(regions),
-                    case_regions.c.received_at > since,
-                    case_regions.c.received_at <= until,
-                )
-            )
-        )
+        params = {"category": category, "regions": list(regions), "since": since, "until": until}
+        return list(await self.session.execute(_SIGHTINGS, params))
 
     async def add_repeat(self, into_case_id: str, case_id: str, at: datetime) -> list[str]:
-        await self.session.execute(
-            self._insert(repeats)
-            .values(into_case_id=into_case_id, case_id=case_id, at=at.astimezone(UTC))
-            .on_conflict_do_nothing()
-        )
-        rows = await self.session.execute(select(repeats.c.case_id).where(repeats.c.into_case_id == into_case_id))
+        row = {"into_case_id": into_case_id, "case_id": case_id, "at": at.astimezone(UTC)}
+        await self.session.execute(self._insert_ignoring(repeats), [row])
+        rows = await self.session.execute(_REPEATS_OF, {"into_case_id": into_case_id})
         return [r[0] for r in rows]
 
     async def add_evaluation(self, **values: Any) -> None:
-        await self.session.execute(evaluations.insert().values(**values))
+        await self.session.execute(_ADD_EVALUATION, [values])
 
     async def recent_evaluations(self, unit: str, last: int) -> list[Row]:
-        return list(
-            await self.session.execute(
-                select(evaluations)
-                .where(evaluations.c.unit == unit)
-                .order_by(evaluations.c.at.desc(), evaluations.c.id.desc())
-                .limit(last)
-            )
-        )
+        return list(await self.session.execute(_RECENT_EVALUATIONS, {"unit": unit, "last": last}))
+
+    def _insert_ignoring(self, table: Table) -> Any:
+        """An insert that leaves a row already there as it is (built once per table and dialect)."""
+        shape = ("ignoring", self.is_postgres, table.name)
+        if (stmt := _STATEMENTS.get(shape)) is None:
+            stmt = _STATEMENTS[shape] = self._insert(table).on_conflict_do_nothing()
+        return stmt
+
+    async def insert_warning(self, row: dict[str, Any], recipients: Sequence[str] = ()) -> bool:
+        """As ``SupervisionQueries.insert_warning``; a warning this unit of work met before is not tried again (every
+        case of a hotspot in a batch names the same warning)."""
+        if row["id"] in self._warned:
+            return False
+        self._warned.add(row["id"])
+        return await super().insert_warning(row, recipients)
 
     # --- clocks -----------------------------------------------------------------------------------------
 
@@ -186,29 +239,36 @@ class Repository(SupervisionQueries):
         self._actions = None  # read from the database again from now on
         return await super().insert_actions(rows)
 
-    def _clocks_written(self, case_ids: Iterable[str]) -> None:
-        if self._clocks is not None:
-            for c in case_ids:
-                self._clocks.pop(c, None)
-
     async def save_clocks(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Upsert clock rows; a preloaded case keeps the rows as written (the upsert returns them), so its clocks are
+        not read again."""
         if not rows:
             return
-        self._clocks_written({r["case_id"] for r in rows})
         shape = ("clocks", self.is_postgres, tuple(rows[0]))
         if (stmt := _STATEMENTS.get(shape)) is None:  # built once per shape of row
             ins = self._insert(clocks)
             keep = {c: ins.excluded[c] for c in rows[0] if c not in ("case_id", "cycle", "kind", "leg")}
             stmt = _STATEMENTS[shape] = ins.on_conflict_do_update(
                 index_elements=[clocks.c.case_id, clocks.c.cycle, clocks.c.kind, clocks.c.leg], set_=keep
-            )
-        await self.session.execute(stmt, list(rows))
+            ).returning(*clocks.c)
+        written = list(await self.session.execute(stmt, list(rows)))
+        if self._clocks is None:
+            return
+        by_case: dict[str, list[Row]] = {}
+        for r in written:
+            by_case.setdefault(r.case_id, []).append(r)
+        for case_id, new in by_case.items():
+            if (kept := self._clocks.get(case_id)) is not None:
+                ids = {r.id for r in new}
+                self._clocks[case_id] = sorted([*(r for r in kept if r.id not in ids), *new], key=lambda r: r.id)
 
     async def delete_clocks(self, ids: Sequence[int]) -> None:
         if ids:
             if self._clocks is not None:
                 gone = set(ids)
-                self._clocks_written([c for c, rows in self._clocks.items() if any(r.id in gone for r in rows)])
+                for case_id, kept in self._clocks.items():
+                    if any(r.id in gone for r in kept):
+                        self._clocks[case_id] = [r for r in kept if r.id not in gone]
             await self.session.execute(clocks.delete().where(clocks.c.id.in_(ids)))
 
     async def due_clocks(self, now: datetime, limit: int) -> list[Row]:

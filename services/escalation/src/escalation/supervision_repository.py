@@ -36,6 +36,9 @@ _PG_ARRAY_TYPES = {
 }
 
 
+_WARNING_INSERTS: dict[tuple[Any, ...], Any] = {}
+
+
 class SupervisionQueries(Queries):
     """Supervision actions and pattern warnings."""
 
@@ -120,12 +123,14 @@ class SupervisionQueries(Queries):
 
     async def insert_warning(self, row: dict[str, Any], recipients: Sequence[str] = ()) -> bool:
         """Insert if absent, with the further units it reaches; True when this call inserted it."""
-        result = await self.session.execute(
-            self._insert(pattern_warnings)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=[pattern_warnings.c.id])
-            .returning(pattern_warnings.c.id)
-        )
+        shape = (self.is_postgres, tuple(row))
+        if (stmt := _WARNING_INSERTS.get(shape)) is None:  # built once per dialect and shape of row
+            stmt = _WARNING_INSERTS[shape] = (
+                self._insert(pattern_warnings)
+                .on_conflict_do_nothing(index_elements=[pattern_warnings.c.id])
+                .returning(pattern_warnings.c.id)
+            )
+        result = await self.session.execute(stmt, row)
         inserted = result.first() is not None
         if inserted and recipients:
             await self.session.execute(

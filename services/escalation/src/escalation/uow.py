@@ -22,8 +22,10 @@ class EscalationUnitOfWork(UnitOfWork):
         self.config: Config | None = None  # the rules in force, read once per unit of work (a consumed batch)
 
     async def prepare(self, envelopes: Sequence[Envelope]) -> None:
-        """A consumed batch: its cases' clocks, facts and actions in one statement each."""
+        """A consumed batch: its cases' clocks, facts and actions in one statement each; their rows and facts written
+        at commit, one statement per shape."""
         await self.repo.preload(env.case_id for env in envelopes)
+        self.before_commit(self.repo.flush)
 
 
 # The one runtime every route, handler and loop of escalation receives.
