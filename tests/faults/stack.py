@@ -445,6 +445,7 @@ class LoadDriver:
     retry_after_seen: set[str] = field(default_factory=set)
     _task: asyncio.Task[None] | None = None
     _progress: asyncio.Event = field(default_factory=asyncio.Event)
+    _finishing: bool = False
 
     @property
     def case_ids(self) -> list[str]:
@@ -453,6 +454,10 @@ class LoadDriver:
     def start(self) -> LoadDriver:
         self._task = asyncio.create_task(self.run())
         return self
+
+    def finish(self) -> None:
+        """Send no further report (``count`` is then an upper bound); those sent are still seen through."""
+        self._finishing = True
 
     async def wait(self) -> None:
         if self._task is not None:
@@ -480,6 +485,8 @@ class LoadDriver:
 
             jobs = []
             for i in range(self.count):
+                if self._finishing:
+                    break
                 jobs.append(asyncio.create_task(one(i)))
                 await asyncio.sleep(1 / self.rate)
             await asyncio.gather(*jobs)
