@@ -114,3 +114,20 @@ async def test_a_department_can_neither_see_nor_act_on_another_departments_case(
     assert (await dispatch.get(f"/v1/work/cases/{case_id}", None, Role.HOTLINE)).status_code == 403
     assert (await dispatch.svc.client.get(f"/v1/work/cases/{case_id}")).status_code == 401
     assert (await dispatch.case(case_id, TH_ECOLOGY))["status"] == "dispatched"  # nothing happened to it
+
+
+async def test_a_token_whose_unit_does_not_fit_its_role_is_refused_with_the_reason(dispatch):
+    # A department token naming a coordination institution, and a coordination token naming a department: neither
+    # reads or acts as the unit it names (a minted token cannot turn a unit into what it is not).
+    case_id = await dispatch.receive()
+    for unit, role in (("GZ-TH-PA", Role.DEPARTMENT), (TH_ECOLOGY, Role.COORDINATION)):
+        answers = [
+            await dispatch.get("/v1/work/cases", unit, role),  # the work routes both roles share
+            await dispatch.get(f"/v1/work/cases/{case_id}", unit, role),
+        ]
+        if role is Role.DEPARTMENT:  # a department's own action (a coordination token is refused it by role anyway)
+            answers.append(await dispatch.act(case_id, "accept", unit, role=role))
+        for response in answers:
+            assert response.status_code == 403, (unit, role, response.text)
+            assert response.json()["error"]["code"] == "unit_not_for_role", response.text
+    assert (await dispatch.get(f"/v1/work/cases/{case_id}", TH_ECOLOGY)).status_code == 200  # its own, fitting token
