@@ -60,6 +60,18 @@ class UnitOfWork:
     def _on_enter(self) -> None:
         """Hook for subclasses: build repositories on ``self.session``."""
 
+    async def read_snapshot(self) -> None:
+        """Make this unit of work's reads one consistent view of the database: a view assembled from several
+        statements (a case's row with its change number, then its clocks, then its supervision) never mixes states
+        from before and after another transaction's commit. Call it before the first statement.
+
+        PostgreSQL's default READ COMMITTED gives each statement a snapshot of its own, so the transaction becomes
+        REPEATABLE READ (one snapshot for all its statements). On SQLite the session holds the one pooled connection
+        from its first statement to its end, so no commit comes between its reads: nothing to do."""
+        bind = self.session.bind
+        if bind is not None and bind.dialect.name == "postgresql":
+            await self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
     async def __aexit__(self, *exc: object) -> None:
         try:
             await self.session.rollback()

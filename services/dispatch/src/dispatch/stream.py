@@ -125,6 +125,7 @@ async def case_changes(
         yield b"retry: 3000\n\n"
         while not feed.closed and time.monotonic() - started < limits.max_s:
             async with rt.uow() as uow:
+                await uow.read_snapshot()  # each change sent as of its number, never with a later state mixed in
                 rows = await uow.reads.changed_since(unit, after, limits.batch)
                 gone = await uow.reads.departed_since(unit, after, limits.batch)
                 lines = await items(uow, rows)

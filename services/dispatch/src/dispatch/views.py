@@ -138,6 +138,7 @@ async def queue(rt: DispatchRuntime, who: Principal, paging: PageParams, query: 
     unit, ref, now = who.unit or "", rt.context.reference, rt.clock()
     query = replace(query, offset=paging.offset, limit=paging.page_size)
     async with rt.uow() as uow:
+        await uow.read_snapshot()  # the row's change number and its clocks and supervision, as of one moment
         rows, total = await uow.reads.queue(unit, query, now)
         items = await queue_items(uow, unit, rows, ref, now)
     return {"items": items, "total": total, "page": paging.page, "page_size": paging.page_size}
@@ -151,6 +152,7 @@ async def work_summary(rt: DispatchRuntime, who: Principal) -> dict[str, Any]:
     local = now.astimezone(zone)
     day_end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     async with rt.uow() as uow:
+        await uow.read_snapshot()
         counts = await uow.reads.unit_summary(unit, now, day_end)
     by_status = {s.value: counts["by_status"].get(s.value, 0) for s in CaseStatus}
     by_rung = {r.value: counts["open_supervision"].get(r.value, 0) for r in Rung.ladder()}
@@ -173,6 +175,7 @@ async def case(rt: DispatchRuntime, case_id: str, who: Principal) -> dict[str, A
     """The full view of one case in the caller's scope: the queue item, its clocks, coordination, repeats,
     supervision and the action log."""
     async with rt.uow() as uow:
+        await uow.read_snapshot()  # the row's change number and its clocks and supervision, as of one moment
         scoped = await load_scoped(uow.cases, case_id, who.unit)
         facts = scoped.file.facts
         assignments = await uow.reads.assignments_of(case_id)

@@ -3,8 +3,14 @@ last update; several statuses, overdue only, changed since, order by deadline / 
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import datetime, timedelta
 from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import event
 
 from caseflow_common import topics
 from caseflow_common.auth import Role
@@ -221,3 +227,51 @@ async def test_the_summary_counts_the_units_cases_by_status_overdue_due_today_an
     assert foreign
     forbidden = await dispatch.get("/v1/work/summary", None, Role.SUPERVISOR)
     assert forbidden.status_code == 403
+
+
+async def test_a_queue_item_is_read_as_of_one_moment_even_when_a_commit_lands_between_its_statements(dispatch):
+    # The queue reads the cases' rows (with their change number), then their clocks, in separate statements. A
+    # commit between the two must not give the old change number with the new clocks: a dashboard that has seen
+    # change n would never be told that the clocks changed. PostgreSQL only: on SQLite no commit can come between.
+    runtime = dispatch.svc.runtime
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the read holds the one connection, so no commit comes between its statements")
+    case_id = await dispatch.receive()
+    now = dispatch.clock()
+    await send_clocks(dispatch, case_id, [clock("handling", now + timedelta(days=5))])
+    before = await item_when(dispatch, case_id, lambda i: i["deadlines"])
+    dsn = str(runtime.engine.url.set(drivername="postgresql"))
+
+    def commit_elsewhere() -> None:  # another transaction changes the case and its clocks, and commits
+        async def change() -> None:
+            conn = await asyncpg.connect(dsn)
+            try:
+                async with conn.transaction():
+                    await conn.execute(
+                        "UPDATE work_cases SET change_seq = change_seq + 1000 WHERE case_id = $1", case_id
+                    )
+                    await conn.execute("DELETE FROM case_clocks WHERE case_id = $1", case_id)
+            finally:
+                await conn.close()
+
+        worker = threading.Thread(target=lambda: asyncio.run(change()))
+        worker.start()
+        worker.join(timeout=30)
+
+    fired = []
+
+    def between(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if not fired and statement.lstrip().upper().startswith("SELECT") and "FROM case_clocks" in statement:
+            fired.append(statement)
+            commit_elsewhere()
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", between)
+    try:
+        seen = await queue(dispatch, page_size=200)
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", between)
+    assert fired, "the queue read no clocks"
+    item = next(i for i in seen["items"] if i["case_id"] == case_id)
+    assert (item["change_id"], item["deadlines"]) == (before["change_id"], before["deadlines"])
+    after = await item_when(dispatch, case_id, lambda i: not i["deadlines"])
+    assert after["change_id"] == before["change_id"] + 1000  # the next read sees the commit whole
