@@ -44,6 +44,7 @@ async def get_record(case_id: str, runtime: Runtime, _: RecordReader) -> dict[st
     `signature`, `signed_digest`: null on entries recorded before origin proofs), and whether its closed loop is
     complete (GZ Art. 17)."""
     async with runtime.uow() as uow:
+        await uow.read_snapshot()  # the entries and the loop computed from them, as of one moment
         rows = await uow.records.entries_of(case_id)
         if not rows:
             raise record_not_found(case_id)

@@ -32,6 +32,7 @@ async def get_case(case_id: str, runtime: Runtime, principal: HotlineOrGrid) -> 
     """A case's status, responsible unit, deadlines, last update, steps, reply and visits, for the hotline's callers;
     the grid reads the status and the reply of the cases it submitted (GZ Art. 16), any other case is not found."""
     async with runtime.uow() as uow:
+        await uow.read_snapshot()  # the case, its steps and visits as of one moment
         if principal.role is Role.GRID:
             row = await uow.reads.grid_case(principal.subject, case_id=case_id)
             if row is None:
