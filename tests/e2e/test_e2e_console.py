@@ -153,7 +153,7 @@ async def test_a_department_sees_a_new_case_arrive_without_reload_and_signs_for_
         await wait_for(lambda: _clocked(stack, case_id, UNIT), timeout=60, interval=0.2)
         await row.click()
         detail = page.locator(f'#detail-body[data-case-id="{case_id}"]')
-        await expect(detail).to_be_visible()
+        await expect(detail).to_be_visible(timeout=WAIT_MS)  # its fetches, on the loaded machine
         await expect(page.locator('#d-clocks tr[data-kind="sign_for"]')).to_have_count(1, timeout=WAIT_MS)
         await expect(page.locator("#d-facts")).to_contain_text("李*")  # the requester, masked
         await expect(page.locator("#d-facts")).not_to_contain_text("李小明")
@@ -222,7 +222,7 @@ async def test_a_case_transferred_away_leaves_the_page_without_reload(stack):
         row = page.locator(f'#queue tr[data-case-id="{case_id}"]')
         await expect(row).to_have_attribute("data-status", "dispatched", timeout=WAIT_MS)
         await row.click()
-        await expect(page.locator(f'#detail-body[data-case-id="{case_id}"]')).to_be_visible()
+        await expect(page.locator(f'#detail-body[data-case-id="{case_id}"]')).to_be_visible(timeout=WAIT_MS)
 
         # 移送 through the API (another desk of the unit): the stream says the case is gone for this unit.
         r = await stack.dispatch.post(
@@ -240,7 +240,7 @@ async def test_the_console_sends_nothing_to_a_host_other_than_loopback(stack):
     async with signed_in(stack, UNIT) as (page, log):
         case_id = await stack.post()
         await page.locator(f'#queue tr[data-case-id="{case_id}"]').click(timeout=WAIT_MS)
-        await expect(page.locator(f'#detail-body[data-case-id="{case_id}"]')).to_be_visible()
+        await expect(page.locator(f'#detail-body[data-case-id="{case_id}"]')).to_be_visible(timeout=WAIT_MS)
         await expect(page.locator("#d-clocks-note, #d-clocks tbody tr").first).to_be_visible(timeout=WAIT_MS)
         # The page's policy stops a call or an image for another host before it leaves the browser.
         outcome = await page.evaluate(
