@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from caseflow_common.auth import Principal
+from dispatch.case_file import CaseFile
 from dispatch.context import DispatchContext
 from dispatch.dispatching import apply_decision, decide_after_return
 from dispatch.domain import NextStep, NotYourCase, TargetKind
 from dispatch.domain import case_events as ev
 from dispatch.domain.assisting import assisting_note
-from dispatch.repository import CaseFile
 from dispatch.scope import Scoped, load_scoped, role_after_action
 from dispatch.uow import DispatchRuntime, DispatchUnitOfWork
 

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from dispatch import metrics
+from dispatch.case_file import CaseFile
 from dispatch.domain import (
     DomainError,
     RoutingDecision,
@@ -19,7 +20,6 @@ from dispatch.domain import case_events as ev
 from dispatch.domain.notices import notified_units
 from dispatch.domain.returns import after_return, candidates
 from dispatch.reference import Reference
-from dispatch.repository import CaseFile
 from dispatch.uow import DispatchUnitOfWork
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ from caseflow_common.contracts import intake
 from caseflow_common.events import SYSTEM, Envelope, Payload
 from caseflow_common.masking import mask_name, mask_phone
 from caseflow_common.messaging.consumer import Handler
+from dispatch.case_file import CaseFile
 from dispatch.context import DispatchContext
 from dispatch.dispatching import apply_decision, decide, send_notices
 from dispatch.domain import CaseStatus, DomainError, WorkCase
-from dispatch.repository import CaseFile
 from dispatch.uow import DispatchUnitOfWork
 
 log = logging.getLogger(__name__)

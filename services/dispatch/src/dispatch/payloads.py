@@ -7,9 +7,9 @@ from typing import TypedDict
 
 from caseflow_common.contracts import dispatch as contract
 from caseflow_common.events import Payload
+from dispatch.case_file import CaseFile
 from dispatch.domain import case_events as ev
 from dispatch.reference import Reference
-from dispatch.repository import CaseFile
 
 PRODUCER = "dispatch"
 # Log names of the events (the action vocabulary of the case's log and of caseflow_case_actions_total).

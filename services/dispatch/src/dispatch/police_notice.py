@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 
 from caseflow_common.auth import Principal
+from dispatch.case_file import CaseFile
 from dispatch.commands import finish, own
 from dispatch.domain import ValidationError, WorkCase
-from dispatch.repository import CaseFile
 from dispatch.scope import Scoped
 from dispatch.uow import DispatchRuntime
 

@@ -1,10 +1,10 @@
-"""What commands and handlers load and write: work cases, assignments, the action log, merges, supervision, routing
-versions (the read-only queries behind the views are in ``read_repository``)."""
+"""What commands and handlers load and write: work cases, assignments, the action log, merges, supervision and clocks
+from escalation, the change sequence (the case as stored: ``case_file``; routing versions: ``routing_repository``; the
+read-only queries behind the views: ``read_repository``)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,85 +13,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caseflow_common.db import as_utc
 from caseflow_common.events import Actor
-from dispatch.domain import CaseStatus, WorkCase
+from dispatch.case_file import CaseFile, case_from_row, state_of, stored
 from dispatch.orm import (
     assignments,
     case_actions,
     case_clocks,
     case_departures,
     merged_cases,
-    routing_versions,
     supervision_actions,
     work_cases,
 )
 
 wc, asg = work_cases, assignments
-STATE_COLUMNS = (
-    "unit",
-    "role",
-    "returns",
-    "transfers",
-    "cycle",
-    "replied",
-    "resolved",
-    "coordination_unit",
-    "needs_coordination",
-    "merged_into",
-    "handed_over_by",
-    "handover_reason",
-    "police_case_id",
-    "linked_case_id",
-)
 
 
 class ConcurrentUpdate(Exception):
     """Another transaction changed the case first; the caller retries or answers 409."""
-
-
-@dataclass
-class CaseFile:
-    """A work case with the facts its views and events need, as stored."""
-
-    case: WorkCase
-    facts: dict[str, Any]
-    row_version: int = 0
-    changes: dict[str, Any] = field(default_factory=dict)  # extra columns to write on save (routing, dispatched_at)
-
-
-def _case_from_row(row: Any, assisting: tuple[str, ...]) -> WorkCase:
-    return WorkCase(
-        case_id=row.case_id,
-        status=CaseStatus(row.status),
-        unit=row.unit,
-        role=row.role,
-        returns=row.returns,
-        transfers=row.transfers,
-        cycle=row.cycle,
-        replied=row.replied,
-        resolved=row.resolved,
-        assisting_units=assisting,
-        coordination_unit=row.coordination_unit,
-        needs_coordination=row.needs_coordination,
-        suspended_from=CaseStatus(row.suspended_from) if row.suspended_from else None,
-        merged_into=row.merged_into,
-        returned_by=tuple(row.returned_by or ()),
-        handed_over_by=row.handed_over_by,
-        handover_reason=row.handover_reason,
-        police_case_id=row.police_case_id,
-        linked_case_id=row.linked_case_id,
-    )
-
-
-def _stored(value: Any) -> Any:
-    return as_utc(value) if isinstance(value, datetime) else value
-
-
-def _state_of(case: WorkCase) -> dict[str, Any]:
-    state = {name: getattr(case, name) for name in STATE_COLUMNS}
-    state["status"] = case.status.value
-    state["suspended_from"] = case.suspended_from.value if case.suspended_from else None
-    state["returned_by"] = list(case.returned_by)
-    return state
 
 
 # Statements of every case load and save, built once (a statement built anew per call is keyed for the compiled
@@ -175,12 +112,12 @@ class CaseRepository:
         row = rows[0]
         assisting = tuple(r.assisting_unit for r in rows if r.assisting_unit is not None)
         mapping = row._mapping
-        facts = {k: _stored(mapping[k]) for k in _CASE_COLUMNS}
-        return CaseFile(_case_from_row(row, assisting), facts, row.row_version)
+        facts = {k: stored(mapping[k]) for k in _CASE_COLUMNS}
+        return CaseFile(case_from_row(row, assisting), facts, row.row_version)
 
     async def add(self, file: CaseFile, now: datetime) -> None:
         """Insert a new case."""
-        values = {**file.facts, **file.changes, **_state_of(file.case)}
+        values = {**file.facts, **file.changes, **state_of(file.case)}
         values.update(case_id=file.case.case_id, created_at=now, updated_at=now, row_version=1)
         await self.session.execute(_INSERT_CASE, values)  # parameters, not literals: the statement stays cached
         self.touched.add(file.case.case_id)
@@ -195,7 +132,7 @@ class CaseRepository:
             before = file.facts.get(column)
             if before and before != getattr(file.case, column):
                 self.left.add((file.case.case_id, before))
-        values = {**file.changes, **_state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
+        values = {**file.changes, **state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
         params = {**values, "b_case_id": file.case.case_id, "b_row_version": file.row_version}
         # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
         result = cast(CursorResult[Any], await self.session.execute(_SAVE, params))
@@ -406,29 +343,3 @@ class CaseRepository:
             await self.session.execute(
                 insert(t), [{"case_id": c, "unit": u, "change_seq": seq[c]} for c, u in gone if c in seq]
             )
-
-
-class RoutingRepository:
-    """Stored versions of the routing table (the file is version 1's seed)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def latest_version(self) -> int | None:
-        """The newest stored version, or None before seeding."""
-        return (await self.session.execute(select(func.max(routing_versions.c.version)))).scalar_one_or_none()
-
-    async def get(self, version: int) -> dict[str, Any] | None:
-        """One stored version: version, rules, created_at, created_by."""
-        row = (
-            await self.session.execute(select(routing_versions).where(routing_versions.c.version == version))
-        ).first()
-        if row is None:
-            return None
-        return {**row._mapping, "created_at": as_utc(row.created_at)}
-
-    async def add(self, version: int, rules: list[dict[str, Any]], *, at: datetime, by: str) -> None:
-        """Store a new version."""
-        await self.session.execute(
-            insert(routing_versions).values(version=version, rules=rules, created_at=at, created_by=by)
-        )

@@ -11,7 +11,7 @@ from typing import Any
 
 from dispatch.domain import RoutingTable
 from dispatch.reference import Reference
-from dispatch.repository import RoutingRepository
+from dispatch.routing_repository import RoutingRepository
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dispatch.repository import CaseFile, CaseRepository
+from dispatch.case_file import CaseFile
+from dispatch.repository import CaseRepository
 
 
 class CaseNotFound(Exception):

@@ -12,13 +12,15 @@ from caseflow_common.events import Actor, Envelope, new_event
 from caseflow_common.runtime import ServiceRuntime
 from caseflow_common.uow import UnitOfWork
 from dispatch import metrics
+from dispatch.case_file import CaseFile
 from dispatch.context import DispatchContext
 from dispatch.directory_repository import DirectoryRepository
 from dispatch.domain import case_events as ev
 from dispatch.payloads import ACTIONS, PRODUCER, ROUTING_ACTIONS, to_payload
 from dispatch.read_repository import CaseReads
 from dispatch.reference import Reference
-from dispatch.repository import CaseFile, CaseRepository, RoutingRepository
+from dispatch.repository import CaseRepository
+from dispatch.routing_repository import RoutingRepository
 
 # The fields every case event carries; the action log keeps the others as the entry's detail.
 _COMMON_FIELDS = frozenset({"case_id", "at", "cycle", "unit"})
