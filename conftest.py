@@ -14,26 +14,16 @@ settings.load_profile("caseflow")
 
 
 # The fault suite's table (tests/faults): each fault test puts its figures in its report as the property
-# "fault_figures"; the table is printed here because the process that prints it always loads this conftest (with
-# parallel workers the controller collects no test folder's own conftest).
-_ROWS = pytest.StashKey[list[dict[str, Any]]]()
-_CONFIG: list[pytest.Config] = []  # the running session's config (pytest_runtest_logreport is given none)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    _CONFIG[:] = [config]
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Runs where the summary is printed: in the one pytest process or, with parallel workers (xdist), in the
-    controller that receives the workers' reports."""
-    figures = dict(report.user_properties).get("fault_figures")
-    if report.when == "call" and figures and _CONFIG:
-        _CONFIG[0].stash.setdefault(_ROWS, []).append(figures)
-
-
+# "fault_figures". The table is printed here, from the reports the terminal reporter holds, because the process that
+# prints it always loads this conftest (with parallel workers the controller collects no test folder's own conftest,
+# but it receives every worker's reports).
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    rows = config.stash.get(_ROWS, [])
+    reports = [r for key in ("passed", "failed") for r in terminalreporter.stats.get(key, [])]
+    rows = [
+        figures
+        for r in reports
+        if getattr(r, "when", None) == "call" and (figures := dict(r.user_properties).get("fault_figures"))
+    ]
     if not rows:
         return
     columns = [c for c in rows[0] if c != "test"]
