@@ -43,6 +43,11 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def on_postgres(session: AsyncSession) -> bool:
+    """True when the session's database is PostgreSQL (for what only PostgreSQL needs: row locks, NOTIFY, snapshots)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     if is_sqlite(url):
         path = url.split("///", 1)[-1]

@@ -17,6 +17,7 @@ from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.schema import Table
 
+from caseflow_common.db import on_postgres
 from caseflow_common.events import Envelope
 from caseflow_common.messaging.outbox import notify_relays
 from caseflow_common.signing import Signer
@@ -68,8 +69,7 @@ class UnitOfWork:
         PostgreSQL's default READ COMMITTED gives each statement a snapshot of its own, so the transaction becomes
         REPEATABLE READ (one snapshot for all its statements). On SQLite the session holds the one pooled connection
         from its first statement to its end, so no commit comes between its reads: nothing to do."""
-        bind = self.session.bind
-        if bind is not None and bind.dialect.name == "postgresql":
+        if on_postgres(self.session):
             await self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
     async def __aexit__(self, *exc: object) -> None:

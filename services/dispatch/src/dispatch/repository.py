@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from caseflow_common.db import as_utc
+from caseflow_common.db import as_utc, on_postgres
 from caseflow_common.events import Actor
 from dispatch.case_file import CaseFile, case_from_row, state_of, stored
 from dispatch.orm import (
@@ -325,8 +325,7 @@ class CaseRepository:
         touched, self.touched = sorted(self.touched | {case_id for case_id, _ in left}), set()
         if not touched:
             return
-        bind = self.session.bind
-        if bind is not None and bind.dialect.name == "postgresql":
+        if on_postgres(self.session):
             # The cases' rows first (in order), then the sequence: a transaction holding the sequence never waits
             # on a row another one holds while that one waits for the sequence.
             await self.session.execute(_LOCK_CASES, {"case_ids": touched})

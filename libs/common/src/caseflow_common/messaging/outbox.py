@@ -22,6 +22,7 @@ from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from caseflow_common import metrics
+from caseflow_common.db import on_postgres
 from caseflow_common.lease import Lease
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ _NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
 async def notify_relays(session: AsyncSession) -> None:
     """In the transaction that makes outbox rows sendable: on PostgreSQL every replica's relay is told at commit
     (LISTEN/NOTIFY, delivered only if the transaction commits); elsewhere the committing process wakes its own."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgres(session):
         await session.execute(_NOTIFY)
 
 
