@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from load import LoadDriver, auth
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from stack import FaultStack, LoadDriver, auth
+from stack import FaultStack
 
 from caseflow_common.auth import Role
 

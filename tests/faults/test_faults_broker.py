@@ -7,7 +7,7 @@ import time
 
 import pytest
 from checks import settle
-from stack import LoadDriver
+from load import LoadDriver
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 from checks import settle
-from stack import LoadDriver
+from load import LoadDriver
 
 OUTAGE_S = 10.0
 

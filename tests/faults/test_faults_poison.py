@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 import pytest
 from aiokafka import AIOKafkaProducer
 from checks import settle, snapshot
+from load import LoadDriver
 from sqlalchemy import text
-from stack import FaultStack, LoadDriver
+from stack import FaultStack
 
 import dispatch.handlers
 import escalation.handlers

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from checks import settle
-from stack import LoadDriver
+from load import LoadDriver
 
 SERVICES = ("intake", "dispatch", "escalation", "audit")
 GRACE_S = 10.0  # Docker's default stop grace period (the compose file sets none)

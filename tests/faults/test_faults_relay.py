@@ -11,8 +11,8 @@ from contextlib import AsyncExitStack
 
 import pytest
 from checks import Checker, Figures
+from load import hotline_report
 from sqlalchemy import text
-from stack import hotline_report
 
 import audit.bootstrap
 import dispatch.bootstrap
