@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 async engines for SQLite (aiosqlite) and PostgreSQL (asyncpg), and the Alembic runner."""
+"""SQLAlchemy 2 async engines for SQLite (sqlite3 inline on the loop, or aiosqlite) and PostgreSQL (asyncpg), and
+the Alembic runner."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from alembic.config import Config
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from caseflow_common import sqlite_inline
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -48,14 +51,28 @@ def on_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 5, sqlite_driver: str = "inline") -> AsyncEngine:
+    """The service's engine. SQLite: one connection, driven inline on the event loop's thread by default
+    (``sqlite_driver="aiosqlite"``: on aiosqlite's worker thread); PostgreSQL: a pool of ``pool_size`` (+ as many)."""
     if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # The one wait SQLite can do is for another process's write lock (a CLI writing the same file). Inline,
+        # it waits on the event loop's thread: a short wait, then "database is locked", a transient failure (503 +
+        # Retry-After, the consumer backs off), rather than a loop frozen past its Kafka session timeout.
+        if sqlite_driver == "inline":
+            sqlite_inline.register()
+            url, busy_ms = sqlite_inline.inline_url(url), sqlite_inline.BUSY_TIMEOUT_MS
+        elif sqlite_driver == "aiosqlite":
+            busy_ms = 30000
+        else:
+            raise ValueError(f"unknown SQLite driver {sqlite_driver!r} (inline or aiosqlite)")
         # SQLite has one writer. One pooled connection makes sessions queue for it in asyncio instead of
         # sleeping in SQLite's busy handler (which backs off up to 100 ms a try and wrecks tail latency).
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
+        engine = create_async_engine(
+            url, connect_args={"timeout": busy_ms / 1000}, pool_size=1, max_overflow=0, pool_timeout=60
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _):  # type: ignore[no-untyped-def]
@@ -63,7 +80,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 

@@ -87,7 +87,9 @@ class ServiceRuntime(Generic[UowT, CtxT]):
         if "outbox" not in tables:
             messaging_tables(spec.metadata)
         self.outbox, self.processed, self.leases = tables["outbox"], tables["processed_events"], tables["leases"]
-        self.engine = db.make_engine(settings.database_url, pool_size=settings.database_pool_size)
+        self.engine = db.make_engine(
+            settings.database_url, pool_size=settings.database_pool_size, sqlite_driver=settings.sqlite_driver
+        )
         self.probe_engine = db.make_probe_engine(settings.database_url, timeout_s=settings.readiness_timeout_s)
         self.sessions = db.session_factory(self.engine)
         self.token_codec = TokenCodec(settings.auth_secret, require_expiry=settings.env != "dev")

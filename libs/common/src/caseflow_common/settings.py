@@ -43,6 +43,11 @@ class CommonSettings(BaseSettings):
         description="PostgreSQL connections kept per process, and as many again under a burst (SQLite: always one);"
         " sized for a 2-core host, where more connections only wait on the same CPU",
     )
+    sqlite_driver: Literal["inline", "aiosqlite"] = Field(
+        default="inline",
+        description="how a sqlite+aiosqlite:// database is driven: inline runs sqlite3 on the event loop's thread"
+        " (caseflow_common.sqlite_inline), aiosqlite on a worker thread of its own (a hand-off per call)",
+    )
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_idempotence: bool = Field(default=False, description="on for Apache Kafka; the embedded Tansu refuses it")
     kafka_security_protocol: KafkaSecurityProtocol = Field(
