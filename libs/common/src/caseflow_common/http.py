@@ -37,7 +37,7 @@ class PageParams(BaseModel):
 MAX_PAGE = 1_000_000  # far past any real listing, far below any database's integer range
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     page_size: Annotated[int, Query(ge=1, le=200, description="items per page (max 200)")] = 50,
 ) -> PageParams:
@@ -45,7 +45,13 @@ def page_params(
 
 
 def runtime_of(request: Request) -> Any:
-    """FastAPI dependency: the ServiceRuntime behind the app (set by create_app)."""
+    """The ServiceRuntime behind the app (set by create_app)."""
+    return request.app.state.runtime
+
+
+async def runtime_dependency(request: Request) -> Any:
+    """``runtime_of`` as a FastAPI dependency. Every dependency is a coroutine: FastAPI calls a coroutine inline,
+    and a plain function on a worker thread (a thread hand-off per request and dependency)."""
     return request.app.state.runtime
 
 

@@ -11,8 +11,9 @@ from caseflow_common.auth import Principal, Role, require
 from caseflow_common.http import runtime_of
 
 
-def audit_runtime(request: Request) -> AuditRuntime:
-    """The audit runtime behind the app (set by bootstrap)."""
+async def audit_runtime(request: Request) -> AuditRuntime:
+    """The audit runtime behind the app (set by bootstrap; a coroutine: FastAPI calls it inline, not on a worker
+    thread)."""
     runtime: AuditRuntime = runtime_of(request)
     return runtime
 

@@ -11,10 +11,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from caseflow_common.auth import Principal, Role, TokenCodec, require
 from caseflow_common.errors import ApiError
-from caseflow_common.http import PageParams, page_params, runtime_of
+from caseflow_common.http import PageParams, page_params, runtime_dependency
 from dispatch.uow import DispatchRuntime
 
-Runtime = Annotated[DispatchRuntime, Depends(runtime_of)]
+Runtime = Annotated[DispatchRuntime, Depends(runtime_dependency)]
 
 
 def check_unit(rt: DispatchRuntime, who: Principal) -> Principal:

@@ -44,7 +44,7 @@ STATE_ERRORS: dict[int | str, dict[str, Any]] = {
 STATUSES = frozenset(s.value for s in CaseStatus)
 
 
-def queue_query(
+async def queue_query(
     status: Annotated[
         list[str] | None,
         Query(description="one or more statuses: `status=a,b` or `status=a&status=b` (any status when absent)"),

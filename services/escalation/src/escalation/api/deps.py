@@ -11,7 +11,8 @@ from caseflow_common.http import PageParams, page_params, runtime_of
 from escalation.uow import EscalationRuntime
 
 
-def _runtime(request: Request) -> EscalationRuntime:
+async def _runtime(request: Request) -> EscalationRuntime:
+    """The escalation runtime behind the app (a coroutine: FastAPI calls it inline, not on a worker thread)."""
     runtime: EscalationRuntime = runtime_of(request)
     return runtime
 
