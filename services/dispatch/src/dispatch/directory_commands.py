@@ -71,7 +71,9 @@ async def record_change(
         )
         await uow.commit()
         store.remember(change)
-    moved = await apply_due(rt) if effective <= now else 0
+    if effective <= now:
+        await apply_due(rt)  # the periodic loop may have run this version's effects first: the count is kept
+    moved = store.rerouted.get(change.version, 0)
     async with rt.uow() as uow:
         stored = await uow.directory.get(change.version)
     if stored is None:
@@ -138,19 +140,21 @@ async def apply_due(rt: DispatchRuntime) -> int:
     """Run the effects of every version in force whose effects have not run (once, whichever replica comes first);
     the number of cases re-routed."""
     store, moved = rt.context.directory, 0
-    async with rt.uow() as uow:
-        await store.refresh(uow.directory, fresh=True)
-        due = await uow.directory.due(uow.clock())
-    for version in due:
-        change = store.get(version)
-        if change is None:
-            continue
-        if change.op is ChangeOp.RETIRE_UNIT:
-            await _replace_in_routing(rt, change)
-            moved += await _reroute_open_cases(rt, change)
+    async with store.applying:  # the periodic loop and an admin request: one pass at a time
         async with rt.uow() as uow:
-            if await uow.directory.mark_applied(version, uow.clock()):
-                await uow.commit()
+            await store.refresh(uow.directory, fresh=True)
+            due = await uow.directory.due(uow.clock())
+        for version in due:
+            change = store.get(version)
+            if change is None:
+                continue
+            if change.op is ChangeOp.RETIRE_UNIT:
+                await _replace_in_routing(rt, change)
+                store.rerouted[version] = await _reroute_open_cases(rt, change)
+                moved += store.rerouted[version]
+            async with rt.uow() as uow:
+                if await uow.directory.mark_applied(version, uow.clock()):
+                    await uow.commit()
     return moved
 
 

@@ -3,6 +3,7 @@ start-up), and the Reference in force at any instant, built from it (cached per 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -47,6 +48,10 @@ class DirectoryStore:
         self.log: list[DirectoryChange] = []
         self._built: dict[tuple[int, ...], Reference] = {}
         self._checked_at = 0.0
+        # The effects of versions in force (re-routing a retired unit's cases) run one pass at a time in this
+        # replica: the admin request that stored a change and the periodic loop never run them side by side.
+        self.applying = asyncio.Lock()
+        self.rerouted: dict[int, int] = {}  # version -> open cases its effects re-routed (in this replica)
 
     # -- reading -------------------------------------------------------------------------------------------------
     @property
