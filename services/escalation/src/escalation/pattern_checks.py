@@ -19,6 +19,7 @@ from escalation.domain.patterns import (
     PatternWarning,
     RepeatPolicy,
     SatisfactionPolicy,
+    hotspot_levels,
     hotspot_warnings,
     low_satisfaction_warnings,
     repeat_warnings,
@@ -92,6 +93,16 @@ async def check_hotspot(
     if not regions:
         return
     at = max(now, received_at)
+    # Counting first keeps a check from growing with the window's history: the cases themselves are read only
+    # for a region that reaches a level whose warning is not raised yet (once per level and window, not per case).
+    counts = await uow.repo.sighting_counts(category, regions, at - policy.window, at)
+    reached = hotspot_levels(counts, category, at, policy)
+    if not reached:
+        return
+    raised = await uow.repo.warnings_present(list(reached.values()))
+    regions = [r for r, warning in reached.items() if warning not in raised]
+    if not regions:
+        return
     rows = await uow.repo.sightings(category, regions, at - policy.window, at)
     by_case: dict[str, list[str]] = {}
     times: dict[str, datetime] = {}

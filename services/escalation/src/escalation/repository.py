@@ -36,6 +36,17 @@ _SIGHTINGS = select(case_regions).where(
     case_regions.c.received_at > bindparam("since"),
     case_regions.c.received_at <= bindparam("until"),
 )
+# How many cases of a category each region counted in a window: what decides whether a hotspot check reads them.
+_SIGHTING_COUNTS = (
+    select(case_regions.c.region_code, func.count())
+    .where(
+        case_regions.c.category == bindparam("category"),
+        case_regions.c.region_code.in_(bindparam("regions", expanding=True)),
+        case_regions.c.received_at > bindparam("since"),
+        case_regions.c.received_at <= bindparam("until"),
+    )
+    .group_by(case_regions.c.region_code)
+)
 _REPEATS_OF = select(repeats.c.case_id).where(repeats.c.into_case_id == bindparam("into_case_id"))
 _ADD_EVALUATION = evaluations.insert()
 _RECENT_EVALUATIONS = (
@@ -185,6 +196,13 @@ class Repository(SupervisionQueries):
     async def sightings(self, category: str, regions: Sequence[str], since: datetime, until: datetime) -> list[Row]:
         params = {"category": category, "regions": list(regions), "since": since, "until": until}
         return list(await self.session.execute(_SIGHTINGS, params))
+
+    async def sighting_counts(
+        self, category: str, regions: Sequence[str], since: datetime, until: datetime
+    ) -> dict[str, int]:
+        """Per region, the cases of ``category`` it counted in (since, until]: one grouped count on the index."""
+        params = {"category": category, "regions": list(regions), "since": since, "until": until}
+        return {r[0]: int(r[1]) for r in await self.session.execute(_SIGHTING_COUNTS, params)}
 
     async def add_repeat(self, into_case_id: str, case_id: str, at: datetime) -> list[str]:
         row = {"into_case_id": into_case_id, "case_id": case_id, "at": at.astimezone(UTC)}

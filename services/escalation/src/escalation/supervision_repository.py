@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, text, update
+from sqlalchemy import Row, bindparam, func, or_, select, text, update
 
 from escalation.orm import pattern_warnings, supervision_actions, warning_recipients
 from escalation.queries import Queries
@@ -37,6 +37,7 @@ _PG_ARRAY_TYPES = {
 
 
 _WARNING_INSERTS: dict[tuple[Any, ...], Any] = {}
+_WARNINGS_PRESENT = select(pattern_warnings.c.id).where(pattern_warnings.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class SupervisionQueries(Queries):
@@ -137,6 +138,13 @@ class SupervisionQueries(Queries):
                 warning_recipients.insert(), [{"warning_id": row["id"], "unit": u} for u in dict.fromkeys(recipients)]
             )
         return inserted
+
+    async def warnings_present(self, warning_ids: Sequence[str]) -> set[str]:
+        """Which of these warnings are stored (raised before)."""
+        if not warning_ids:
+            return set()
+        rows = await self.session.execute(_WARNINGS_PRESENT, {"ids": list(warning_ids)})
+        return {r[0] for r in rows}
 
     async def recipients_of(self, warning_ids: Sequence[str]) -> dict[str, list[str]]:
         if not warning_ids:

@@ -12,6 +12,7 @@ from escalation.domain.patterns import (
     HotspotPolicy,
     OpenCase,
     RepeatPolicy,
+    hotspot_levels,
     hotspot_warnings,
     low_satisfaction_warnings,
     repeat_warnings,
@@ -85,6 +86,18 @@ def test_a_hotspot_is_graded_by_its_count_and_each_level_has_an_id_of_its_own():
     assert first.id != graver.id
     ungraded = {w.region_code: w for w in hotspot_warnings(sightings(10), NOW, COORD, HotspotPolicy(10, levels=(10,)))}
     assert ungraded["street-1"].id == first.id, "level 1 keeps the id an ungraded warning had"
+
+
+@pytest.mark.parametrize("n", [9, 10, 19, 20, 25, 40, 41])
+def test_counting_names_the_regions_and_warnings_that_reading_every_case_would_raise(n: int) -> None:
+    """The hotspot check counts per region first and reads the cases only where a level is reached: the counts must
+    lead to exactly the warnings (ids and levels) the cases themselves give."""
+    policy = HotspotPolicy(threshold=10)
+    cases = sightings(n)
+    counts = {"street-1": n, "district-A": n, "street-2": 3}
+    expected = {w.region_code: w.id for w in hotspot_warnings(cases, NOW, COORD, policy)}
+    assert hotspot_levels(counts, "noise", NOW, policy) == expected
+    assert (n >= 10) == bool(expected)
 
 
 def test_levels_must_ascend():

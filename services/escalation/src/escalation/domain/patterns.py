@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -176,6 +176,26 @@ class CaseSighting:
     region_codes: tuple[str, ...]
 
 
+def hotspot_warning_id(category: str, region: str, now: datetime, policy: HotspotPolicy, level: int) -> str:
+    """The id of the hotspot warning of ``level`` for (category, region) in the window bucket of ``now``."""
+    bucket = f"{policy.window.total_seconds():.0f}s-{_bucket(now, policy.window)}"
+    return warning_id(PatternKind.HOTSPOT, f"{category}|{region}", _levelled(bucket, level))
+
+
+def hotspot_levels(
+    counts: Mapping[str, int], category: str, now: datetime, policy: HotspotPolicy | None = None
+) -> dict[str, str]:
+    """From the number of cases of ``category`` per region in the window ending at ``now``: the regions that reach
+    a level, each with the id of that level's warning (what ``hotspot_warnings`` would raise for them)."""
+    policy = policy or HotspotPolicy()
+    grading = policy.grading
+    reached = {}
+    for region, count in counts.items():
+        if (level := grading.level(count)) > 0:
+            reached[region] = hotspot_warning_id(category, region, now, policy, level)
+    return reached
+
+
 def hotspot_warnings(
     cases: Iterable[CaseSighting],
     now: datetime,
@@ -192,7 +212,6 @@ def hotspot_warnings(
         if start < case.received_at <= now:
             for region in case.region_codes:
                 groups[(case.category, region)].add(case.case_id)
-    bucket = f"{policy.window.total_seconds():.0f}s-{_bucket(now, policy.window)}"
     found = []
     for (category, region), ids in sorted(groups.items()):
         level = grading.level(len(ids))
@@ -200,7 +219,7 @@ def hotspot_warnings(
             continue
         found.append(
             PatternWarning(
-                warning_id(PatternKind.HOTSPOT, f"{category}|{region}", _levelled(bucket, level)),
+                hotspot_warning_id(category, region, now, policy, level),
                 PatternKind.HOTSPOT,
                 coordination_unit_of(region),
                 start,
