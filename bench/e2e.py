@@ -13,7 +13,8 @@ temporary folder; SQLite, or with --db postgres a fresh PostgreSQL database per 
 
 It prints reports accepted per second; the seconds from the first POST until the last case is dispatched (its first
 CaseDispatched / CaseSentToCoordination), clocked (its first ClocksUpdated with clocks) and recorded (both entries in
-audit's record); p50/p95/p99 of intake->dispatched / ->clocked / ->recorded (from CaseReceived's occurred_at to those
+audit's record); p50/p95/p99 of intake->published (CaseReceived's record timestamp: when intake's relay sent it) /
+->dispatched / ->clocked / ->recorded (from CaseReceived's occurred_at to those
 events' occurred_at, read by a group-less consumer, and to audit's recorded_at, read from its database); CPU ms per
 case per process (/proc, over the whole day, follow-up included); peak consumer lag (caseflow_consumer_lag summed over
 partitions, scraped from /metrics every second); peak (VmHWM) and final RSS; idle CPU; and the two ceilings.
@@ -254,6 +255,7 @@ class Seen:
     post_lat: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     received: dict[str, float] = field(default_factory=dict)
+    published: dict[str, float] = field(default_factory=dict)  # CaseReceived's record timestamp: the relay's send
     routed: dict[str, tuple[float, str, str, str]] = field(default_factory=dict)  # ts, event id, unit, role
     clocked: dict[str, tuple[float, str]] = field(default_factory=dict)
     recorded: dict[str, float] = field(default_factory=dict)  # event id -> audit's recorded_at
@@ -270,7 +272,7 @@ class Seen:
     def act(self, key: str) -> None:
         self.actions[key] = self.actions.get(key, 0) + 1
 
-    def on_event(self, topic: str, raw: bytes) -> str | None:
+    def on_event(self, topic: str, raw: bytes, timestamp_ms: int | None = None) -> str | None:
         """Keep the times of an event; returns the case id when it is the case's first routing."""
         if topic == topics.DLQ:
             self.dlq += 1
@@ -279,6 +281,8 @@ class Seen:
         kind, case = e["event_type"], e["case_id"]
         if kind == "CaseReceived":
             self.received.setdefault(case, datetime.fromisoformat(e["occurred_at"]).timestamp())
+            if timestamp_ms is not None:
+                self.published.setdefault(case, timestamp_ms / 1000)
         elif kind in ROUTED and case not in self.routed:
             p = e["payload"]
             ts = datetime.fromisoformat(e["occurred_at"]).timestamp()
@@ -310,7 +314,7 @@ async def consume(bootstrap: str, seen: Seen, on_routed: Any, stop: asyncio.Even
         while not stop.is_set():
             for tp, msgs in (await consumer.getmany(timeout_ms=250, max_records=5000)).items():
                 for m in msgs:
-                    if (case := seen.on_event(tp.topic, m.value)) is not None:
+                    if (case := seen.on_event(tp.topic, m.value, m.timestamp)) is not None:
                         on_routed(case)
     finally:
         await consumer.stop()
@@ -740,11 +744,12 @@ def figures(run: Running, seen: Seen, day_run: dict[str, Any], idle: dict[str, f
     n = max(1, len(created))
     accepted = sum(v for k, v in seen.statuses.items() if k in ("200", "201"))
     post_window = max(1e-9, seen.last_post - seen.first_post)
-    lat: dict[str, list[float]] = {"dispatched": [], "clocked": [], "recorded": []}
+    lat: dict[str, list[float]] = {"published": [], "dispatched": [], "clocked": [], "recorded": []}
     last: dict[str, float] = {}
     for case in created:
         start = seen.received.get(case)
         ends = {
+            "published": seen.published.get(case),
             "dispatched": seen.routed[case][0] if case in seen.routed else None,
             "clocked": seen.clocked[case][0] if case in seen.clocked else None,
             "recorded": seen.recorded_at(case),
@@ -802,7 +807,7 @@ def show(f: dict[str, Any], args: argparse.Namespace) -> None:
         reached = f["reached"][stage]
         label = "recorded (audit)" if stage == "recorded" else stage
         w(f"    {label:<17} {f['last_s'].get(stage, float('nan')):8.1f} s   ({reached:,} cases)")
-    for stage in ("dispatched", "clocked", "recorded"):
+    for stage in ("published", "dispatched", "clocked", "recorded"):
         q = f["latency_ms"][stage]
         w(f"  intake->{stage:<11} p50 {q['p50']:8.0f} ms   p95 {q['p95']:8.0f} ms   p99 {q['p99']:8.0f} ms")
     w(f"  {'':<11} {'CPU ms/case':>12} {'idle CPU %':>11} {'peak lag':>9} {'peak RSS MB':>12} {'end RSS MB':>11}")
