@@ -104,12 +104,18 @@ class Envelope(BaseModel):
     def typed(self) -> Payload:
         """The payload as its registered model (validated once, then cached); raises ``UnknownEvent`` or
         ``ValidationError``. The raw ``payload`` dict stays as it came, fields this build does not know included."""
-        if self._typed is None or self._typed_of is not self.payload:  # a copy with another payload validates anew
+        # The private attributes read and written in their dict: pydantic's attribute hooks for them cost more than
+        # the check itself, and handlers call this several times per event.
+        private = self.__pydantic_private__
+        assert private is not None
+        typed = private["_typed"]
+        if typed is None or private["_typed_of"] is not self.payload:  # a copy with another payload validates anew
             model = payload_model(self.event_type, self.version)
             if model is None:
                 raise UnknownEvent(f"unknown event {self.event_type} v{self.version}")
-            self._typed, self._typed_of = model.model_validate(self.payload), self.payload
-        return self._typed
+            typed = private["_typed"] = model.model_validate(self.payload)
+            private["_typed_of"] = self.payload
+        return typed
 
     def payload_as(self, model: type[P]) -> P:
         """The payload as ``model``, typed for the caller; a handler registered for ``model`` calls this."""
