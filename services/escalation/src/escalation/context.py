@@ -3,6 +3,7 @@ scheduler's pace, the gauges the scheduler refreshes, the clocks assisting units
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -40,6 +41,22 @@ class TimeLimits:
     manual_rectification: timedelta = timedelta(days=366)
 
 
+class RaisedWarnings:
+    """Ids of pattern warnings known to be stored (committed), so a hotspot check at a level already raised asks the
+    database nothing more than its count. Filled only after a commit; bounded (forgetting costs one query)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit, self.known = limit, set[str]()
+
+    def __contains__(self, warning_id: object) -> bool:
+        return warning_id in self.known
+
+    def remember(self, warning_ids: Iterable[str]) -> None:
+        if len(self.known) >= self.limit:
+            self.known.clear()
+        self.known.update(warning_ids)
+
+
 @dataclass(frozen=True)
 class EscalationContext:
     """The rules store, the directory's coordination map and the thresholds every handler, loop and route shares."""
@@ -53,6 +70,7 @@ class EscalationContext:
     gauges: Gauges = field(default_factory=Gauges)
     assisting_kinds: tuple[ClockKind, ...] = DEFAULT_ASSISTING_KINDS
     limits: TimeLimits = field(default_factory=TimeLimits)
+    raised_warnings: RaisedWarnings = field(default_factory=RaisedWarnings)
 
     @property
     def coordination(self) -> CoordinationMap:

@@ -104,6 +104,7 @@ async def on_case_received(env: Envelope, uow: EscalationUnitOfWork, ctx: Escala
         received_at=reported,
         now=now,
         causation=env,
+        known=ctx.raised_warnings,
     )
 
 

@@ -10,6 +10,7 @@ from caseflow_common.contracts.escalation import PatternWarningRaised
 from caseflow_common.db import as_utc
 from caseflow_common.events import Envelope
 from escalation import metrics
+from escalation.context import RaisedWarnings
 from escalation.coordination import CoordinationMap
 from escalation.domain.patterns import (
     CaseSighting,
@@ -84,10 +85,12 @@ async def check_hotspot(
     received_at: datetime,
     now: datetime,
     causation: Envelope,
+    known: RaisedWarnings | None = None,
 ) -> None:
     """Count the case in every region of its path that has a coordination institution, then check each; a
     crime-clue hotspot also reaches the public-security unit of its region (SZ Art. 21)."""
     policy = policies.hotspot
+    known = known if known is not None else RaisedWarnings()
     regions = [r for r in region_path if coord.has_own(r)]
     await uow.repo.add_case_regions(case_id, regions, category, received_at)
     if not regions:
@@ -99,8 +102,11 @@ async def check_hotspot(
     reached = hotspot_levels(counts, category, at, policy)
     if not reached:
         return
-    raised = await uow.repo.warnings_present(list(reached.values()))
-    regions = [r for r, warning in reached.items() if warning not in raised]
+    unknown = [warning for warning in reached.values() if warning not in known]
+    raised = await uow.repo.warnings_present(unknown) if unknown else set()
+    if raised:
+        uow.after_commit(lambda: known.remember(raised))  # stored: committed, or by this transaction once it commits
+    regions = [r for r, warning in reached.items() if warning not in raised and warning not in known]
     if not regions:
         return
     rows = await uow.repo.sightings(category, regions, at - policy.window, at)
