@@ -108,7 +108,7 @@ class Envelope(BaseModel):
         # the check itself, and handlers call this several times per event.
         private = self.__pydantic_private__
         assert private is not None
-        typed = private["_typed"]
+        typed: Payload | None = private["_typed"]
         if typed is None or private["_typed_of"] is not self.payload:  # a copy with another payload validates anew
             model = payload_model(self.event_type, self.version)
             if model is None:
