@@ -16,7 +16,8 @@ CaseDispatched / CaseSentToCoordination), clocked (its first ClocksUpdated with 
 audit's record); p50/p95/p99 of intake->published (CaseReceived's record timestamp: when intake's relay sent it) /
 ->dispatched / ->clocked / ->recorded (from CaseReceived's occurred_at to those
 events' occurred_at, read by a group-less consumer, and to audit's recorded_at, read from its database); CPU ms per
-case per process (/proc, over the whole day, follow-up included); peak consumer lag (caseflow_consumer_lag summed over
+case per process (/proc, over the whole day, follow-up included; with --db postgres also the PostgreSQL backends
+serving the four databases); peak consumer lag (caseflow_consumer_lag summed over
 partitions, scraped from /metrics every second); peak (VmHWM) and final RSS; idle CPU; and the two ceilings.
 Everything is bounded by --timeout; the run stops by itself. bench/RESULTS.md keeps the latest figures. Run on
 purpose, never by the tests:
@@ -318,6 +319,40 @@ async def consume(bootstrap: str, seen: Seen, on_routed: Any, stop: asyncio.Even
                         on_routed(case)
     finally:
         await consumer.stop()
+
+
+class PgServerCpu:
+    """CPU of the PostgreSQL backends serving the four databases (--db postgres): what the services' own /proc figures
+    leave out. Every second the backends of those databases (pg_stat_activity) are read from /proc; a backend there at
+    the start counts from then, one started later from its start; one that ends keeps its last reading."""
+
+    def __init__(self, dsn: str, databases: list[str]) -> None:
+        self.dsn, self.databases = dsn, databases
+        self.base: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.conn: Any = None
+
+    async def poll(self, *, first: bool = False) -> None:
+        import asyncpg
+
+        if self.conn is None:
+            self.conn = await asyncpg.connect(self.dsn)
+        rows = await self.conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = ANY($1::text[])", self.databases)
+        for (pid,) in rows:
+            try:
+                now = cpu_s(pid)
+            except OSError:
+                continue
+            if pid not in self.base:
+                self.base[pid] = now if first else 0.0
+            self.last[pid] = now
+
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.base[pid] for pid in self.last)
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            await self.conn.close()
 
 
 class AuditReader:
@@ -694,6 +729,9 @@ async def replay(run: Running, args: argparse.Namespace, day: Day, seen: Seen, d
     reader = asyncio.create_task(consume(run.stack.bootstrap, seen, work.routed, stop))
     followers = [asyncio.create_task(follow_up(run, seen, work)) for _ in range(args.departments)]
     metrics = {name: Http(port) for name, port in run.stack.ports.items()}
+    pg = PgServerCpu(args.pg_dsn, run.pg_dbs) if run.pg_dbs else None
+    if pg is not None:
+        await pg.poll(first=True)
     cpu0, t0, own0 = cpu_all(run.pids), time.monotonic(), own_cpu_s()
     seen.first_post = time.time()
     counter = iter(range(args.reports))
@@ -710,6 +748,8 @@ async def replay(run: Running, args: argparse.Namespace, day: Day, seen: Seen, d
             run.check_alive()
             await scrape_lag(metrics, seen)
             await audit.poll(seen)
+            if pg is not None:
+                await pg.poll()
             seen.waiting -= {c for c in seen.waiting if seen.recorded_at(c) is not None}
             posted = posters.done()
             total = len(seen.created) if posted else args.reports
@@ -722,6 +762,9 @@ async def replay(run: Running, args: argparse.Namespace, day: Day, seen: Seen, d
                 break
     cpu1, took = cpu_all(run.pids), time.monotonic() - t0
     own = own_cpu_s() - own0
+    if pg is not None:
+        await pg.poll()
+        await pg.close()
     stop.set()
     posters.cancel()
     for task in followers:
@@ -733,6 +776,7 @@ async def replay(run: Running, args: argparse.Namespace, day: Day, seen: Seen, d
         "seconds": took,
         "cpu": {n: cpu1[n] - cpu0[n] for n in cpu0},
         "client_cpu_s": own,
+        "pg_server_cpu_s": pg.seconds() if pg is not None else None,
     }
 
 
@@ -779,6 +823,9 @@ def figures(run: Running, seen: Seen, day_run: dict[str, Any], idle: dict[str, f
         "replay_s": day_run["seconds"],
         "cpu_ms_per_case": {name: 1000 * s / n for name, s in day_run["cpu"].items()},
         "client_cpu_ms_per_case": 1000 * day_run["client_cpu_s"] / n,
+        "pg_server_cpu_ms_per_case": (
+            1000 * day_run["pg_server_cpu_s"] / n if day_run.get("pg_server_cpu_s") is not None else None
+        ),
         "peak_lag": seen.lag,
         "rss_peak_mb": {name: mem_mb(pid, "VmHWM") for name, pid in run.pids.items()},
         "rss_end_mb": {name: mem_mb(pid, "VmRSS") for name, pid in run.pids.items()},
@@ -819,6 +866,8 @@ def show(f: dict[str, Any], args: argparse.Namespace) -> None:
         )
     four = sum(f["cpu_ms_per_case"][s] for s in SERVICE_NAMES)
     w(f"  {'4 services':<11} {four:12.2f}   (load generator itself: {f['client_cpu_ms_per_case']:.2f} ms/case)")
+    if f.get("pg_server_cpu_ms_per_case") is not None:
+        w(f"  {'postgres':<11} {f['pg_server_cpu_ms_per_case']:12.2f}   (the backends of the four databases)")
     w(f"  follow-up: {f['actions']}; dead letters: {f['dead_letters']}")
     b, k = f["bare"], f["kafka"]
     w(
