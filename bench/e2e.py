@@ -23,6 +23,8 @@ Everything is bounded by --timeout; the run stops by itself. bench/RESULTS.md ke
 purpose, never by the tests:
 
     .venv/bin/python bench/e2e.py [-n 100000] [--rate 0] [--concurrency 16] [--db sqlite|postgres] [--timeout 900]
+
+Beside it: e2e_stack.py (the processes and databases it runs against), e2e_watch.py (what it reads of them).
 """
 
 from __future__ import annotations
@@ -32,9 +34,7 @@ import asyncio
 import json
 import os
 import random
-import resource
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -42,61 +42,19 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from caseflow_common import topics
-from caseflow_common.devstack import (
-    SERVICE_NAMES,
-    Stack,
-    dev_keys,
-    dev_secret,
-    free_port,
-    service_env,
-    start_broker,
-    stop_all,
-    wait_ready,
-    write_tokens,
-)
+from caseflow_common.devstack import SERVICE_NAMES, free_port, stop_all
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "data" / "demo"
-HOST = "127.0.0.1"
+from e2e_stack import DATA, HOST, RUNNING, Running, spawn, start_stack, stop_stack
+from e2e_watch import AuditReader, PgServerCpu, Seen, consume, cpu_all, mem_mb, own_cpu_s, pct
+
 CST = timezone(timedelta(hours=8))
-TICK = os.sysconf("SC_CLK_TCK")
-ROUTED = ("CaseDispatched", "CaseSentToCoordination")
-PROCS = (*SERVICE_NAMES, "broker")
 NET_ERRORS = (OSError, EOFError, ValueError)  # refused / reset / timed out, cut short, garbled
-
-# --- /proc ----------------------------------------------------------------------------------------------------------
-
-
-def cpu_s(pid: int) -> float:
-    """utime + stime of a process, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def mem_mb(pid: int, key: str) -> float:
-    """VmRSS / VmHWM of a process in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def own_cpu_s() -> float:
-    """CPU seconds of this process (the load generator, its consumer and its watchers)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cpu_all(pids: dict[str, int]) -> dict[str, float]:
-    return {name: cpu_s(pid) for name, pid in pids.items()}
-
 
 # --- a small keep-alive HTTP/1.1 client (the load generator must not eat the two cores it measures) --------------
 
@@ -157,13 +115,6 @@ class Http:
         if headers.get("connection") == "close":
             await self.close()
         return status, body, headers
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))]
 
 
 # --- the day's reports ----------------------------------------------------------------------------------------------
@@ -243,234 +194,6 @@ class Day:
             "requester": requester,
         }
         return "hotline", body, anonymous
-
-
-# --- what the run saw -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Seen:
-    """Per-case times from the events and audit's record, and the run's counters."""
-
-    created: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)  # case -> channel, anonymous, merged
-    post_lat: list[float] = field(default_factory=list)
-    statuses: dict[str, int] = field(default_factory=dict)
-    received: dict[str, float] = field(default_factory=dict)
-    published: dict[str, float] = field(default_factory=dict)  # CaseReceived's record timestamp: the relay's send
-    routed: dict[str, tuple[float, str, str, str]] = field(default_factory=dict)  # ts, event id, unit, role
-    clocked: dict[str, tuple[float, str]] = field(default_factory=dict)
-    recorded: dict[str, float] = field(default_factory=dict)  # event id -> audit's recorded_at
-    waiting: set[str] = field(default_factory=set)  # created, not yet in audit's record dispatched and clocked
-    dlq: int = 0
-    lag: dict[str, float] = field(default_factory=dict)
-    actions: dict[str, int] = field(default_factory=dict)
-    first_post: float = 0.0
-    last_post: float = 0.0
-
-    def count(self, key: str) -> None:
-        self.statuses[key] = self.statuses.get(key, 0) + 1
-
-    def act(self, key: str) -> None:
-        self.actions[key] = self.actions.get(key, 0) + 1
-
-    def on_event(self, topic: str, raw: bytes, timestamp_ms: int | None = None) -> str | None:
-        """Keep the times of an event; returns the case id when it is the case's first routing."""
-        if topic == topics.DLQ:
-            self.dlq += 1
-            return None
-        e = orjson.loads(raw)
-        kind, case = e["event_type"], e["case_id"]
-        if kind == "CaseReceived":
-            self.received.setdefault(case, datetime.fromisoformat(e["occurred_at"]).timestamp())
-            if timestamp_ms is not None:
-                self.published.setdefault(case, timestamp_ms / 1000)
-        elif kind in ROUTED and case not in self.routed:
-            p = e["payload"]
-            ts = datetime.fromisoformat(e["occurred_at"]).timestamp()
-            self.routed[case] = (ts, e["event_id"], p.get("unit", ""), p.get("role") or "coordination")
-            return str(case)
-        elif kind == "ClocksUpdated" and case not in self.clocked and e["payload"].get("clocks"):
-            self.clocked[case] = (datetime.fromisoformat(e["occurred_at"]).timestamp(), e["event_id"])
-        return None
-
-    def recorded_at(self, case: str) -> float | None:
-        """When audit's record held the case's routing and its first clocks, or None."""
-        r, c = self.routed.get(case), self.clocked.get(case)
-        if r is None or c is None or r[1] not in self.recorded or c[1] not in self.recorded:
-            return None
-        return max(self.recorded[r[1]], self.recorded[c[1]])
-
-
-async def consume(bootstrap: str, seen: Seen, on_routed: Any, stop: asyncio.Event) -> None:
-    """Group-less consumer of every caseflow topic from the beginning."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer.topics()  # metadata of every topic
-        tps = [TopicPartition(t, p) for t in topics.ALL for p in consumer.partitions_for_topic(t) or ()]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        while not stop.is_set():
-            for tp, msgs in (await consumer.getmany(timeout_ms=250, max_records=5000)).items():
-                for m in msgs:
-                    if (case := seen.on_event(tp.topic, m.value, m.timestamp)) is not None:
-                        on_routed(case)
-    finally:
-        await consumer.stop()
-
-
-class PgServerCpu:
-    """CPU of the PostgreSQL backends serving the four databases (--db postgres): what the services' own /proc figures
-    leave out. Every second the backends of those databases (pg_stat_activity) are read from /proc; a backend there at
-    the start counts from then, one started later from its start; one that ends keeps its last reading."""
-
-    def __init__(self, dsn: str, databases: list[str]) -> None:
-        self.dsn, self.databases = dsn, databases
-        self.base: dict[int, float] = {}
-        self.last: dict[int, float] = {}
-        self.conn: Any = None
-
-    async def poll(self, *, first: bool = False) -> None:
-        import asyncpg
-
-        if self.conn is None:
-            self.conn = await asyncpg.connect(self.dsn)
-        rows = await self.conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = ANY($1::text[])", self.databases)
-        for (pid,) in rows:
-            try:
-                now = cpu_s(pid)
-            except OSError:
-                continue
-            if pid not in self.base:
-                self.base[pid] = now if first else 0.0
-            self.last[pid] = now
-
-    def seconds(self) -> float:
-        return sum(self.last[pid] - self.base[pid] for pid in self.last)
-
-    async def close(self) -> None:
-        if self.conn is not None:
-            await self.conn.close()
-
-
-class AuditReader:
-    """Reads audit's record_entries directly (SQLite file or PostgreSQL): recorded_at of routing and clock events."""
-
-    SQL = (
-        "SELECT id, event_id, recorded_at FROM record_entries WHERE id > {p} AND event_type IN "
-        "('CaseDispatched', 'CaseSentToCoordination', 'ClocksUpdated') ORDER BY id LIMIT 50000"
-    )
-
-    def __init__(self, url: str) -> None:
-        self.url, self.last, self.pg = url, 0, None
-
-    async def poll(self, seen: Seen) -> None:
-        after = max(0, self.last - 2000)  # PostgreSQL ids may commit out of order: look back a little
-        if self.url.startswith("postgresql"):
-            import asyncpg
-
-            if self.pg is None:
-                self.pg = await asyncpg.connect(self.url.replace("+asyncpg", ""))
-            rows = [(r[0], r[1], r[2]) for r in await self.pg.fetch(self.SQL.format(p="$1"), after)]
-        else:
-            rows = await asyncio.to_thread(self._sqlite, after)
-        for rid, event_id, at in rows:
-            if isinstance(at, str):
-                at = datetime.fromisoformat(at)
-            seen.recorded[event_id] = (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
-            self.last = max(self.last, rid)
-
-    def _sqlite(self, after: int) -> list[tuple[int, str, str]]:
-        path = self.url.split("///", 1)[1]
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as con:
-            return list(con.execute(self.SQL.format(p="?"), (after,)))
-
-    async def close(self) -> None:
-        if self.pg is not None:
-            await self.pg.close()
-
-
-# --- the stack ------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Running:
-    stack: Stack
-    tokens: dict[str, Any]
-    procs: dict[str, subprocess.Popen[bytes]]
-    db_urls: dict[str, str]
-    pg_dbs: list[str] = field(default_factory=list)
-
-    @property
-    def pids(self) -> dict[str, int]:
-        return {name: p.pid for name, p in self.procs.items() if name in PROCS}
-
-    def check_alive(self) -> None:
-        dead = [n for n, p in self.procs.items() if p.poll() is not None]
-        if dead:
-            raise RuntimeError(f"process exited during the run: {dead} (logs in {self.stack.var})")
-
-
-def spawn(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """A child process in the repository, its output to log_path."""
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(argv, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-
-
-RUNNING: list[Running] = []  # what main() stops, whatever happened
-
-
-async def start_stack(args: argparse.Namespace, var: Path) -> Running:
-    """Broker, topics, dev secret, keys and tokens, then the four services; returns when all are ready."""
-    from caseflow_common.messaging.kafka import ensure_topics
-
-    stack = Stack(root=REPO, var=var, broker_port=free_port(), ports={n: free_port() for n in SERVICE_NAMES})
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-    run = Running(stack, {}, procs, {})
-    RUNNING.append(run)
-    procs["broker"] = start_broker(HOST, stack.broker_port, var / "broker.log")
-    await ensure_topics(stack.bootstrap, list(topics.ALL), partitions=3)
-    secret = dev_secret(var)
-    dev_keys(var, SERVICE_NAMES)
-    run.tokens = json.loads(write_tokens(var, secret, DATA).read_text())
-    for name, port in stack.ports.items():
-        env = service_env(stack, name, port, secret, DATA)
-        if args.no_signing:  # dev only (settings refuse it elsewhere): nothing signed, nothing verified
-            env["CASEFLOW_REQUIRE_SIGNED_EVENTS"] = "false"
-            del env["CASEFLOW_SIGNING_KEY_FILE"], env["CASEFLOW_SIGNING_KEY_ID"]
-        if args.db == "postgres":
-            import asyncpg
-
-            db = f"caseflow_bench_e2e_{name}_{uuid.uuid4().hex[:8]}"
-            conn = await asyncpg.connect(args.pg_dsn)
-            try:
-                await conn.execute(f'CREATE DATABASE "{db}"')
-            finally:
-                await conn.close()
-            run.pg_dbs.append(db)
-            env["CASEFLOW_DATABASE_URL"] = (
-                f"postgresql+asyncpg://{args.pg_dsn.split('://', 1)[1].rsplit('/', 1)[0]}/{db}"
-            )
-        run.db_urls[name] = env["CASEFLOW_DATABASE_URL"]
-        procs[name] = spawn([sys.executable, "-m", name], env, var / f"{name}.log")
-    for name, port in stack.ports.items():
-        await asyncio.to_thread(wait_ready, HOST, port, procs[name], 120)
-    return run
-
-
-async def stop_stack(run: Running, pg_dsn: str) -> None:
-    stop_all(list(run.procs.values()))
-    if run.pg_dbs:
-        import asyncpg
-
-        conn = await asyncpg.connect(pg_dsn)
-        try:
-            for db in run.pg_dbs:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 # --- phases ---------------------------------------------------------------------------------------------------------
