@@ -52,7 +52,7 @@ def runtime_of(request: Request) -> Any:
 async def runtime_dependency(request: Request) -> Any:
     """``runtime_of`` as a FastAPI dependency. Every dependency is a coroutine: FastAPI calls a coroutine inline,
     and a plain function on a worker thread (a thread hand-off per request and dependency)."""
-    return request.app.state.runtime
+    return runtime_of(request)
 
 
 class MetricsMiddleware:

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 from nacl.bindings import crypto_sign, crypto_sign_keypair, crypto_sign_open, crypto_sign_seed_keypair
-from nacl.exceptions import BadSignatureError, CryptoError
+from nacl.exceptions import CryptoError
 
 from caseflow_common.events import Envelope
 
@@ -62,14 +62,15 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _public_key(text: str) -> bytes:
+def _key_bytes(text: str, refused: str) -> bytes:
+    """A 32-byte key (a seed or a public key) given in base64, url-safe or standard; ``refused``: the error's text."""
     raw = _unb64(text.strip().replace("+", "-").replace("/", "_"))
-    if len(raw) != PUBLIC_KEY_BYTES:
-        raise ValueError("a public key is the 32-byte Ed25519 public key, base64-encoded")
+    if len(raw) != 32:
+        raise ValueError(refused)
     return raw
 
 
-SIGNATURE_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES = 64, 32, 32
+SIGNATURE_BYTES, SEED_BYTES = 64, 32
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,8 @@ class Signer:
     @classmethod
     def from_secret(cls, key_id: str, secret: str) -> Signer:
         """``secret``: the 32-byte Ed25519 seed, base64 (url-safe or standard)."""
-        raw = _unb64(secret.strip().replace("+", "-").replace("/", "_"))
-        if len(raw) != SEED_BYTES:
-            raise ValueError("a signing key is the 32-byte Ed25519 seed, base64-encoded")
-        return cls(key_id, crypto_sign_seed_keypair(raw)[1])
+        seed = _key_bytes(secret, "a signing key is the 32-byte Ed25519 seed, base64-encoded")
+        return cls(key_id, crypto_sign_seed_keypair(seed)[1])
 
     @classmethod
     def generate(cls, key_id: str) -> Signer:
@@ -132,7 +131,7 @@ class TrustedKey:
             return False
         try:
             crypto_sign_open(signature + data, self.key)
-        except (BadSignatureError, CryptoError, ValueError, TypeError):
+        except (CryptoError, ValueError, TypeError):  # BadSignatureError is a CryptoError
             return False
         return True
 
@@ -151,7 +150,12 @@ class Keyring:
     def from_public(cls, entries: Mapping[str, tuple[str, str]]) -> Keyring:
         """``{key_id: (producer, base64 public key)}``."""
         return cls(
-            {key_id: TrustedKey(producer, _public_key(public)) for key_id, (producer, public) in entries.items()}
+            {
+                key_id: TrustedKey(
+                    producer, _key_bytes(public, "a public key is the 32-byte Ed25519 public key, base64-encoded")
+                )
+                for key_id, (producer, public) in entries.items()
+            }
         )
 
     def producer_of(self, env: Envelope, digest: str | None = None) -> str:

@@ -85,12 +85,11 @@ async def check_hotspot(
     received_at: datetime,
     now: datetime,
     causation: Envelope,
-    known: RaisedWarnings | None = None,
+    known: RaisedWarnings,
 ) -> None:
     """Count the case in every region of its path that has a coordination institution, then check each; a
     crime-clue hotspot also reaches the public-security unit of its region (SZ Art. 21)."""
     policy = policies.hotspot
-    known = known if known is not None else RaisedWarnings()
     regions = [r for r in region_path if coord.has_own(r)]
     await uow.repo.add_case_regions(case_id, regions, category, received_at)
     if not regions:

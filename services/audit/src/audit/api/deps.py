@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from audit.uow import AuditRuntime
 from caseflow_common.auth import Principal, Role, require
-from caseflow_common.http import runtime_of
+from caseflow_common.http import runtime_dependency
 
-
-async def audit_runtime(request: Request) -> AuditRuntime:
-    """The audit runtime behind the app (set by bootstrap; a coroutine: FastAPI calls it inline, not on a worker
-    thread)."""
-    runtime: AuditRuntime = runtime_of(request)
-    return runtime
-
-
-Runtime = Annotated[AuditRuntime, Depends(audit_runtime)]
+Runtime = Annotated[AuditRuntime, Depends(runtime_dependency)]
 Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
 RecordReader = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.HOTLINE))]
 AnchorTaker = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from caseflow_common.auth import Principal, Role, require
-from caseflow_common.http import PageParams, page_params, runtime_of
+from caseflow_common.http import PageParams, page_params, runtime_dependency
 from escalation.uow import EscalationRuntime
 
-
-async def _runtime(request: Request) -> EscalationRuntime:
-    """The escalation runtime behind the app (a coroutine: FastAPI calls it inline, not on a worker thread)."""
-    runtime: EscalationRuntime = runtime_of(request)
-    return runtime
-
-
-Runtime = Annotated[EscalationRuntime, Depends(_runtime)]
+Runtime = Annotated[EscalationRuntime, Depends(runtime_dependency)]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
