@@ -1,12 +1,10 @@
 """Idempotent batch consumer: at-least-once in, exactly-once effect (ARCHITECTURE.md rule 6).
 
-Per partition batch: parse and check every envelope before anything acts on it (unparseable, not allowed on this
-topic, unknown version, invalid payload -> DLQ with the reason); then one transaction for the batch: skip event ids
-applied before, apply each handler, record the applied ids, commit; then commit the offsets. If anything in the batch
-fails, the batch is applied message by message so a poison message gets its own dead letter and its neighbours still
-apply. Two kinds of failure are never confused: a **transient** one (database or broker unavailable, a timeout) stops
-the consumer, which backs off with jitter and retries the same batch without committing, and never dead-letters it;
-a **permanent** one goes to the DLQ.
+This half fetches: per partition batch, the batch is applied (``applying.BatchApplier``: checked, one transaction,
+message by message when something in it fails), then the offsets are committed. Two kinds of failure are never
+confused: a **transient** one (database or broker unavailable, a timeout) stops the consumer, which backs off with
+jitter and retries the same batch without committing, and never dead-letters it; a **permanent** one goes to the DLQ.
+Rebalances hand over what was applied; the lag of every assigned partition is measured here.
 """
 
 from __future__ import annotations
@@ -14,35 +12,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from caseflow_common import metrics
-from caseflow_common.events import Envelope, UnknownEvent
-from caseflow_common.failures import TransientFailure, is_transient
-from caseflow_common.logging import case_id_var, correlation_id_var
-from caseflow_common.messaging.admission import DLQ_REASONS, Admission, Rejected
-from caseflow_common.messaging.dead_letters import dead_letter_record
+from caseflow_common.failures import TransientFailure
+from caseflow_common.messaging.admission import DLQ_REASONS, Admission
+from caseflow_common.messaging.applying import BatchApplier, CtxT, Handler, PermanentError, Record, UowT
 from caseflow_common.messaging.kafka import PLAINTEXT
 from caseflow_common.signing import Keyring
-from caseflow_common.uow import UnitOfWork
+
+__all__ = ["CtxT", "EventConsumer", "Handler", "PermanentError", "Record", "UowT"]
 
 log = logging.getLogger(__name__)
 
-UowT = TypeVar("UowT", bound=UnitOfWork)
-CtxT = TypeVar("CtxT")
-
-# A reaction to one event: the envelope (``env.payload_as(Model)`` gives the typed payload), the service's unit of
-# work, and the service's context. Services list theirs as ``HANDLERS = {CaseReceived: on_case_received, ...}``.
-Handler = Callable[[Envelope, UowT, CtxT], Awaitable[None]]
-Record = tuple[str, int, int, bytes | None, bytes | None]
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.2, 15.0
 # How long one fetch waits for records: getmany returns as soon as records are there, so this only bounds how often
 # an idle consumer wakes (and how long stop() waits for the loop).
@@ -51,10 +38,6 @@ POLL_MS = 1000
 
 def _records(messages: Iterable[Any]) -> list[Record]:
     return [(m.topic, m.partition, m.offset, m.key, m.value) for m in messages]
-
-
-class PermanentError(Exception):
-    """A handler's verdict that a message can never be applied (it goes to the DLQ, not retried)."""
 
 
 class _Listener(ConsumerRebalanceListener):
@@ -110,6 +93,18 @@ class EventConsumer(Generic[UowT, CtxT]):
         self._pending: dict[TopicPartition, int] = {}
         self.consumer: AIOKafkaConsumer | None = None
         self.consumer_name = f"{service}:{group_id}"
+        self.applier = BatchApplier(
+            service=service,
+            consumer_name=self.consumer_name,
+            handlers=handlers,
+            uow_factory=uow_factory,
+            context=context,
+            admission=self.admission,
+            producer=producer,
+            dlq_topic=dlq_topic,
+            clock=clock,
+            retries=retries,
+        )
         self.backoff_s = 0.0  # > 0 while a dependency is unavailable (readiness reports it)
         self._rewind_until = 0.0  # loop time until which a new assignment also reads from the start
         self.lag: dict[TopicPartition, int] = {}
@@ -268,147 +263,10 @@ class EventConsumer(Generic[UowT, CtxT]):
         for tp, behind in lag.items():
             metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(behind)
 
-    def check(self, topic: str, env: Envelope) -> Handler[UowT, CtxT] | None:
-        """The handler for ``env``, None when this service does not react to it; ``Rejected`` when it can never be
-        applied here: unsigned or forged, from a producer that may not write this topic, not an event of this topic,
-        a version this build does not know, or an invalid payload."""
-        if not self.admission.admit(topic, env):
-            return None
-        handler = self.handlers.get(env.event_type)
-        if handler is None:
-            return None
-        try:
-            env.typed()
-        except ValidationError as exc:
-            raise Rejected("invalid_payload", str(exc)) from exc
-        return handler
-
     async def process_batch(self, records: list[Record]) -> None:
-        """Apply a partition's batch in one transaction; if anything in it fails, apply it message by message,
-        so one poison message costs its own dead letter, never its neighbours' effects. Raises
-        ``TransientFailure`` (nothing dead-lettered) when a dependency is unavailable."""
-        ready: list[tuple[Record, Envelope, Handler[UowT, CtxT]]] = []
-        for rec in records:
-            try:
-                env = Envelope.from_bytes(rec[4] or b"")
-            except (ValueError, ValidationError, orjson.JSONDecodeError) as exc:
-                await self._dead_letter(rec, "unparseable", f"unparseable envelope: {exc}", None)
-                continue
-            try:
-                handler = self.check(rec[0], env)
-            except Rejected as exc:
-                await self._dead_letter(rec, exc.reason, exc.detail, env)
-                continue
-            if handler is None:
-                metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, "ignored").inc()
-                continue
-            ready.append((rec, env, handler))
-        if not ready:
-            return
-        try:
-            outcomes = await self._apply_together([(env, handler) for _, env, handler in ready])
-        except Exception as exc:
-            if is_transient(exc):
-                raise TransientFailure(f"{type(exc).__name__}: {exc}") from exc
-            log.info("batch apply failed; applying one by one", extra={"error": f"{type(exc).__name__}: {exc}"})
-            for rec, env, handler in ready:
-                await self._process_one(rec, env, handler)
-            return
-        for env, outcome in outcomes:
-            metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, outcome).inc()
+        """Apply a partition's batch (``BatchApplier.process_batch``)."""
+        await self.applier.process_batch(records)
 
     async def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> None:
         """Apply one message on its own (the same checks and outcomes as a batch of one)."""
-        await self.process_batch([(topic, partition, offset, key, value)])
-
-    async def _apply_together(self, items: list[tuple[Envelope, Handler[UowT, CtxT]]]) -> list[tuple[Envelope, str]]:
-        outcomes: list[tuple[Envelope, str]] = []
-        async with self.uow_factory() as uow:
-            seen = await uow.processed_among([str(env.event_id) for env, _ in items])
-            await uow.prepare([env for env, _ in items if str(env.event_id) not in seen])
-            for env, handler in items:
-                event_id = str(env.event_id)
-                if event_id in seen:
-                    outcomes.append((env, "duplicate"))
-                    continue
-                case_token, corr_token = case_id_var.set(env.case_id), correlation_id_var.set(env.correlation_id)
-                try:
-                    await handler(env, uow, self.context)
-                finally:
-                    case_id_var.reset(case_token)
-                    correlation_id_var.reset(corr_token)
-                await uow.mark_processed(event_id, self.consumer_name)
-                seen.add(event_id)
-                outcomes.append((env, "applied"))
-            await uow.commit()
-        return outcomes
-
-    async def _process_one(self, rec: Record, env: Envelope, handler: Handler[UowT, CtxT]) -> None:
-        case_token = case_id_var.set(env.case_id)
-        corr_token = correlation_id_var.set(env.correlation_id)
-        try:
-            outcome = await self._apply_with_retries(env, handler)
-        except (PermanentError, UnknownEvent, ValidationError, ValueError) as exc:
-            await self._dead_letter(rec, "handler_refused", f"{type(exc).__name__}: {exc}", env)
-            outcome = "dead_lettered"
-        finally:
-            case_id_var.reset(case_token)
-            correlation_id_var.reset(corr_token)
-        metrics.EVENTS_CONSUMED.labels(self.service, env.event_type, outcome).inc()
-
-    async def _apply_with_retries(self, env: Envelope, handler: Handler[UowT, CtxT]) -> str:
-        attempt = 0
-        while True:
-            try:
-                return await self._apply(env, handler)
-            except (PermanentError, UnknownEvent, ValidationError, ValueError):
-                raise
-            except Exception as exc:
-                if is_transient(exc):
-                    raise TransientFailure(f"{type(exc).__name__}: {exc}") from exc
-                attempt += 1
-                if attempt > self.retries:  # a bug the message triggers every time: park it, keep the partition moving
-                    raise PermanentError(f"failed {attempt} times: {type(exc).__name__}: {exc}") from exc
-                log.warning("handler failed; retrying", extra={"attempt": attempt, "error": str(exc)})
-                await asyncio.sleep(0.05 * 2**attempt)
-
-    async def _apply(self, env: Envelope, handler: Handler[UowT, CtxT]) -> str:
-        event_id = str(env.event_id)
-        async with self.uow_factory() as uow:
-            if await uow.already_processed(event_id):
-                return "duplicate"
-            await handler(env, uow, self.context)
-            await uow.mark_processed(event_id, self.consumer_name)
-            try:
-                await uow.commit()
-            except IntegrityError:
-                # Another replica applied the same event_id first (unfenced stale member): no second effect.
-                if await self._seen_elsewhere(event_id):
-                    return "duplicate"
-                raise
-        return "applied"
-
-    async def _seen_elsewhere(self, event_id: str) -> bool:
-        async with self.uow_factory() as uow:
-            return await uow.already_processed(event_id)
-
-    async def _dead_letter(self, rec: Record, reason: str, detail: str, env: Envelope | None) -> None:
-        topic, partition, offset, key, value = rec
-        record = dead_letter_record(
-            reason=reason, detail=detail, consumer=self.consumer_name, source=rec, env=env, at=self.clock()
-        )
-        try:
-            await self.producer.send_and_wait(self.dlq_topic, orjson.dumps(record), key=key)
-        except Exception as exc:  # the broker is down: not the message's fault, retry the batch later
-            raise TransientFailure(f"dead-letter topic unavailable: {exc}") from exc
-        metrics.DLQ_MESSAGES.labels(self.service, topic, reason).inc()
-        log.error(
-            "message dead-lettered",
-            extra={
-                "source_topic": topic,
-                "partition": partition,
-                "offset": offset,
-                "reason": reason,
-                "detail": detail[:300],
-            },
-        )
+        await self.applier.process_batch([(topic, partition, offset, key, value)])
