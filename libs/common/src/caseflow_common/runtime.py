@@ -223,6 +223,7 @@ class ServiceRuntime(Generic[UowT, CtxT]):
                 rebalance_timeout_ms=s.consumer_rebalance_timeout_ms,
                 security=self.kafka_security,
                 lag_refresh_s=s.consumer_lag_refresh_s,
+                fetcher_wake_ms=s.consumer_fetcher_wake_ms,
             )
             await self.consumer.start()
             self._spawn(self.consumer.run(self._stop), "consumer")

@@ -76,6 +76,12 @@ class CommonSettings(BaseSettings):
         default=10000, description="group session timeout; Tansu holds a JoinGroup ~half of it, so dev uses 2000"
     )
     consumer_rebalance_timeout_ms: int = 10000
+    consumer_fetcher_wake_ms: int = Field(
+        default=1000,
+        ge=50,
+        description="the Kafka client's fetch routine wakes at least this often while nothing happens (it wakes at"
+        " once for a fetch answered, a batch consumed or a rebalance; aiokafka's default is 200)",
+    )
     consumer_lag_refresh_s: float = Field(
         default=10.0,
         gt=0,

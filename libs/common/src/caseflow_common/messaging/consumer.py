@@ -80,6 +80,7 @@ class EventConsumer(Generic[UowT, CtxT]):
         rebalance_timeout_ms: int = 2000,
         security: Mapping[str, Any] = PLAINTEXT,
         lag_refresh_s: float = 10.0,
+        fetcher_wake_ms: int = 1000,
     ) -> None:
         self.service, self.topics, self.group_id, self.bootstrap = service, topics, group_id, bootstrap
         self.security = security  # client_security(settings): SASL/TLS keyword arguments of the Kafka client
@@ -109,6 +110,7 @@ class EventConsumer(Generic[UowT, CtxT]):
         self._rewind_until = 0.0  # loop time until which a new assignment also reads from the start
         self.lag: dict[TopicPartition, int] = {}
         self.lag_refresh_s, self._lag_due = lag_refresh_s, 0.0
+        self.fetcher_wake_ms = fetcher_wake_ms
 
     def _precreate_series(self) -> None:
         """Every label set an alert watches exists from the start at 0, so rate()/increase() see the first dead
@@ -134,6 +136,7 @@ class EventConsumer(Generic[UowT, CtxT]):
             heartbeat_interval_ms=max(100, self.session_timeout_ms // 3),
             max_poll_interval_ms=300000,
             rebalance_timeout_ms=self.rebalance_timeout_ms,
+            consumer_timeout_ms=self.fetcher_wake_ms,
             **self.security,
         )
         self.consumer.subscribe(self.topics, listener=_Listener(self))
