@@ -1,4 +1,5 @@
-"""Applying a partition's batch, idempotently (ARCHITECTURE.md rule 6): the half of the consumer that touches the
+"""Applying a fetched batch (the records of one fetch, of every partition it read, each partition's in order),
+idempotently (ARCHITECTURE.md rule 6): the half of the consumer that touches the
 database. ``EventConsumer`` (consumer.py) fetches, commits offsets and follows rebalances; this applies.
 
 Parse and check every envelope before anything acts on it (unparseable, not allowed on this topic, unknown version,
@@ -84,7 +85,7 @@ class BatchApplier(Generic[UowT, CtxT]):
         return handler
 
     async def process_batch(self, records: list[Record]) -> None:
-        """Apply a partition's batch in one transaction; if anything in it fails, apply it message by message,
+        """Apply a batch in one transaction; if anything in it fails, apply it message by message,
         so one poison message costs its own dead letter, never its neighbours' effects. Raises
         ``TransientFailure`` (nothing dead-lettered) when a dependency is unavailable."""
         ready: list[tuple[Record, Envelope, Handler[UowT, CtxT]]] = []

@@ -1,6 +1,6 @@
 """Idempotent batch consumer: at-least-once in, exactly-once effect (ARCHITECTURE.md rule 6).
 
-This half fetches: per partition batch, the batch is applied (``applying.BatchApplier``: checked, one transaction,
+This half fetches: each fetch's records (every partition in it) are applied as one batch (``applying.BatchApplier``: checked, one transaction,
 message by message when something in it fails), then the offsets are committed. Two kinds of failure are never
 confused: a **transient** one (database or broker unavailable, a timeout) stops the consumer, which backs off with
 jitter and retries the same batch without committing, and never dead-letters it; a **permanent** one goes to the DLQ.
@@ -197,19 +197,20 @@ class EventConsumer(Generic[UowT, CtxT]):
                 continue
             failed = False
             async with self._lock:
-                for tp, messages in batches.items():
-                    if failed:  # a dependency is down: read these again later, from where they started
+                # One transaction for the whole fetch, every partition in it (each partition's records in their
+                # order): a consumer of three topics of three partitions each commits once per fetch, not up to
+                # nine times.
+                try:
+                    await self.process_batch([rec for messages in batches.values() for rec in _records(messages)])
+                except TransientFailure as exc:
+                    failed = True
+                    for tp, messages in batches.items():  # a dependency is down: read them again later
                         self.consumer.seek(tp, messages[0].offset)
-                        continue
-                    try:
-                        await self.process_batch(_records(messages))
-                    except TransientFailure as exc:
-                        failed = True
-                        self.consumer.seek(tp, messages[0].offset)
-                        metrics.CONSUMER_TRANSIENT.labels(self.service).inc()
-                        log.warning("dependency unavailable; batch will be retried", extra={"error": str(exc)})
-                        continue
-                    self._pending[tp] = messages[-1].offset + 1
+                    metrics.CONSUMER_TRANSIENT.labels(self.service).inc()
+                    log.warning("dependency unavailable; batch will be retried", extra={"error": str(exc)})
+                else:
+                    for tp, messages in batches.items():
+                        self._pending[tp] = messages[-1].offset + 1
                 await self._commit_offsets()
             await self._refresh_lag()  # between batches: where it stands is what it committed
             if failed:
@@ -267,7 +268,7 @@ class EventConsumer(Generic[UowT, CtxT]):
             metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(behind)
 
     async def process_batch(self, records: list[Record]) -> None:
-        """Apply a partition's batch (``BatchApplier.process_batch``)."""
+        """Apply a fetched batch (``BatchApplier.process_batch``)."""
         await self.applier.process_batch(records)
 
     async def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> None:
