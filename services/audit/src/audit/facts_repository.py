@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -20,28 +21,59 @@ _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _FROM_CASE = ("district", "category", "region_code", "received_at", "sign_deadline", "close_deadline")
 
 
-class FactsRepository:
-    """Merges events into case_index, case_facts and supervision_actions whatever order they arrive in."""
+def _row(columns: Mapping[Any, Any]) -> SimpleNamespace:
+    """An index row as this repository keeps it: its columns as attributes."""
+    return SimpleNamespace(**{str(k): v for k, v in columns.items()})
 
-    def __init__(self, session: AsyncSession) -> None:
+
+class FactsRepository:
+    """Merges events into case_index, case_facts and supervision_actions whatever order they arrive in.
+
+    The upserts of the (case, unit) rows (``touch``) and of the index rows (``note_case``) are kept until the unit of
+    work commits, or until something reads or updates such rows, then written in as few statements as their order
+    allows (``flush``): a consumed batch's few hundred upserts go out as a handful of executemany calls instead of one
+    statement each. The index rows it knows are kept as the upserts leave them, so they are not read back.
+    """
+
+    def __init__(
+        self, session: AsyncSession, at_commit: Callable[[Callable[[], Awaitable[None]]], None] | None = None
+    ) -> None:
         self.session = session
+        self._at_commit = at_commit  # registers work to run before the commit (the unit of work's before_commit)
         self._case_rows: dict[str, Any | None] = {}  # index rows read in this unit of work and not changed since
         self._merged: dict[str, list[str]] = {}  # main case -> cases merged into it, as read by preload_merged
+        # Upserts kept for the flush, in order: (row key, statement, values); the key is (case, unit) of a facts
+        # row, (case,) of an index row.
+        self._touches: list[tuple[tuple[str, ...], Any, dict[str, Any]]] = []
+        self._touched_cases: set[str] = set()  # cases with facts touches not written yet
+        self._noted = False  # index upserts not written yet
+        self._rows_known: set[str] = set()  # cases for which it is known whether they have facts rows ...
+        self._with_rows: set[str] = set()  # ... and those of them that have (or will have at flush)
 
     async def preload(self, case_ids: Collection[str]) -> None:
-        """Read the index rows of these cases at once (a consumed batch's cases)."""
+        """Read the index rows of these cases, and which of them have facts rows, at once (a consumed batch's
+        cases)."""
         missing = set(case_ids) - self._case_rows.keys()
         if missing:
             rows = await self.session.execute(select(cases).where(cases.c.case_id.in_(missing)))
             self._case_rows.update(dict.fromkeys(missing))
-            self._case_rows.update({r.case_id: r for r in rows})
+            self._case_rows.update({r.case_id: _row(r._mapping) for r in rows})
+        unknown = set(case_ids) - self._rows_known
+        if unknown:
+            found = await self.session.execute(select(facts.c.case_id).where(facts.c.case_id.in_(unknown)).distinct())
+            self._with_rows |= {r.case_id for r in found}
+            self._rows_known |= unknown
 
     async def note_case(self, case_id: str, **values: Any) -> None:
         """Upsert the case's index row; given non-null values win, others keep what is stored."""
-        self._case_rows.pop(case_id, None)
         self._merged = {}
         values = {k: v for k, v in values.items() if v is not None}
-        await self.session.execute(self._case_upsert(tuple(values)), {"case_id": case_id, **values})
+        await self._keep((case_id,), self._case_upsert(tuple(values)), {"case_id": case_id, **values})
+        self._noted = self._at_commit is not None
+        if case_id in self._case_rows:  # known here: the row as the upsert leaves it, without reading it back
+            before = self._case_rows[case_id]
+            stored = vars(before) if before is not None else {c.name: None for c in cases.c}
+            self._case_rows[case_id] = _row({**stored, "case_id": case_id, **values})
 
     def _case_upsert(self, keys: tuple[str, ...]) -> Any:
         """The index row's upsert for this set of given columns (built once per shape; values are parameters)."""
@@ -58,11 +90,11 @@ class FactsRepository:
         return stmt
 
     async def case_row(self, case_id: str) -> Any | None:
-        """The case's index row."""
+        """The case's index row (its columns as attributes)."""
         if case_id not in self._case_rows:
-            self._case_rows[case_id] = (
-                await self.session.execute(select(cases).where(cases.c.case_id == case_id))
-            ).first()
+            await self._index_written()
+            found = (await self.session.execute(select(cases).where(cases.c.case_id == case_id))).first()
+            self._case_rows[case_id] = None if found is None else _row(found._mapping)
         return self._case_rows[case_id]
 
     async def touch(
@@ -97,7 +129,45 @@ class FactsRepository:
             **add,
         }
         stmt = self._facts_upsert((*base, *first), tuple(latest), tuple(add))
-        await self.session.execute(stmt, {"case_id": case_id, "unit": unit, **values})
+        self._with_rows.add(case_id)
+        await self._keep((case_id, unit), stmt, {"case_id": case_id, "unit": unit, **values})
+        self._touched_cases.add(case_id)
+
+    async def _keep(self, key: tuple[str, ...], stmt: Any, values: dict[str, Any]) -> None:
+        """Keep the upsert for the flush (at once where no unit of work's commit runs it)."""
+        if self._at_commit is None:
+            await self.session.execute(stmt, values)
+            return
+        if not self._touches:
+            self._at_commit(self.flush)
+        self._touches.append((key, stmt, values))
+
+    async def flush(self) -> None:
+        """Write the kept upserts. The n-th touch of a (case, unit) row goes in the n-th wave, so a row's touches
+        keep their order and no wave touches a row twice; within a wave, touches of one shape are one executemany.
+        """
+        touches, self._touches, self._touched_cases, self._noted = self._touches, [], set(), False
+        waves: list[dict[int, tuple[Any, list[dict[str, Any]]]]] = []
+        seen: dict[tuple[str, ...], int] = {}
+        for key, stmt, values in touches:
+            wave = seen.get(key, 0)
+            seen[key] = wave + 1
+            if wave == len(waves):
+                waves.append({})
+            waves[wave].setdefault(id(stmt), (stmt, []))[1].append(values)
+        for shapes in waves:
+            for stmt, rows in shapes.values():
+                await self.session.execute(stmt, rows if len(rows) > 1 else rows[0])
+
+    async def _written(self, case_id: str) -> None:
+        """Before a case's facts rows are read or updated: write what is kept for it (and the rest, in order)."""
+        if case_id in self._touched_cases:
+            await self.flush()
+
+    async def _index_written(self) -> None:
+        """Before index rows are read: write the kept upserts."""
+        if self._noted:
+            await self.flush()
 
     def _facts_upsert(self, earliest: tuple[str, ...], latest: tuple[str, ...], add: tuple[str, ...]) -> Any:
         """The (case, unit) row's upsert for this shape of `touch` (built once per shape; values are parameters)."""
@@ -123,6 +193,7 @@ class FactsRepository:
 
     async def units_of(self, case_id: str, *, answered_only: bool = False) -> list[str]:
         """Units with a facts row for the case (only those that replied or closed, when asked)."""
+        await self._written(case_id)
         query = select(facts.c.unit).where(facts.c.case_id == case_id)
         if answered_only:
             query = query.where((facts.c.replied_at.isnot(None)) | (facts.c.closed_at.isnot(None)))
@@ -131,13 +202,17 @@ class FactsRepository:
     async def set_on_rows(self, case_id: str, **values: Any) -> None:
         """Set the non-null values on every facts row of the case (facts learnt after the rows were made)."""
         values = {k: v for k, v in values.items() if v is not None}
+        if case_id in self._rows_known and case_id not in self._with_rows:
+            return  # the case has no facts rows yet (a case received before it is dispatched): nothing to set
         if values:
+            await self._written(case_id)
             await self.session.execute(update(facts).where(facts.c.case_id == case_id).values(**values))
 
     async def preload_merged(self, case_ids: Collection[str]) -> None:
         """Read at once which cases are merged into each of these (index rows written before this, included)."""
         if not case_ids:
             return
+        await self._index_written()
         rows = await self.session.execute(
             select(cases.c.case_id, cases.c.merged_into)
             .where(cases.c.merged_into.in_(case_ids))
@@ -151,6 +226,7 @@ class FactsRepository:
         """Cases merged into this one (并单)."""
         if case_id in self._merged:
             return list(self._merged[case_id])
+        await self._index_written()
         rows = await self.session.execute(select(cases.c.case_id).where(cases.c.merged_into == case_id))
         return [r.case_id for r in rows]
 

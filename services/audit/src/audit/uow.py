@@ -28,7 +28,7 @@ class AuditUnitOfWork(UnitOfWork):
         self.records = RecordRepository(self.session)
         self.before_commit(self.records.flush)  # appends reach the database before anything reads them back
         self.loops = LoopRepository(self.session)
-        self.facts = FactsRepository(self.session)
+        self.facts = FactsRepository(self.session, at_commit=self.before_commit)  # its upserts go out at commit
         self.figures = FiguresRepository(self.session)
         self.anchors = AnchorRepository(self.session)
 
