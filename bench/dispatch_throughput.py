@@ -138,7 +138,9 @@ async def run(args: argparse.Namespace) -> None:
         routed = await count(runtime, work_cases)
         await runtime.stop()
         took = routed_s or (time.perf_counter() - t0)
-        backend = settings.database_url.split(":", 1)[0]
+        backend = runtime.engine.dialect.name
+        if backend == "sqlite":
+            backend += f" ({settings.sqlite_driver})"
         print(
             f"routed {routed:,} of {sent:,} cases in {took:.1f} s ({backend}, {args.partitions} partitions, "
             f"one consumer): {routed / took:,.0f} cases routed/s"
