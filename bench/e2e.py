@@ -636,7 +636,12 @@ def main() -> int:
     arg("--anonymous-share", type=float, default=0.1, help="share of anonymous hotline requesters")
     arg("--handle-share", type=float, default=0.5, help="share of cases their department accepts, replies, closes")
     arg("--visit-share", type=float, default=0.6, help="share of closed hotline cases given a return visit")
-    arg("--idle-seconds", type=float, default=10.0, help="idle CPU measurement window")
+    arg(
+        "--idle-seconds",
+        type=float,
+        default=30.0,
+        help="idle CPU measurement window (CPU time is counted in 10 ms ticks)",
+    )
     arg("--ceiling-seconds", type=float, default=10.0, help="how long the bare FastAPI endpoint is driven")
     arg("--kafka-messages", type=int, default=50_000, help="messages of the raw aiokafka ceiling")
     arg("--no-signing", action="store_true", help="services neither sign nor verify events (to weigh signing)")
