@@ -24,7 +24,8 @@ purpose, never by the tests:
 
     .venv/bin/python bench/e2e.py [-n 100000] [--rate 0] [--concurrency 16] [--db sqlite|postgres] [--timeout 900]
 
-Beside it: e2e_stack.py (the processes and databases it runs against), e2e_watch.py (what it reads of them).
+Beside it: e2e_stack.py (the processes and databases it runs against), e2e_day.py (what the day sends), e2e_watch.py
+(what it reads of them), e2e_ceilings.py (the bare FastAPI and raw aiokafka ceilings).
 """
 
 from __future__ import annotations
@@ -32,169 +33,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import orjson
+from caseflow_common.devstack import SERVICE_NAMES
 
-from caseflow_common.devstack import SERVICE_NAMES, free_port, stop_all
-
-from e2e_stack import DATA, HOST, RUNNING, Running, spawn, start_stack, stop_stack
+from e2e_ceilings import bare_ceiling, kafka_ceiling
+from e2e_day import NET_ERRORS, Day, Http, Work, follow_up, poster
+from e2e_stack import RUNNING, Running, start_stack, stop_stack
 from e2e_watch import AuditReader, PgServerCpu, Seen, consume, cpu_all, mem_mb, own_cpu_s, pct
-
-CST = timezone(timedelta(hours=8))
-NET_ERRORS = (OSError, EOFError, ValueError)  # refused / reset / timed out, cut short, garbled
-
-# --- a small keep-alive HTTP/1.1 client (the load generator must not eat the two cores it measures) --------------
-
-
-class Http:
-    """One keep-alive connection; request() returns (status, body, headers)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-    async def request(
-        self, method: str, path: str, body: bytes = b"", token: str = ""
-    ) -> tuple[int, bytes, dict[str, str]]:
-        head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
-        if token:
-            head += f"Authorization: Bearer {token}\r\n"
-        if method == "POST":
-            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        raw = head.encode() + b"\r\n" + body
-        for attempt in range(2):
-            try:
-                if self.writer is None:
-                    self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-                assert self.reader is not None
-                self.writer.write(raw)
-                async with asyncio.timeout(60):  # a request never hangs the run
-                    return await self._response(self.reader)
-            except (ConnectionError, asyncio.IncompleteReadError, OSError, TimeoutError):
-                await self.close()
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    async def _response(self, reader: asyncio.StreamReader) -> tuple[int, bytes, dict[str, str]]:
-        line = await reader.readline()
-        if not line:  # the server closed an idle keep-alive connection
-            raise ConnectionResetError("connection closed by the server")
-        status = int(line.split(b" ", 2)[1])
-        headers: dict[str, str] = {}
-        while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-            k, _, v = line.decode("latin-1").partition(":")
-            headers[k.strip().lower()] = v.strip()
-        if headers.get("transfer-encoding") == "chunked":
-            body = b""
-            while size := int((await reader.readline()).strip() or b"0", 16):
-                body += await reader.readexactly(size)
-                await reader.readline()
-            await reader.readline()
-        else:
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-        if headers.get("connection") == "close":
-            await self.close()
-        return status, body, headers
-
-
-# --- the day's reports ----------------------------------------------------------------------------------------------
-
-NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周婷", "吴军")
-WORDS = ("多次反映仍未解决", "影响居民正常生活", "希望尽快处理", "已持续一周", "夜间尤为严重", "存在安全隐患")
-FREQUENT = {"urban.garbage": 6, "traffic.illegal_parking": 6, "env.noise.construction": 5, "urban.road_occupation": 4}
-HOTLINE_LEVELS = {"community": 45, "grid": 25, "street": 25, "district": 5}  # levels a hotline report names
-
-
-class Day:
-    """Report bodies drawn from the demo catalogue and directory; remembers recent grid-placed cases for repeats."""
-
-    def __init__(self, seed: int, grid_share: float, repeat_share: float, anonymous_share: float) -> None:
-        self.rnd = random.Random(seed)
-        self.run = uuid.uuid4().hex[:6]
-        self.grid_share, self.repeat_share, self.anonymous_share = grid_share, repeat_share, anonymous_share
-        cats = json.loads((DATA / "categories.json").read_text())
-        regions = json.loads((DATA / "regions.json").read_text())
-        self.by_level = {lvl: [r for r in regions if r["level"] == lvl] for lvl in HOTLINE_LEVELS}
-        self.bbox = {r["code"]: r["bbox"] for r in regions if r["level"] == "grid"}
-        self.cats = {ch: [c["code"] for c in cats if ch in c["channels"]] for ch in ("hotline", "grid")}
-        self.weights = {ch: [FREQUENT.get(c, 1) for c in self.cats[ch]] for ch in self.cats}
-        self.recent: deque[tuple[str, str, float, float]] = deque(maxlen=300)
-
-    def _point(self, grid: str) -> tuple[float, float]:
-        lat0, lon0, lat1, lon1 = self.bbox[grid]
-        return round(self.rnd.uniform(lat0, lat1), 6), round(self.rnd.uniform(lon0, lon1), 6)
-
-    def _when(self) -> str:
-        return (datetime.now(CST) - timedelta(seconds=self.rnd.uniform(5, 120))).isoformat(timespec="seconds")
-
-    def report(self, i: int) -> tuple[str, dict[str, Any], bool]:
-        """(channel, body, anonymous) of the i-th report of the day."""
-        rnd = self.rnd
-        text = f"{rnd.choice(WORDS)}，{rnd.choice(WORDS)}（第{i}件）"
-        if rnd.random() < self.grid_share:
-            cat = rnd.choices(self.cats["grid"], self.weights["grid"])[0]
-            grid = rnd.choice(self.by_level["grid"])["code"]
-            lat, lon = self._point(grid)
-            body = {
-                "external_id": f"GD-{self.run}-{i:07d}",
-                "observed_at": self._when(),
-                "grid_code": grid,
-                "reporter_id": f"GM-{rnd.randrange(1, 400):04d}",
-                "category": cat,
-                "description": f"巡查发现：{text}",
-                "location": {"address": "巡查点位", "lat": lat, "lon": lon},
-            }
-            self.recent.append((cat, grid, lat, lon))
-            return "grid", body, False
-        location: dict[str, Any]
-        if self.recent and rnd.random() < self.repeat_share:  # a repeat: same category, same grid, metres apart
-            cat, grid, lat, lon = rnd.choice(self.recent)
-            location = {"region_code": grid, "address": "同一地点", "lat": lat + 0.0001, "lon": lon}
-        else:
-            cat = rnd.choices(self.cats["hotline"], self.weights["hotline"])[0]
-            level = rnd.choices(list(HOTLINE_LEVELS), list(HOTLINE_LEVELS.values()))[0]
-            region = rnd.choice(self.by_level[level])["code"]
-            location = {"region_code": region, "address": f"{rnd.randrange(1, 300)}号"}
-            if level == "grid":
-                location["lat"], location["lon"] = self._point(region)
-                self.recent.append((cat, region, location["lat"], location["lon"]))
-        anonymous = rnd.random() < self.anonymous_share
-        requester = (
-            {"anonymous": True}
-            if anonymous
-            else {"name": rnd.choice(NAMES), "phone": f"1{rnd.choice('3589')}{rnd.randrange(10**9):09d}"}
-        )
-        body = {
-            "external_id": f"HL-{self.run}-{i:07d}",
-            "received_at": self._when(),
-            "kind": rnd.choice(("complaint", "complaint", "request", "report", "suggestion")),
-            "category": cat,
-            "description": text,
-            "location": location,
-            "requester": requester,
-        }
-        return "hotline", body, anonymous
-
 
 # --- phases ---------------------------------------------------------------------------------------------------------
 
@@ -205,225 +57,6 @@ async def idle_cpu(run: Running, seconds: float) -> dict[str, float]:
     await asyncio.sleep(seconds)
     after, took = cpu_all(run.pids), time.monotonic() - t0
     return {n: 100 * (after[n] - before[n]) / took for n in before}
-
-
-def serve_bare(port: int) -> None:
-    """Child process: a FastAPI app that parses the body and answers, under uvicorn as the services run."""
-    import uvicorn
-    from fastapi import FastAPI
-    from fastapi.responses import JSONResponse
-
-    app = FastAPI()
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.post("/v1/hotline/reports")
-    async def report(body: dict[str, Any]) -> JSONResponse:
-        return JSONResponse({"case_id": "none", "status": "received"}, status_code=201)
-
-    uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False)
-
-
-async def bare_ceiling(run: Running, day: Day, concurrency: int, seconds: float) -> dict[str, float]:
-    """Requests per second a bare FastAPI endpoint answers with the same client and concurrency."""
-    port = free_port()
-    proc = spawn([sys.executable, __file__, "--serve-bare", str(port)], dict(os.environ), run.stack.var / "bare.log")
-    run.procs["bare"] = proc
-    await asyncio.to_thread(wait_ready_bare, port, proc)
-    bodies = [orjson.dumps(day.report(i)[1]) for i in range(200)]
-    lat: list[float] = []
-    ok = 0
-
-    async def worker(end: float) -> None:
-        nonlocal ok
-        conn, i = Http(port), 0
-        while time.monotonic() < end:
-            t = time.perf_counter()
-            status, _, _ = await conn.request("POST", "/v1/hotline/reports", bodies[i % 200])
-            lat.append(time.perf_counter() - t)
-            ok += status == 201
-            i += 1
-        await conn.close()
-
-    await asyncio.gather(*(worker(time.monotonic() + 1) for _ in range(concurrency)))  # warm-up
-    lat.clear()
-    ok = 0
-    t0 = time.monotonic()
-    await asyncio.gather(*(worker(t0 + seconds) for _ in range(concurrency)))
-    took = time.monotonic() - t0
-    stop_all([proc])
-    del run.procs["bare"]
-    return {"per_s": ok / took, "p50_ms": pct(lat, 0.5) * 1000, "p99_ms": pct(lat, 0.99) * 1000}
-
-
-def wait_ready_bare(port: int, proc: subprocess.Popen[bytes]) -> None:
-    import httpx
-
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise RuntimeError("the bare FastAPI app exited")
-        try:
-            if httpx.get(f"http://{HOST}:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the bare FastAPI app did not come up")
-
-
-async def kafka_ceiling(bootstrap: str, n: int, limit_s: float) -> dict[str, float]:
-    """Raw aiokafka: n small messages produced and consumed (group-less) on a topic of the same broker."""
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-
-    from caseflow_common.messaging.kafka import ensure_topics
-
-    topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
-    await ensure_topics(bootstrap, [topic], partitions=3)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, linger_ms=5)
-    await consumer.start()
-    await producer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(3)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        got = 0
-        t0 = time.monotonic()
-
-        async def drain() -> None:
-            nonlocal got
-            while got < n and time.monotonic() - t0 < limit_s:
-                got += sum(len(m) for m in (await consumer.getmany(timeout_ms=200, max_records=10000)).values())
-
-        reading = asyncio.create_task(drain())
-        value = b"x" * 100
-        pending = [await producer.send(topic, value, key=str(i % 64).encode()) for i in range(n)]
-        await asyncio.gather(*pending)
-        produced = time.monotonic() - t0
-        await reading
-        took = time.monotonic() - t0
-    finally:
-        await producer.stop()
-        await consumer.stop()
-    return {"produced_per_s": n / produced, "consumed_per_s": got / took, "consumed": got}
-
-
-@dataclass
-class Work:
-    """The departments' and the hotline's follow-up: what to handle, what is in flight."""
-
-    rnd: random.Random
-    handle_share: float
-    visit_share: float
-    queue: asyncio.Queue[tuple[str, str, int]] = field(default_factory=asyncio.Queue)  # kind, case, attempt
-    wanted: set[str] = field(default_factory=set)
-    queued: set[str] = field(default_factory=set)
-    busy: int = 0
-
-    def put(self, kind: str, case: str, attempt: int = 0) -> None:
-        self.busy += 1
-        self.queue.put_nowait((kind, case, attempt))
-
-    def routed(self, case: str) -> None:
-        if case in self.wanted and case not in self.queued:
-            self.queued.add(case)
-            self.put("handle", case)
-
-
-SATISFACTION = (("satisfied", 80), ("basically_satisfied", 15), ("dissatisfied", 5))
-
-
-async def follow_up(run: Running, seen: Seen, work: Work) -> None:
-    """One worker: a department handles a case (签收, 答复, 办结) with its own token; the hotline visits closed cases."""
-    intake, dispatch = Http(run.stack.ports["intake"]), Http(run.stack.ports["dispatch"])
-    while True:
-        kind, case, attempt = await work.queue.get()
-        try:
-            if kind == "handle":
-                await handle(dispatch, run, seen, work, case)
-            elif await visit(intake, run, seen, case) == 409 and attempt < 60:  # intake has not seen 办结 yet
-                work.busy += 1
-                asyncio.get_running_loop().call_later(0.5, work.queue.put_nowait, (kind, case, attempt + 1))
-        except NET_ERRORS as exc:
-            seen.act(f"{kind} failed: {type(exc).__name__}")
-        finally:
-            work.busy -= 1
-
-
-async def post(conn: Http, path: str, body: bytes, token: str, seen: Seen | None = None) -> tuple[int, bytes]:
-    """POST, waiting out 429 / 503 as their Retry-After says (bounded)."""
-    for _ in range(20):
-        status, resp, headers = await conn.request("POST", path, body, token)
-        if status not in (429, 503):
-            return status, resp
-        if seen is not None:
-            seen.count(str(status))
-        await asyncio.sleep(min(5.0, float(headers.get("retry-after", "1"))))
-    return status, resp
-
-
-async def handle(conn: Http, run: Running, seen: Seen, work: Work, case: str) -> None:
-    _, _, unit, _ = seen.routed[case]
-    token = run.tokens["departments"].get(unit)
-    if token is None:
-        seen.act("not a department's (coordination)")
-        return
-    steps = [
-        ("accept", b""),
-        ("reply", orjson.dumps({"content": "经核查已处理完毕，已告知诉求人。", "resolved": True})),
-    ]
-    if work.rnd.random() < 0.3:
-        steps.insert(1, ("progress", orjson.dumps({"note": "已安排人员现场核查"})))
-    for action, body in [*steps, ("close", b"")]:
-        status, _ = await post(conn, f"/v1/work/cases/{case}/{action}", body, token)
-        seen.act(f"{action} {status}")
-        if status >= 300:
-            return
-    channel, anonymous, _ = seen.created[case]
-    if channel == "hotline" and not anonymous and work.rnd.random() < work.visit_share:
-        work.put("visit", case)
-
-
-async def visit(conn: Http, run: Running, seen: Seen, case: str) -> int:
-    rnd = random.Random(case)
-    satisfaction = rnd.choices([s for s, _ in SATISFACTION], [w for _, w in SATISFACTION])[0]
-    body = orjson.dumps({"contacted": True, "satisfaction": satisfaction, "comment": "回访已完成"})
-    status, _ = await post(conn, f"/v1/cases/{case}/visits", body, run.tokens["hotline"])
-    if status != 409:
-        seen.act(f"visit {status}")
-    return status
-
-
-async def poster(run: Running, args: argparse.Namespace, day: Day, seen: Seen, work: Work, counter: Any) -> None:
-    conn = Http(run.stack.ports["intake"])
-    t0 = time.monotonic()
-    for i in counter:
-        if args.rate > 0 and (wait := t0 + i / args.rate - time.monotonic()) > 0:
-            await asyncio.sleep(wait)
-        channel, body, anonymous = day.report(i)
-        t = time.perf_counter()
-        try:
-            status, resp = await post(conn, f"/v1/{channel}/reports", orjson.dumps(body), run.tokens[channel], seen)
-        except NET_ERRORS as exc:
-            seen.count(type(exc).__name__)
-            continue
-        seen.post_lat.append(time.perf_counter() - t)
-        seen.last_post = time.time()
-        seen.count(str(status))
-        if status in (200, 201):
-            answer = orjson.loads(resp)
-            case, merged = answer["case_id"], answer["status"] == "merged"
-            seen.created[case] = (channel, anonymous, merged)
-            seen.waiting.add(case)
-            if not merged and work.rnd.random() < work.handle_share:
-                work.wanted.add(case)
-                if case in seen.routed:
-                    work.routed(case)
-        elif seen.statuses[str(status)] <= 3:
-            print(f"report refused: {status} {resp[:300]!r}", file=sys.stderr)
-    await conn.close()
 
 
 async def scrape_lag(conns: dict[str, Http], seen: Seen) -> None:
@@ -648,11 +281,7 @@ def main() -> int:
     arg("--seed", type=int, default=12345)
     arg("--json", type=Path, help="also write the figures there")
     arg("--keep", action="store_true", help="keep the temporary state folder (databases, logs)")
-    arg("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_bare:
-        serve_bare(args.serve_bare)
-        return 0
     var = Path(tempfile.mkdtemp(prefix="caseflow-e2e-"))
 
     def _alarm(*_: Any) -> None:

@@ -172,7 +172,8 @@ class AuditReader:
     )
 
     def __init__(self, url: str) -> None:
-        self.url, self.last, self.pg = url, 0, None
+        self.url, self.last = url, 0
+        self.pg: Any = None  # an asyncpg connection, made on the first poll of a PostgreSQL record
 
     async def poll(self, seen: Seen) -> None:
         after = max(0, self.last - 2000)  # PostgreSQL ids may commit out of order: look back a little
