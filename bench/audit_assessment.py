@@ -15,7 +15,6 @@ import os
 import random
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -128,9 +127,7 @@ async def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    name = f"caseflow_bench_audit_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    name = await db.create_database(ADMIN_DSN, "caseflow_bench_audit")
     base = ADMIN_DSN.rsplit("/", 1)[0]
     url = f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
     try:
@@ -147,8 +144,7 @@ async def main() -> None:
             )
     finally:
         if not args.keep:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+            await db.drop_databases(ADMIN_DSN, [name])
 
 
 if __name__ == "__main__":

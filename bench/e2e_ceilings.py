@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -15,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from caseflow_common.devstack import free_port, stop_all
+from caseflow_common.devstack import free_port, stop_all, wait_ready
 
 from e2e_day import Day, Http
 from e2e_stack import HOST, Running, spawn
@@ -30,8 +29,8 @@ def serve_bare(port: int) -> None:
 
     app = FastAPI()
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
+    @app.get("/readyz")
+    async def readyz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.post("/v1/hotline/reports")
@@ -46,7 +45,7 @@ async def bare_ceiling(run: Running, day: Day, concurrency: int, seconds: float)
     port = free_port()
     proc = spawn([sys.executable, __file__, str(port)], dict(os.environ), run.stack.var / "bare.log")
     run.procs["bare"] = proc
-    await asyncio.to_thread(wait_ready_bare, port, proc)
+    await asyncio.to_thread(wait_ready, HOST, port, proc, 30)
     bodies = [orjson.dumps(day.report(i)[1]) for i in range(200)]
     lat: list[float] = []
     ok = 0
@@ -71,21 +70,6 @@ async def bare_ceiling(run: Running, day: Day, concurrency: int, seconds: float)
     stop_all([proc])
     del run.procs["bare"]
     return {"per_s": ok / took, "p50_ms": pct(lat, 0.5) * 1000, "p99_ms": pct(lat, 0.99) * 1000}
-
-
-def wait_ready_bare(port: int, proc: subprocess.Popen[bytes]) -> None:
-    import httpx
-
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise RuntimeError("the bare FastAPI app exited")
-        try:
-            if httpx.get(f"http://{HOST}:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the bare FastAPI app did not come up")
 
 
 async def kafka_ceiling(bootstrap: str, n: int, limit_s: float) -> dict[str, float]:

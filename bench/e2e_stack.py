@@ -8,12 +8,12 @@ import asyncio
 import json
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from caseflow_common import topics
+from caseflow_common.db import create_database, drop_databases
 from caseflow_common.devstack import (
     SERVICE_NAMES,
     Stack,
@@ -81,14 +81,7 @@ async def start_stack(args: argparse.Namespace, var: Path) -> Running:
             env["CASEFLOW_REQUIRE_SIGNED_EVENTS"] = "false"
             del env["CASEFLOW_SIGNING_KEY_FILE"], env["CASEFLOW_SIGNING_KEY_ID"]
         if args.db == "postgres":
-            import asyncpg
-
-            db = f"caseflow_bench_e2e_{name}_{uuid.uuid4().hex[:8]}"
-            conn = await asyncpg.connect(args.pg_dsn)
-            try:
-                await conn.execute(f'CREATE DATABASE "{db}"')
-            finally:
-                await conn.close()
+            db = await create_database(args.pg_dsn, f"caseflow_bench_e2e_{name}")
             run.pg_dbs.append(db)
             env["CASEFLOW_DATABASE_URL"] = (
                 f"postgresql+asyncpg://{args.pg_dsn.split('://', 1)[1].rsplit('/', 1)[0]}/{db}"
@@ -102,12 +95,4 @@ async def start_stack(args: argparse.Namespace, var: Path) -> Running:
 
 async def stop_stack(run: Running, pg_dsn: str) -> None:
     stop_all(list(run.procs.values()))
-    if run.pg_dbs:
-        import asyncpg
-
-        conn = await asyncpg.connect(pg_dsn)
-        try:
-            for db in run.pg_dbs:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    await drop_databases(pg_dsn, run.pg_dbs)

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,22 +97,9 @@ def records(n: int, due: int, now: datetime) -> Iterator[tuple[Any, ...]]:
 
 
 async def fresh_database(admin_dsn: str) -> tuple[str, str]:
-    name = f"caseflow_bench_escalation_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    name = await db.create_database(admin_dsn, "caseflow_bench_escalation")
     base = admin_dsn.rsplit("/", 1)[0]
     return name, f"{base}/{name}"
-
-
-async def drop_database(admin_dsn: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 SIGNER = Signer.generate("escalation-bench")
@@ -178,7 +164,7 @@ async def one_size(admin_dsn: str, clocks: int, due: int, repeat: int, scenario:
             "plan": [r[0] for r in plan],
         }
     finally:
-        await drop_database(admin_dsn, name)
+        await db.drop_databases(admin_dsn, [name])
 
 
 async def main() -> None:

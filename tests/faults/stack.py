@@ -16,13 +16,13 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from caseflow_common import topics
+from caseflow_common.db import create_database, drop_databases
 from caseflow_common.devstack import SERVICE_NAMES, Stack, broker_command, dev_keys, free_port, service_env
 from caseflow_common.messaging.kafka import ensure_topics
 from caseflow_common.testing import DATA_DIR, PG_ADMIN_DSN, REPO, TEST_SECRET
@@ -303,14 +303,7 @@ class FaultStack:
             url = f"sqlite+aiosqlite:///{self.workdir / (name + '.db')}"
             self.database_urls[name] = url
             return url
-        import asyncpg
-
-        db = f"caseflow_faults_{name}_{uuid.uuid4().hex[:10]}"
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await conn.execute(f'CREATE DATABASE "{db}"')
-        finally:
-            await conn.close()
+        db = await create_database(PG_ADMIN_DSN, f"caseflow_faults_{name}")
         self.pg_databases.append(db)
         self.database_urls[name] = f"postgresql+asyncpg://postgres@{HOST}:{PG_PORT}/{db}"
         if not self.proxied:
@@ -331,15 +324,7 @@ class FaultStack:
         await self.broker.kill()
         for proxy in self.proxies.values():
             await proxy.stop()
-        if self.pg_databases:
-            import asyncpg
-
-            conn = await asyncpg.connect(PG_ADMIN_DSN)
-            try:
-                for db in self.pg_databases:
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            finally:
-                await conn.close()
+        await drop_databases(PG_ADMIN_DSN, self.pg_databases)
         return codes
 
     # faults ----------------------------------------------------------------------------------------------------

@@ -137,3 +137,36 @@ def run_migrations_online(target_metadata: MetaData) -> None:
 
 def run_sync(coro) -> None:  # type: ignore[no-untyped-def]
     asyncio.run(coro)
+
+
+# --- throwaway PostgreSQL databases (tests, fault runs, benches) -----------------------------------------------------
+
+
+async def create_database(admin_dsn: str, prefix: str) -> str:
+    """Create an empty PostgreSQL database named ``<prefix>_<random>`` through ``admin_dsn`` (asyncpg's
+    ``postgresql://…`` form, a role that may create databases); returns its name."""
+    import uuid
+
+    import asyncpg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def drop_databases(admin_dsn: str, names: list[str]) -> None:
+    """Drop these databases (if they are there), whoever is still connected to them."""
+    if not names:
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        for name in names:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()

@@ -123,28 +123,12 @@ class DatabaseFactory:
     async def new_url(self, name: str = "db") -> str:
         if self.backend == "sqlite":
             return f"sqlite+aiosqlite:///{self.tmp / f'{name}-{uuid.uuid4().hex[:8]}.db'}"
-        import asyncpg
-
-        db = f"caseflow_test_{name}_{uuid.uuid4().hex[:10]}"
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await conn.execute(f'CREATE DATABASE "{db}"')
-        finally:
-            await conn.close()
-        self.created.append(db)
-        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}"
+        created = await db.create_database(PG_ADMIN_DSN, f"caseflow_test_{name}")
+        self.created.append(created)
+        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{created}"
 
     async def drop_all(self) -> None:
-        if not self.created:
-            return
-        import asyncpg
-
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            for db in self.created:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await db.drop_databases(PG_ADMIN_DSN, self.created)
 
 
 @pytest_asyncio.fixture(scope="session", params=["sqlite", "postgres"])

@@ -44,7 +44,7 @@ class FactsRepository:
         self._merged: dict[str, list[str]] = {}  # main case -> cases merged into it, as read by preload_merged
         # Upserts kept for the flush, in order: (row key, statement, values); the key is (case, unit) of a facts
         # row, (case,) of an index row.
-        self._touches: list[tuple[tuple[str, ...], Any, dict[str, Any]]] = []
+        self._kept: list[tuple[tuple[str, ...], Any, dict[str, Any]]] = []
         self._touched_cases: set[str] = set()  # cases with facts touches not written yet
         self._noted = False  # index upserts not written yet
         self._rows_known: set[str] = set()  # cases for which it is known whether they have facts rows ...
@@ -68,8 +68,7 @@ class FactsRepository:
         """Upsert the case's index row; given non-null values win, others keep what is stored."""
         self._merged = {}
         values = {k: v for k, v in values.items() if v is not None}
-        await self._keep((case_id,), self._case_upsert(tuple(values)), {"case_id": case_id, **values})
-        self._noted = self._at_commit is not None
+        self._noted |= await self._keep((case_id,), self._case_upsert(tuple(values)), {"case_id": case_id, **values})
         if case_id in self._case_rows:  # known here: the row as the upsert leaves it, without reading it back
             before = self._case_rows[case_id]
             stored = vars(before) if before is not None else {c.name: None for c in cases.c}
@@ -130,26 +129,26 @@ class FactsRepository:
         }
         stmt = self._facts_upsert((*base, *first), tuple(latest), tuple(add))
         self._with_rows.add(case_id)
-        await self._keep((case_id, unit), stmt, {"case_id": case_id, "unit": unit, **values})
-        self._touched_cases.add(case_id)
+        if await self._keep((case_id, unit), stmt, {"case_id": case_id, "unit": unit, **values}):
+            self._touched_cases.add(case_id)
 
-    async def _keep(self, key: tuple[str, ...], stmt: Any, values: dict[str, Any]) -> None:
-        """Keep the upsert for the flush (at once where no unit of work's commit runs it)."""
+    async def _keep(self, key: tuple[str, ...], stmt: Any, values: dict[str, Any]) -> bool:
+        """Keep the upsert for the flush; where no unit of work's commit would run it, execute it now (False)."""
         if self._at_commit is None:
             await self.session.execute(stmt, values)
-            return
-        if not self._touches:
+            return False
+        if not self._kept:
             self._at_commit(self.flush)
-        self._touches.append((key, stmt, values))
+        self._kept.append((key, stmt, values))
+        return True
 
     async def flush(self) -> None:
-        """Write the kept upserts. The n-th touch of a (case, unit) row goes in the n-th wave, so a row's touches
-        keep their order and no wave touches a row twice; within a wave, touches of one shape are one executemany.
-        """
-        touches, self._touches, self._touched_cases, self._noted = self._touches, [], set(), False
+        """Write the kept upserts. The n-th upsert of a row goes in the n-th wave, so a row's upserts keep their
+        order and no wave writes a row twice; within a wave, the upserts of one shape are one executemany."""
+        kept, self._kept, self._touched_cases, self._noted = self._kept, [], set(), False
         waves: list[dict[int, tuple[Any, list[dict[str, Any]]]]] = []
         seen: dict[tuple[str, ...], int] = {}
-        for key, stmt, values in touches:
+        for key, stmt, values in kept:
             wave = seen.get(key, 0)
             seen[key] = wave + 1
             if wave == len(waves):
