@@ -57,7 +57,9 @@ cases = Table(
     Column("media_url", String(2000), nullable=True),
     Column("attributes", Text, nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_cases_channel_external_id"),
-    Index("ix_cases_category_grid", "category", "grid_code"),
+    # The repeat lookup's two shapes of place (0007): a grid's earliest cases in index order; a box around a point.
+    Index("ix_cases_category_grid_received", "category", "grid_code", "received_at"),
+    Index("ix_cases_category_lat_lon", "category", "lat", "lon"),
     Index("ix_cases_category_received", "category", "received_at"),
     Index("ix_cases_merged_into", "merged_into"),
     Index("ix_cases_channel_submitted_by", "channel", "submitted_by"),

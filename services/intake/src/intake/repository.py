@@ -9,7 +9,20 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, func, literal_column, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -54,34 +67,44 @@ def _nextval(seq: str) -> TextClause:
     return text(f"SELECT nextval('{seq}')")
 
 
-@cache
-def _repeat_candidates(by_grid: bool, by_box: bool) -> Select[Any]:
-    """Open cases of a category in the same grid and/or in a box around a point (one statement per shape)."""
-    place = []
-    if by_grid:
-        place.append(cases.c.grid_code == bindparam("grid_code"))
-    if by_box:
-        place.append(
-            and_(
-                cases.c.lat.between(bindparam("lat_min"), bindparam("lat_max")),
-                cases.c.lon.between(bindparam("lon_min"), bindparam("lon_max")),
-            )
-        )
+_REPEAT_COLUMNS = (
+    cases.c.case_id,
+    cases.c.category,
+    cases.c.received_at,
+    cases.c.grid_code,
+    cases.c.lat,
+    cases.c.lon,
+    case_status.c.status,
+)
+_REPEAT_LIMIT = 50  # per shape of place: the earliest open cases there
+
+
+def _repeat_arm(place: ColumnElement[bool]) -> Select[Any]:
     return (
-        select(
-            cases.c.case_id,
-            cases.c.category,
-            cases.c.received_at,
-            cases.c.grid_code,
-            cases.c.lat,
-            cases.c.lon,
-            case_status.c.status,
-        )
+        select(*_REPEAT_COLUMNS)
         .join(case_status, case_status.c.case_id == cases.c.case_id)
-        .where(cases.c.category == bindparam("category"), cases.c.case_id != bindparam("exclude"), _OPEN, or_(*place))
+        .where(cases.c.category == bindparam("category"), cases.c.case_id != bindparam("exclude"), _OPEN, place)
         .order_by(cases.c.received_at)
-        .limit(50)
+        .limit(_REPEAT_LIMIT)
     )
+
+
+# Each shape of place is its own arm on its own index: (category, grid_code, received_at) and (category, lat, lon).
+# One arm with ``grid OR box`` leads a planner without statistics (SQLite's) onto (category, received_at), which
+# reads every case of the category to find the few at the place; the cost grew with the day.
+_BY_GRID = cases.c.grid_code == bindparam("grid_code")
+_IN_BOX = and_(
+    cases.c.lat.between(bindparam("lat_min"), bindparam("lat_max")),
+    cases.c.lon.between(bindparam("lon_min"), bindparam("lon_max")),
+)
+
+
+@cache
+def _repeat_candidates(by_grid: bool, by_box: bool) -> Select[Any] | CompoundSelect[Any]:
+    """Open cases of a category in the same grid and/or in a box around a point (one statement per shape)."""
+    if by_grid and by_box:
+        return union_all(_repeat_arm(_BY_GRID).subquery().select(), _repeat_arm(_IN_BOX).subquery().select())
+    return _repeat_arm(_BY_GRID if by_grid else _IN_BOX)
 
 
 def aware(value: datetime) -> datetime:
@@ -178,7 +201,12 @@ class IntakeRepository:
             # Longitude degrees shrink towards the poles; doubling the box covers every inhabited latitude of China.
             params.update(lat_min=lat - d, lat_max=lat + d, lon_min=lon - 2 * d, lon_max=lon + 2 * d)
         stmt = _repeat_candidates(grid_code is not None, by_box)
-        return (await self.session.execute(stmt, params)).all()
+        rows = (await self.session.execute(stmt, params)).all()
+        if grid_code is None or not by_box:
+            return rows
+        # A case in the grid and in the box comes from both arms: once is enough; earliest first, as one arm reads.
+        unique = {row.case_id: row for row in rows}
+        return sorted(unique.values(), key=lambda r: (aware(r.received_at), r.case_id))
 
     async def case(self, case_id: str) -> Row | None:
         """A case joined with its projection row."""
