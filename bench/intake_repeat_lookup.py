@@ -4,11 +4,11 @@ Run: .venv/bin/python bench/intake_repeat_lookup.py [--cases 10000 --cases 10000
      [--pg-dsn postgresql://postgres@127.0.0.1:5432/postgres]   (PostgreSQL: a throwaway database, dropped after)
 
 For each size it fills intake's own tables (built by its migrations, SQLite in a temp dir by default) with that many
-open cases spread over the city's categories, grids and points, then times ``IntakeRepository.repeat_candidates`` for
+open cases spread over the city's categories, grids and points, then times ``intake.repeat_lookup.candidates`` for
 reports at random places of the three shapes (grid and point, grid only, point only): mean and p99 ms per lookup,
 with the plan of the grid-and-point shape. A lookup that reads every case of the category grows with the size; one
-that reads the place's index stays flat. It runs the repository of the checkout it is in, so the same command on two
-checkouts compares them.
+that reads the place's index stays flat. (The "before" figures in bench/RESULTS.md came from this script's first
+version, which called ``IntakeRepository.repeat_candidates``, in the checkout before the change.)
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from sqlalchemy import insert, text
 
 import intake
 from caseflow_common import db
+from intake import repeat_lookup
 from intake.orm import case_status, cases
-from intake.repository import IntakeRepository, _repeat_candidates
 
 MIGRATIONS = Path(intake.__file__).parent / "migrations"
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -76,7 +76,6 @@ async def _time(engine, queries: int, rng: random.Random) -> dict[str, tuple[flo
     for shape in ("grid+point", "grid", "point"):
         times = []
         async with db.session_factory(engine)() as session:
-            repo = IntakeRepository(session)
             for _ in range(queries):
                 place = dict(
                     grid_code=f"G{rng.randrange(GRIDS):05d}" if shape != "point" else None,
@@ -84,8 +83,8 @@ async def _time(engine, queries: int, rng: random.Random) -> dict[str, tuple[flo
                     lon=LON0 + rng.random() * SPAN if shape != "grid" else None,
                 )
                 t = time.perf_counter()
-                await repo.repeat_candidates(
-                    category=f"cat.{rng.randrange(CATEGORIES)}", max_distance_m=100.0, exclude="NEW", **place
+                await repeat_lookup.candidates(
+                    session, category=f"cat.{rng.randrange(CATEGORIES)}", max_distance_m=100.0, exclude="NEW", **place
                 )
                 times.append((time.perf_counter() - t) * 1000)
         times.sort()
@@ -96,12 +95,9 @@ async def _time(engine, queries: int, rng: random.Random) -> dict[str, tuple[flo
 async def _plan(engine) -> str:  # type: ignore[no-untyped-def]
     params = dict(category="cat.1", exclude="NEW", grid_code="G00001", lat_min=23.1, lat_max=23.101)
     params.update(lon_min=113.2, lon_max=113.202)
-    stmt = _repeat_candidates(True, True).params(params)
-    sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    stmt = repeat_lookup.statement(by_grid=True, by_box=True).params(params)
     async with engine.connect() as conn:
-        rows = (await conn.exec_driver_sql(explain + sql)).all()
-    lines = [str(r[-1]) for r in rows]
+        lines = await db.explain(conn, stmt)
     return "; ".join(x.strip() for x in lines if "cases" in x or "Index" in x or "Scan" in x)[:400]
 
 

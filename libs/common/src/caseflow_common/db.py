@@ -11,8 +11,9 @@ from typing import overload
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.elements import ClauseElement
 
 from caseflow_common import sqlite_inline
 
@@ -140,6 +141,14 @@ def run_sync(coro) -> None:  # type: ignore[no-untyped-def]
 
 
 # --- throwaway PostgreSQL databases (tests, fault runs, benches) -----------------------------------------------------
+
+
+async def explain(conn: AsyncConnection, stmt: ClauseElement) -> list[str]:
+    """The plan the database picks for ``stmt``, its bound values written into the text: the detail of each line of
+    SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN lines. For tests and benches that check a plan."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+    return [str(row[-1]) for row in await conn.exec_driver_sql(prefix + sql)]
 
 
 async def create_database(admin_dsn: str, prefix: str) -> str:

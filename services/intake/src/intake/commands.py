@@ -17,7 +17,7 @@ from caseflow_common.contracts.intake import CaseMerged, CaseReceived, Channel, 
 from caseflow_common.contracts.status import CaseStatus
 from caseflow_common.directory import region_path
 from caseflow_common.events import Actor, new_event
-from intake import metrics
+from intake import metrics, repeat_lookup
 from intake.context import IntakeContext
 from intake.domain.case_number import case_number_for, local_date
 from intake.domain.catalogue_rules import (
@@ -113,7 +113,8 @@ async def _store(
     await uow.repo.lock_place(category.code, grid_code or region_code)
     case_id = case_number_for(ctx.case_number_prefix, now, seq)
     loc = report.location
-    rows = await uow.repo.repeat_candidates(
+    rows = await repeat_lookup.candidates(
+        uow.session,
         category=category.code,
         grid_code=grid_code,
         lat=loc.lat,

@@ -9,32 +9,14 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
-    Row,
-    Select,
-    and_,
-    bindparam,
-    func,
-    literal_column,
-    select,
-    text,
-    union_all,
-    update,
-)
+from sqlalchemy import Row, bindparam, func, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
 from caseflow_common.db import as_utc
-from intake.domain.status import NOT_OPEN
 from intake.orm import case_status, case_steps, cases, counters, requesters, visits
-
-# Roughly 111 km per degree of latitude: a generous box to pre-filter candidates before the exact distance check.
-_METRES_PER_DEGREE = 111_000.0
-
 
 _SEQUENCES: set[tuple[str, str]] = set()
 
@@ -58,53 +40,11 @@ _STATUS_ROW = select(case_status).where(case_status.c.case_id == bindparam("case
 _STATUS_ROW_LOCKED = _STATUS_ROW.with_for_update()
 # SET takes the columns the parameters name; ``b_case_id`` is the row's key (a column's own name is SET's).
 _UPDATE_STATUS = update(case_status).where(case_status.c.case_id == bindparam("b_case_id"))
-# The statuses are the fixed vocabulary, so they are part of the statement's text rather than bound per execution.
-_OPEN = case_status.c.status.not_in([literal_column(f"'{s}'") for s in sorted(NOT_OPEN)])
 
 
 @cache
 def _nextval(seq: str) -> TextClause:
     return text(f"SELECT nextval('{seq}')")
-
-
-_REPEAT_COLUMNS = (
-    cases.c.case_id,
-    cases.c.category,
-    cases.c.received_at,
-    cases.c.grid_code,
-    cases.c.lat,
-    cases.c.lon,
-    case_status.c.status,
-)
-_REPEAT_LIMIT = 50  # per shape of place: the earliest open cases there
-
-
-def _repeat_arm(place: ColumnElement[bool]) -> Select[Any]:
-    return (
-        select(*_REPEAT_COLUMNS)
-        .join(case_status, case_status.c.case_id == cases.c.case_id)
-        .where(cases.c.category == bindparam("category"), cases.c.case_id != bindparam("exclude"), _OPEN, place)
-        .order_by(cases.c.received_at)
-        .limit(_REPEAT_LIMIT)
-    )
-
-
-# Each shape of place is its own arm on its own index: (category, grid_code, received_at) and (category, lat, lon).
-# One arm with ``grid OR box`` leads a planner without statistics (SQLite's) onto (category, received_at), which
-# reads every case of the category to find the few at the place; the cost grew with the day.
-_BY_GRID = cases.c.grid_code == bindparam("grid_code")
-_IN_BOX = and_(
-    cases.c.lat.between(bindparam("lat_min"), bindparam("lat_max")),
-    cases.c.lon.between(bindparam("lon_min"), bindparam("lon_max")),
-)
-
-
-@cache
-def _repeat_candidates(by_grid: bool, by_box: bool) -> Select[Any] | CompoundSelect[Any]:
-    """Open cases of a category in the same grid and/or in a box around a point (one statement per shape)."""
-    if by_grid and by_box:
-        return union_all(_repeat_arm(_BY_GRID).subquery().select(), _repeat_arm(_IN_BOX).subquery().select())
-    return _repeat_arm(_BY_GRID if by_grid else _IN_BOX)
 
 
 def aware(value: datetime) -> datetime:
@@ -178,35 +118,6 @@ class IntakeRepository:
         await self.session.execute(
             _INSERT_STATUS, {"case_id": case["case_id"], "status": status, "cycle": 1, "clocks": "[]", "updated_at": at}
         )
-
-    async def repeat_candidates(
-        self,
-        *,
-        category: str,
-        grid_code: str | None,
-        lat: float | None,
-        lon: float | None,
-        max_distance_m: float,
-        exclude: str,
-    ) -> Sequence[Row]:
-        """Open cases of the category in the same grid or within a box around the point (exact check is the domain's)."""
-        by_box = lat is not None and lon is not None
-        if grid_code is None and not by_box:
-            return []
-        params: dict[str, Any] = {"category": category, "exclude": exclude}
-        if grid_code is not None:
-            params["grid_code"] = grid_code
-        if lat is not None and lon is not None:
-            d = max_distance_m / _METRES_PER_DEGREE
-            # Longitude degrees shrink towards the poles; doubling the box covers every inhabited latitude of China.
-            params.update(lat_min=lat - d, lat_max=lat + d, lon_min=lon - 2 * d, lon_max=lon + 2 * d)
-        stmt = _repeat_candidates(grid_code is not None, by_box)
-        rows = (await self.session.execute(stmt, params)).all()
-        if grid_code is None or not by_box:
-            return rows
-        # A case in the grid and in the box comes from both arms: once is enough; earliest first, as one arm reads.
-        unique = {row.case_id: row for row in rows}
-        return sorted(unique.values(), key=lambda r: (aware(r.received_at), r.case_id))
 
     async def case(self, case_id: str) -> Row | None:
         """A case joined with its projection row."""

@@ -12,8 +12,8 @@ from sqlalchemy import insert, text
 
 import intake
 from caseflow_common import db
+from intake import repeat_lookup
 from intake.orm import case_status, cases
-from intake.repository import IntakeRepository, _repeat_candidates
 
 MIGRATIONS = Path(intake.__file__).parent / "migrations"
 CATEGORY = "urban.garbage"
@@ -74,24 +74,19 @@ async def _filled(url: str):  # type: ignore[no-untyped-def]
 
 async def _lookup(engine, **place: Any) -> list[str]:  # type: ignore[no-untyped-def]
     async with db.session_factory(engine)() as session:
-        rows = await IntakeRepository(session).repeat_candidates(
-            category=CATEGORY, max_distance_m=100.0, exclude="NEW", **place
-        )
+        rows = await repeat_lookup.candidates(session, category=CATEGORY, max_distance_m=100.0, exclude="NEW", **place)
     return [r.case_id for r in rows]
 
 
 async def _plan(engine, by_grid: bool, by_box: bool) -> str:  # type: ignore[no-untyped-def]
     params = {"category": CATEGORY, "exclude": "NEW", "grid_code": GRID}
     params.update(lat_min=LAT - 0.001, lat_max=LAT + 0.001, lon_min=LON - 0.002, lon_max=LON + 0.002)
-    stmt = _repeat_candidates(by_grid, by_box).params(params)
+    stmt = repeat_lookup.statement(by_grid=by_grid, by_box=by_box).params(params)
     async with engine.connect() as conn:
         if engine.dialect.name == "postgresql":  # the planner's statistics, as autovacuum keeps them in service
             await conn.execute(text("ANALYZE cases"))
             await conn.execute(text("ANALYZE case_status"))
-        sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-        explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
-        result = await conn.exec_driver_sql(explain + sql)
-        return "\n".join(str(r[-1]) for r in result)
+        return "\n".join(await db.explain(conn, stmt))
 
 
 async def test_the_lookup_finds_each_open_case_of_the_category_in_the_grid_or_the_box_once(databases):
