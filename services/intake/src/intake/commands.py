@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from caseflow_common.contracts.intake import CaseMerged, CaseReceived, Channel, MaskedRequester
 from caseflow_common.contracts.status import CaseStatus
-from caseflow_common.directory import region_path
+from caseflow_common.directory import CategoryRecord, region_path
 from caseflow_common.events import Actor, new_event
 from intake import metrics, repeat_lookup
 from intake.context import IntakeContext
@@ -61,26 +63,30 @@ async def _existing(uow: IntakeUnitOfWork, channel: Channel, external_id: str, f
     return Received(prior.case_id, False, aware(prior.received_at), prior.merged_into)
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A validated report waiting for its group's transaction (``IntakeContext.report_writes``)."""
+
+    report: Report
+    channel: Channel
+    actor: Actor
+    fingerprint: str
+
+
 async def receive_report(rt: IntakeRuntime, report: Report, *, channel: Channel, actor: Actor) -> Received:
-    """Store a report the catalogue accepts as a case, emit CaseReceived (+ CaseMerged for a repeat); idempotent."""
+    """Store a report the catalogue accepts as a case, emit CaseReceived (+ CaseMerged for a repeat); idempotent.
+
+    Answered once the case has committed: in a transaction of its own, or shared with the reports that arrived while
+    the previous one was being written (group commit, ``caseflow_common.group_commit``)."""
     ctx = rt.context
     errors = validate_report(report, ctx.categories, ctx.regions, reportable_levels=ctx.reportable_levels)
     errors += report_time_errors(report, rt.clock(), ctx.time_limits)
     if errors:
         raise InvalidReport(errors)
-    fp = fingerprint(report)
-    async with rt.uow() as uow:
-        try:
-            received = await _store(uow, report, channel=channel, fp=fp, ctx=ctx, actor=actor)
-        except IntegrityError:
-            # The channel already made a case of this external_id (a resubmission, or two identical submissions
-            # racing): the unique (channel, external_id) refused this one, and nothing of it stays. Answer with that
-            # case, or 409 for a different body. A new report, the common one, so costs no lookup beforehand.
-            await uow.session.rollback()
-            prior = await _existing(uow, channel, report.external_id, fp)
-            if prior is None:
-                raise
-            return prior
+    item = Submission(report, channel, actor, fingerprint(report))
+    received = await ctx.report_writes.submit(item, partial(_write, rt))
+    if not received.created:
+        return received
     metrics.CASES_RECEIVED.labels(str(channel)).inc()
     if received.merged_into is not None:
         metrics.CASES_MERGED.inc()
@@ -96,116 +102,200 @@ async def receive_report(rt: IntakeRuntime, report: Report, *, channel: Channel,
     return received
 
 
-async def _store(
-    uow: IntakeUnitOfWork, report: Report, *, channel: Channel, fp: str, ctx: IntakeContext, actor: Actor
-) -> Received:
-    """Number the case, link it to an open case it repeats, write it with its events, commit."""
-    now = uow.clock()
-    category = ctx.categories[report.category]
+async def _write(rt: IntakeRuntime, items: Sequence[Submission]) -> list[Received | Exception]:
+    """Write a group of reports in one transaction; when that fails (a resubmission among them, two identical
+    submissions racing, the database refusing), each of them on its own, answering for itself."""
+    if len(items) > 1:
+        try:
+            async with rt.uow() as uow:
+                return list(await _store(uow, items, rt.context))
+        except Exception as exc:  # nothing of the group stays: the transaction rolled back
+            log.info("group of reports written one by one", extra={"reports": len(items), "reason": repr(exc)})
+    return [await _write_one(rt, item) for item in items]
+
+
+async def _write_one(rt: IntakeRuntime, item: Submission) -> Received | Exception:
+    try:
+        async with rt.uow() as uow:
+            try:
+                return (await _store(uow, [item], rt.context))[0]
+            except IntegrityError:
+                # The channel already made a case of this external_id (a resubmission, or two identical submissions
+                # racing): the unique (channel, external_id) refused this one, and nothing of it stays. Answer with
+                # that case, or 409 for a different body. A new report, the common one, so costs no lookup first.
+                await uow.session.rollback()
+                prior = await _existing(uow, item.channel, item.report.external_id, item.fingerprint)
+                if prior is None:
+                    raise
+                return prior
+    except Exception as exc:  # this request's own answer (409, 422, 503 ...)
+        return exc
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a report is, as the directory reads it."""
+
+    category: CategoryRecord
+    region_code: str
+    grid_code: str | None
+    received_at: datetime
+
+
+def _place_of(report: Report, ctx: IntakeContext) -> _Place:
     region_code = report_region_code(report, ctx.regions)
     if region_code is None:  # validated before; a guard, not a path
         raise InvalidReport([FieldError(("location",), "no region")])
-    received_at = occurred_at(report).astimezone(UTC)
-    grid_code = report_grid_code(report, region_code, ctx.regions)
-    # The first write takes SQLite's write lock at once, so the reads below see every committed case; on PostgreSQL
-    # a lock on (category, place) does the same for the only reports that could be repeats of each other.
-    seq = await uow.repo.next_sequence(f"case:{local_date(now):%Y%m%d}")
-    await uow.repo.lock_place(category.code, grid_code or region_code)
-    case_id = case_number_for(ctx.case_number_prefix, now, seq)
-    loc = report.location
-    rows = await repeat_lookup.candidates(
-        uow.session,
-        category=category.code,
-        grid_code=grid_code,
-        lat=loc.lat,
-        lon=loc.lon,
-        max_distance_m=ctx.repeat_distance_m,
-        exclude=case_id,
+    return _Place(
+        ctx.categories[report.category],
+        region_code,
+        report_grid_code(report, region_code, ctx.regions),
+        occurred_at(report).astimezone(UTC),
     )
-    repeat = find_repeat(
-        CaseSpot(case_id, category.code, received_at, grid_code, loc.lat, loc.lon),
-        [CaseSpot(r.case_id, r.category, aware(r.received_at), r.grid_code, r.lat, r.lon, r.status) for r in rows],
-        ctx.repeat_distance_m,
-    )
-    merged_into = repeat.case_id if repeat is not None else None
 
-    requester = report.requester if isinstance(report, HotlineReportIn) else None
-    anonymous = bool(requester and requester.anonymous)
-    withheld = identity_withheld(anonymous, category)
-    urgency = effective_urgency(report.urgency, category)
-    reporter_id = report.reporter_id if isinstance(report, GridReportIn) else None
-    description, sealed = _redacted(report, ctx)
-    await uow.repo.add_case(
-        dict(
-            case_id=case_id,
-            channel=str(channel),
+
+async def _store(uow: IntakeUnitOfWork, items: Sequence[Submission], ctx: IntakeContext) -> list[Received]:
+    """Number the cases, link each to an open case it repeats, write them with their events, commit."""
+    now = uow.clock()
+    places = [_place_of(item.report, ctx) for item in items]
+    # The first write takes SQLite's write lock at once, so the reads below see every committed case; on PostgreSQL
+    # a lock on (category, place) does the same for the only reports that could be repeats of each other (taken in
+    # order, so two groups never wait on each other's).
+    numbers = await uow.repo.next_sequences(f"case:{local_date(now):%Y%m%d}", len(items))
+    for category_code, at in sorted({(p.category.code, p.grid_code or p.region_code) for p in places}):
+        await uow.repo.lock_place(category_code, at)
+    written: list[CaseSpot] = []  # this group's cases so far: a later report of the group may repeat one of them
+    rows = _Rows()
+    out = []
+    for item, place, seq in zip(items, places, numbers, strict=True):
+        case_id = case_number_for(ctx.case_number_prefix, now, seq)
+        loc = item.report.location
+        found = await repeat_lookup.candidates(
+            uow.session,
+            category=place.category.code,
+            grid_code=place.grid_code,
+            lat=loc.lat,
+            lon=loc.lon,
+            max_distance_m=ctx.repeat_distance_m,
+            exclude=case_id,
+        )
+        spot = CaseSpot(case_id, place.category.code, place.received_at, place.grid_code, loc.lat, loc.lon)
+        stored = [
+            CaseSpot(r.case_id, r.category, aware(r.received_at), r.grid_code, r.lat, r.lon, r.status) for r in found
+        ]
+        repeat = find_repeat(spot, [*stored, *written], ctx.repeat_distance_m)
+        merged_into = repeat.case_id if repeat is not None else None
+        status = CaseStatus.MERGED if merged_into else CaseStatus.RECEIVED
+        written.append(replace(spot, status=str(status)))
+        rows.add(uow, item, place, case_id=case_id, merged_into=merged_into, status=status, now=now, ctx=ctx)
+        out.append(Received(case_id, True, place.received_at, merged_into))
+    await uow.repo.add_cases(rows.cases, rows.requesters, rows.statuses)
+    await uow.repo.add_steps(rows.steps)
+    await uow.commit()
+    return out
+
+
+@dataclass
+class _Rows:
+    """A group's rows, written at the end in one statement per table (and shape of row)."""
+
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    requesters: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(
+        self,
+        uow: IntakeUnitOfWork,
+        item: Submission,
+        place: _Place,
+        *,
+        case_id: str,
+        merged_into: str | None,
+        status: CaseStatus,
+        now: datetime,
+        ctx: IntakeContext,
+    ) -> None:
+        """One report's case, requester, projection row and steps; its events to the outbox."""
+        report, channel, actor, category = item.report, item.channel, item.actor, place.category
+        loc = report.location
+        requester = report.requester if isinstance(report, HotlineReportIn) else None
+        anonymous = bool(requester and requester.anonymous)
+        withheld = identity_withheld(anonymous, category)
+        urgency = effective_urgency(report.urgency, category)
+        reporter_id = report.reporter_id if isinstance(report, GridReportIn) else None
+        description, sealed = _redacted(report, ctx)
+        self.cases.append(
+            dict(
+                case_id=case_id,
+                channel=str(channel),
+                external_id=report.external_id,
+                fingerprint=item.fingerprint,
+                kind=str(report.kind),
+                category=category.code,
+                urgency=str(urgency),
+                description=description,
+                description_sealed=sealed,
+                region_code=place.region_code,
+                grid_code=place.grid_code,
+                address=loc.address,
+                lat=loc.lat,
+                lon=loc.lon,
+                reporter_id=reporter_id,
+                withheld=withheld,
+                whistleblower=bool(category.whistleblower),
+                received_at=place.received_at,
+                created_at=now,
+                merged_into=merged_into,
+                submitted_by=actor.id,
+                **_open311_matter(report),
+            )
+        )
+        stored_requester = _stored_requester(report, ctx)
+        if stored_requester is not None:
+            self.requesters.append({"case_id": case_id, **stored_requester})
+        self.statuses.append({"case_id": case_id, "status": str(status), "updated_at": now})
+        step = {"case_id": case_id, "at": now, "unit": None, "cycle": 1}
+        self.steps.append({**step, "event_type": "CaseReceived", "note": None})
+
+        path = region_path(dict(ctx.regions), place.region_code)
+        masked = None
+        if requester is not None:
+            view = requester_masked(name=requester.name, phone=requester.phone, withheld=withheld)
+            masked = MaskedRequester(**view.as_dict()) if view is not None else None
+        received = CaseReceived(
+            channel=channel,
             external_id=report.external_id,
-            fingerprint=fp,
             kind=str(report.kind),
             category=category.code,
-            urgency=str(urgency),
+            category_name=category.name,
+            urgency=urgency,
             description=description,
-            description_sealed=sealed,
-            region_code=region_code,
-            grid_code=grid_code,
+            region_code=place.region_code,
+            region_codes=loc.all_region_codes or [place.region_code],
+            region_path=path,
             address=loc.address,
             lat=loc.lat,
             lon=loc.lon,
+            received_at=place.received_at,
+            anonymous=anonymous,
+            whistleblower=category.whistleblower,
+            requester=masked,
             reporter_id=reporter_id,
-            withheld=withheld,
-            whistleblower=bool(category.whistleblower),
-            received_at=received_at,
-            created_at=now,
-            merged_into=merged_into,
-            submitted_by=actor.id,
-            **_open311_matter(report),
-        ),
-        _stored_requester(report, ctx),
-        status=CaseStatus.MERGED if merged_into else CaseStatus.RECEIVED,
-        at=now,
-    )
-    await uow.repo.add_step(case_id, event_type="CaseReceived", at=now, unit=None, note=None, cycle=1)
-
-    path = region_path(dict(ctx.regions), region_code)
-    masked = None
-    if requester is not None:
-        view = requester_masked(name=requester.name, phone=requester.phone, withheld=withheld)
-        masked = MaskedRequester(**view.as_dict()) if view is not None else None
-    received = CaseReceived(
-        channel=channel,
-        external_id=report.external_id,
-        kind=str(report.kind),
-        category=category.code,
-        category_name=category.name,
-        urgency=urgency,
-        description=description,
-        region_code=region_code,
-        region_codes=loc.all_region_codes or [region_code],
-        region_path=path,
-        address=loc.address,
-        lat=loc.lat,
-        lon=loc.lon,
-        received_at=received_at,
-        anonymous=anonymous,
-        whistleblower=category.whistleblower,
-        requester=masked,
-        reporter_id=reporter_id,
-        repeat_of=merged_into,
-    )
-    uow.emit(new_event(received, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
-    if merged_into is not None:
-        await uow.repo.add_step(case_id, event_type="CaseMerged", at=now, unit=None, note=merged_into, cycle=1)
-        merged = CaseMerged(
-            into_case_id=merged_into,
-            category=category.code,
-            region_code=region_code,
-            region_path=path,
-            received_at=received_at,
-            channel=channel,
+            repeat_of=merged_into,
         )
-        uow.emit(new_event(merged, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
-    await uow.commit()
-    return Received(case_id, True, received_at, merged_into)
+        uow.emit(new_event(received, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
+        if merged_into is not None:
+            self.steps.append({**step, "event_type": "CaseMerged", "note": merged_into})
+            merged = CaseMerged(
+                into_case_id=merged_into,
+                category=category.code,
+                region_code=place.region_code,
+                region_path=path,
+                received_at=place.received_at,
+                channel=channel,
+            )
+            uow.emit(new_event(merged, case_id=case_id, producer="intake", actor=actor, occurred_at=now))
 
 
 def _redacted(report: Report, ctx: IntakeContext) -> tuple[str, str | None]:

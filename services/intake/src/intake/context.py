@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from caseflow_common.directory import CategoryRecord, RegionRecord
 from caseflow_common.directory_copy import DirectoryCopy
+from caseflow_common.group_commit import GroupCommit
 from intake.domain.open311 import DiscoveryInfo
 from intake.domain.regions import DEFAULT_REPORTABLE_LEVELS
 from intake.domain.times import TimeLimits
 from intake.privacy import PhoneVault
 from intake.ratelimit import RateLimits
+
+if TYPE_CHECKING:
+    from intake.commands import Received, Submission
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class IntakeContext:
     open311_keys: Mapping[str, str] = field(default_factory=dict)  # Open311 api_key -> principal subject
     discovery: DiscoveryInfo = field(default_factory=DiscoveryInfo)  # Open311 Service Discovery's texts
     time_limits: TimeLimits = field(default_factory=TimeLimits)  # how old / how far ahead a stated time may be
+    # This process's queue of validated reports: those arriving while a group is written share the next transaction.
+    report_writes: GroupCommit[Submission, Received] = field(default_factory=lambda: GroupCommit("intake_reports"))
 
     @property
     def regions(self) -> Mapping[str, RegionRecord]:

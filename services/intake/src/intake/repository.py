@@ -22,12 +22,11 @@ _SEQUENCES: set[tuple[str, str]] = set()
 
 # The statements of a report's write path and of the projection, built once: each execution only binds its values
 # (no statement construction, coercion or cache key per report).
-_NEXT_COUNTER = (
-    sqlite.insert(counters)
-    .values(name=bindparam("name"), value=1)
-    .on_conflict_do_update(index_elements=[counters.c.name], set_={"value": counters.c.value + 1})
-    .returning(counters.c.value)
-)
+# ``n`` numbers at once (a group of reports): the counter moves by n and returns its new value, the last of them.
+_COUNTER_UPSERT = sqlite.insert(counters).values(name=bindparam("name"), value=bindparam("n"))
+_NEXT_COUNTERS = _COUNTER_UPSERT.on_conflict_do_update(
+    index_elements=[counters.c.name], set_={"value": counters.c.value + _COUNTER_UPSERT.excluded.value}
+).returning(counters.c.value)
 _LOCK_PLACE = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("place"))))
 _BY_EXTERNAL_ID = select(cases.c.case_id, cases.c.fingerprint, cases.c.received_at, cases.c.merged_into).where(
     cases.c.channel == bindparam("channel"), cases.c.external_id == bindparam("external_id")
@@ -43,8 +42,16 @@ _UPDATE_STATUS = update(case_status).where(case_status.c.case_id == bindparam("b
 
 
 @cache
-def _nextval(seq: str) -> TextClause:
-    return text(f"SELECT nextval('{seq}')")
+def _nextvals(seq: str) -> TextClause:
+    return text(f"SELECT nextval('{seq}') FROM generate_series(1, :n)")
+
+
+def _by_shape(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Rows grouped by their set of columns, in order of first appearance (one executemany binds one shape)."""
+    shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(frozenset(row), []).append(row)
+    return list(shapes.values())
 
 
 def aware(value: datetime) -> datetime:
@@ -87,17 +94,20 @@ class IntakeRepository:
             raise RuntimeError("intake's sessions are bound to an engine")
         return bind
 
-    async def next_sequence(self, name: str) -> int:
-        """The next value of a named counter, unique across replicas.
+    async def next_sequences(self, name: str, n: int) -> list[int]:
+        """The next ``n`` values of a named counter, ascending, unique across replicas, in one statement.
 
         PostgreSQL: a sequence per name (created once, outside our transaction), so concurrent reports never wait
-        on one hot counter row. SQLite (one writer anyway): an upsert on the counters table.
+        on one hot counter row. SQLite (one writer anyway): an upsert on the counters table that moves it by n.
         """
+        if n < 1:
+            raise ValueError("at least one number")
         engine = self._engine()
         if engine.dialect.name == "postgresql":
             seq = await _ensure_sequence(engine, name)
-            return (await self.session.execute(_nextval(seq))).scalar_one()
-        return (await self.session.execute(_NEXT_COUNTER, {"name": name})).scalar_one()
+            return sorted((await self.session.execute(_nextvals(seq), {"n": n})).scalars())
+        last = (await self.session.execute(_NEXT_COUNTERS, {"name": name, "n": n})).scalar_one()
+        return list(range(last - n + 1, last + 1))
 
     async def lock_place(self, category: str, place: str | None) -> None:
         """Serialise reports of one category at one place (PostgreSQL), so two simultaneous repeats see each other."""
@@ -108,16 +118,21 @@ class IntakeRepository:
         """The case a channel already created for an external id, if any."""
         return (await self.session.execute(_BY_EXTERNAL_ID, {"channel": channel, "external_id": external_id})).first()
 
-    async def add_case(
-        self, case: dict[str, Any], requester: dict[str, Any] | None, *, status: str, at: datetime
+    async def add_cases(
+        self,
+        cases_: Sequence[dict[str, Any]],
+        requesters_: Sequence[dict[str, Any]],
+        statuses: Sequence[dict[str, Any]],
     ) -> None:
-        """Insert a case, its requester (apart) and its projection row."""
-        await self.session.execute(_INSERT_CASE, case)
-        if requester is not None:
-            await self.session.execute(_INSERT_REQUESTER, {"case_id": case["case_id"], **requester})
-        await self.session.execute(
-            _INSERT_STATUS, {"case_id": case["case_id"], "status": status, "cycle": 1, "clocks": "[]", "updated_at": at}
-        )
+        """Insert cases, their requesters (apart, each with its ``case_id``) and their projection rows (``case_id``,
+        ``status``, ``updated_at``): one statement per table and shape of row, however many cases."""
+        for stmt, rows in (
+            (_INSERT_CASE, cases_),
+            (_INSERT_REQUESTER, requesters_),
+            (_INSERT_STATUS, [{"cycle": 1, "clocks": "[]", **r} for r in statuses]),
+        ):
+            for same_columns in _by_shape(rows):
+                await self.session.execute(stmt, same_columns)
 
     async def case(self, case_id: str) -> Row | None:
         """A case joined with its projection row."""
@@ -199,6 +214,11 @@ class IntakeRepository:
             .order_by(cases.c.received_at, cases.c.case_id)
         )
         return list((await self.session.execute(stmt)).scalars())
+
+    async def add_steps(self, steps: Sequence[dict[str, Any]]) -> None:
+        """Append steps (``case_id``, ``event_type``, ``at``, ``unit``, ``note``, ``cycle``) in one statement."""
+        if steps:
+            await self.session.execute(_INSERT_STEP, [{**s, "at": s["at"].astimezone(UTC)} for s in steps])
 
     async def add_step(
         self, case_id: str, *, event_type: str, at: datetime, unit: str | None, note: str | None, cycle: int
