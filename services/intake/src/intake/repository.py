@@ -35,6 +35,12 @@ _INSERT_CASE = cases.insert()
 _INSERT_REQUESTER = requesters.insert()
 _INSERT_STATUS = case_status.insert()
 _INSERT_STEP = case_steps.insert()
+# The requests merged into a batch's cases (并单), oldest first.
+_FOLLOWERS_OF = (
+    select(cases.c.merged_into, cases.c.case_id)
+    .where(cases.c.merged_into.in_(bindparam("ids", expanding=True)))
+    .order_by(cases.c.received_at, cases.c.case_id)
+)
 _STATUS_ROW = select(case_status).where(case_status.c.case_id == bindparam("case_id"))
 _STATUS_ROW_LOCKED = _STATUS_ROW.with_for_update()
 # SET takes the columns the parameters name; ``b_case_id`` is the row's key (a column's own name is SET's).
@@ -87,6 +93,7 @@ class IntakeRepository:
         self._deferring = False
         self._changed: dict[str, set[str]] = {}
         self._steps: list[dict[str, Any]] = []
+        self._followers: dict[str, list[str]] | None = None  # main case -> its merged requests, as a batch preloaded
 
     def _engine(self) -> AsyncEngine:
         bind = self.session.bind
@@ -156,13 +163,18 @@ class IntakeRepository:
         return (await self.session.execute(stmt)).first()
 
     async def preload_status(self, case_ids: Iterable[str]) -> None:
-        """Read (and lock, on PostgreSQL) the projection rows of these cases at once: a consumed batch's cases. They
-        are kept as ``set_status`` changes them, so the batch's handlers read each row once."""
+        """Read (and lock, on PostgreSQL) the projection rows of these cases and of the requests merged into them at
+        once: a consumed batch's cases. They are kept as ``set_status`` changes them, so the batch's handlers read
+        each row once, and ``followers`` answers for these cases from them."""
         ids = sorted(set(case_ids))
         if not ids:
             return
-        stmt = select(case_status).where(case_status.c.case_id.in_(ids)).order_by(case_status.c.case_id)
-        self._status = dict.fromkeys(ids)
+        self._followers = {case_id: [] for case_id in ids}
+        for main, follower in await self.session.execute(_FOLLOWERS_OF, {"ids": ids}):
+            self._followers[main].append(follower)
+        every = sorted({*ids, *(f for found in self._followers.values() for f in found)})
+        stmt = select(case_status).where(case_status.c.case_id.in_(every)).order_by(case_status.c.case_id)
+        self._status = dict.fromkeys(every)
         for r in await self.session.execute(stmt.with_for_update()):
             self._status[r.case_id] = dict(r._mapping)
 
@@ -206,11 +218,15 @@ class IntakeRepository:
 
     async def followers(self, case_id: str, statuses: Iterable[str]) -> list[str]:
         """Cases merged into this one whose status is one of statuses (those still waiting on it), oldest first."""
+        wanted = {str(s) for s in statuses}
+        if self._followers is not None and self._status is not None and case_id in self._followers:
+            rows = self._status  # the batch's preloaded rows, as its handlers left them so far
+            return [f for f in self._followers[case_id] if (row := rows.get(f)) is not None and row["status"] in wanted]
         await self.flush()  # the followers' statuses as the batch left them so far
         stmt = (
             select(cases.c.case_id)
             .join(case_status, case_status.c.case_id == cases.c.case_id)
-            .where(cases.c.merged_into == case_id, case_status.c.status.in_([str(s) for s in statuses]))
+            .where(cases.c.merged_into == case_id, case_status.c.status.in_(sorted(wanted)))
             .order_by(cases.c.received_at, cases.c.case_id)
         )
         return list((await self.session.execute(stmt)).scalars())

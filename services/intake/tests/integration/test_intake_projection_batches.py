@@ -67,3 +67,46 @@ async def test_one_batch_of_a_case_s_whole_handling_leaves_the_projection_and_it
     await intake.runtime.consumer.process_batch(batch)  # the same batch again: nothing applied twice
     again = (await intake.client.get(f"/v1/cases/{main['case_id']}", headers=HOTLINE)).json()
     assert again["steps"] == view["steps"] and again["status"] == "closed"
+
+
+async def test_a_batch_carries_along_only_the_requests_merged_into_the_case_that_closed(
+    intake, make_hotline, topic_prefix, clock
+):
+    async def post(body):
+        return (await intake.client.post("/v1/hotline/reports", json=body, headers=HOTLINE)).json()
+
+    other_place = {"region_code": "440103001001-02", "address": "沙面南街 2 号"}
+    closing, waiting = await post(make_hotline()), await post(make_hotline(location=other_place))
+    closing_follower = await post(make_hotline(requester={"name": "王五", "phone": "13700001111"}))
+    waiting_follower = await post(
+        make_hotline(location=other_place, requester={"name": "赵六", "phone": "13700002222"})
+    )
+    assert (closing_follower["merged_into"], waiting_follower["merged_into"]) == (
+        closing["case_id"],
+        waiting["case_id"],
+    )
+
+    def record(offset: int, case_id: str, payload: Payload) -> tuple:
+        env = new_event(payload, case_id=case_id, producer="dispatch", actor=SYSTEM, occurred_at=clock())
+        return (topic_prefix + topics.DISPATCH, 0, offset, case_id.encode(), signed(env).to_bytes())
+
+    main, other = closing["case_id"], waiting["case_id"]
+    await intake.runtime.consumer.process_batch(
+        [
+            record(0, main, d.CaseDispatched(unit=UNIT, unit_name="荔湾区城管局", at=clock())),
+            record(1, other, d.CaseDispatched(unit=UNIT, unit_name="荔湾区城管局", at=clock())),
+            record(2, other, d.CaseAccepted(unit=UNIT, at=clock.advance(minutes=5))),
+            record(3, main, d.CaseReplied(unit=UNIT, at=clock.advance(hours=1), content=REPLY, resolved=True)),
+            record(4, main, d.CaseClosed(unit=UNIT, at=clock.advance(hours=1), resolved=True)),
+        ]
+    )
+
+    async def view(case_id: str) -> dict:
+        return (await intake.client.get(f"/v1/cases/{case_id}", headers=HOTLINE)).json()
+
+    carried, left = await view(closing_follower["case_id"]), await view(waiting_follower["case_id"])
+    assert carried["status"] == "closed" and carried["reply"]["content"] == REPLY
+    assert [s["event_type"] for s in carried["steps"]][-2:] == ["CaseReplied", "CaseClosed"]
+    assert left["status"] == "merged" and left["reply"] is None
+    assert [s["event_type"] for s in left["steps"]] == ["CaseReceived", "CaseMerged"]
+    assert (await view(other))["status"] == "accepted"
