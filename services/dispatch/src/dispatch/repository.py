@@ -60,14 +60,14 @@ _LOCK_CASES = (
 )
 _LOCK_SEQUENCE = text("SELECT pg_advisory_xact_lock(:key)")
 _SEQ = wc.alias("seq")
+_NEXT_SEQ = func.coalesce(select(func.max(_SEQ.c.change_seq)).scalar_subquery(), 0) + 1
 _STAMP = (
-    update(wc)
-    .where(wc.c.case_id == bindparam("b_case_id"))
-    .values(
-        change_seq=func.coalesce(select(func.max(_SEQ.c.change_seq)).scalar_subquery(), 0) + 1,
-        updated_at=bindparam("b_at"),
-    )
+    update(wc).where(wc.c.case_id == bindparam("b_case_id")).values(change_seq=_NEXT_SEQ, updated_at=bindparam("b_at"))
 )
+# SQLite (one writer: whatever number a transaction takes, no other commits before it) numbers a case in the statement
+# that writes its row, so a command's case needs no statement of its own for it (see stamp_changes).
+_INSERT_CASE_NUMBERED = insert(wc).values(change_seq=_NEXT_SEQ)
+_SAVE_NUMBERED = _SAVE.values(change_seq=_NEXT_SEQ)
 _SEQ_OF = select(wc.c.case_id, wc.c.change_seq).where(wc.c.case_id.in_(bindparam("case_ids", expanding=True)))
 _FORGET_DEPARTURE = delete(case_departures).where(
     case_departures.c.case_id == bindparam("b_case_id"), case_departures.c.unit == bindparam("b_unit")
@@ -88,6 +88,7 @@ class CaseRepository:
         self._log_rows: list[dict[str, Any]] = []  # action log entries, written at flush
         self._published: dict[str, datetime | None] = {}  # case -> when its clocks (stored or kept) were published
         self._clock_lists: dict[str, list[dict[str, Any]]] = {}  # case -> its clocks' rows, written at flush
+        self._numbered: set[str] = set()  # cases whose row write took their change number already (SQLite)
 
     async def exists(self, case_id: str) -> bool:
         """True when dispatch already holds the case."""
@@ -119,7 +120,8 @@ class CaseRepository:
         """Insert a new case."""
         values = {**file.facts, **file.changes, **state_of(file.case)}
         values.update(case_id=file.case.case_id, created_at=now, updated_at=now, row_version=1)
-        await self.session.execute(_INSERT_CASE, values)  # parameters, not literals: the statement stays cached
+        # parameters, not literals: the statement stays cached
+        await self.session.execute(self._numbering(_INSERT_CASE_NUMBERED, _INSERT_CASE, file.case.case_id), values)
         self.touched.add(file.case.case_id)
         if self._held is not None:
             self._held.add(file.case.case_id)
@@ -135,12 +137,20 @@ class CaseRepository:
         values = {**file.changes, **state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
         params = {**values, "b_case_id": file.case.case_id, "b_row_version": file.row_version}
         # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
-        result = cast(CursorResult[Any], await self.session.execute(_SAVE, params))
+        stmt = self._numbering(_SAVE_NUMBERED, _SAVE, file.case.case_id)
+        result = cast(CursorResult[Any], await self.session.execute(stmt, params))
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {file.case.case_id} changed concurrently")
         self.touched.add(file.case.case_id)
         file.facts.update(values)
         file.row_version, file.changes = file.row_version + 1, {}
+
+    def _numbering(self, numbered: Any, plain: Any, case_id: str) -> Any:
+        """The statement writing a case's row: on SQLite the one that also takes its change number."""
+        if on_postgres(self.session):
+            return plain  # numbered last, under the sequence's lock (stamp_changes)
+        self._numbered.add(case_id)
+        return numbered
 
     # -- assignments -----------------------------------------------------------------------------------------
     async def assign(self, case_id: str, unit: str, *, cycle: int, role: str, at: datetime) -> None:
@@ -320,19 +330,22 @@ class CaseRepository:
         """Give every touched case the next numbers of the change sequence (its ``change_seq``, the live stream's
         event id) and ``updated_at`` = now. Done last before commit, under a lock held until the commit (PostgreSQL:
         an advisory transaction lock; SQLite: its one writer), so numbers are handed out in commit order and a
-        reader that has seen number n never later finds a smaller one appear."""
+        reader that has seen number n never later finds a smaller one appear. On SQLite a case whose row was written
+        in this transaction took its number in that statement (``_numbering``): one per transaction is enough, as no
+        reader sees the case before the commit."""
         left, self.left = self.left, set()
-        touched, self.touched = sorted(self.touched | {case_id for case_id, _ in left}), set()
-        if not touched:
-            return
-        if on_postgres(self.session):
+        numbered, self._numbered = self._numbered, set()
+        touched = sorted((self.touched | {case_id for case_id, _ in left}) - numbered)
+        self.touched = set()
+        if on_postgres(self.session) and touched:
             # The cases' rows first (in order), then the sequence: a transaction holding the sequence never waits
             # on a row another one holds while that one waits for the sequence.
             await self.session.execute(_LOCK_CASES, {"case_ids": touched})
             await self.session.execute(_LOCK_SEQUENCE, {"key": CHANGE_SEQUENCE_LOCK})
         # One statement: each case, in order, takes the number after the highest given so far (the rows are updated
         # one after the other, each seeing the previous ones).
-        await self.session.execute(_STAMP, [{"b_case_id": c, "b_at": now} for c in touched])
+        if touched:
+            await self.session.execute(_STAMP, [{"b_case_id": c, "b_at": now} for c in touched])
         if left:  # a unit that left keeps one row per case, at its latest departure (the stream checks it is gone)
             t = case_departures
             gone = sorted(left)
