@@ -1,6 +1,8 @@
 """Commands of intake: a report becomes a case (or a repeat linked to an open one); visits are in visit_commands.
 
-Each command opens its unit of work and commits it there; its events go to the outbox in that transaction.
+Each command opens its unit of work and commits it there; its events go to the outbox in that transaction. Reports
+are validated apart and written in groups: the reports waiting when the previous group committed share one unit of
+work (``caseflow_common.group_commit``), each answered once it committed.
 """
 
 from __future__ import annotations
