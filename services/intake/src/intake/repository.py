@@ -188,12 +188,12 @@ class IntakeRepository:
         """Write what ``defer_writes`` kept: each changed row's changed columns (one statement per set of columns)
         and the steps in the order they were added (one statement)."""
         if self._changed and self._status is not None:
-            shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
-            for case_id, columns in self._changed.items():
-                row = self._status[case_id] or {}
-                shapes.setdefault(frozenset(columns), []).append({"b_case_id": case_id, **{c: row[c] for c in columns}})
-            self._changed = {}
-            for rows in shapes.values():
+            status, changed, self._changed = self._status, self._changed, {}
+            updates = [
+                {"b_case_id": case_id, **{c: (status[case_id] or {})[c] for c in columns}}
+                for case_id, columns in changed.items()
+            ]
+            for rows in _by_shape(updates):
                 await self.session.execute(_UPDATE_STATUS, rows)
         if self._steps:
             steps, self._steps = self._steps, []

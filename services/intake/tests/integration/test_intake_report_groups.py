@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from caseflow_common.auth import Role
 from caseflow_common.contracts.intake import Channel
-from caseflow_common.group_commit import GROUP_SIZE
 from caseflow_common.testing import auth_header
 from intake import commands
 from intake.domain.errors import ExternalIdConflict
@@ -24,15 +24,9 @@ HOTLINE = auth_header(Role.HOTLINE)
 
 def _groups() -> tuple[float, float]:
     """How many groups intake has written so far, and how many reports they held."""
-    count = total = 0.0
-    for metric in GROUP_SIZE.collect():
-        for sample in metric.samples:
-            if sample.labels.get("writer") == "intake_reports":
-                if sample.name.endswith("_count"):
-                    count = sample.value
-                elif sample.name.endswith("_sum"):
-                    total = sample.value
-    return count, total
+    labels = {"writer": "intake_reports"}
+    count = REGISTRY.get_sample_value("caseflow_group_commit_items_count", labels) or 0.0
+    return count, REGISTRY.get_sample_value("caseflow_group_commit_items_sum", labels) or 0.0
 
 
 async def _together(svc, bodies: list[dict]) -> list:
