@@ -28,7 +28,7 @@ from escalation.gauges import refresh_gauges
 from escalation.policy_doc import PolicyDocument
 from escalation.publishing import PRODUCER, manual_issued_event
 from escalation.repository import CALENDAR_VERSIONS, POLICY_VERSIONS
-from escalation.tracking import refresh_case
+from escalation.tracking import refresh_cases
 from escalation.uow import EscalationRuntime
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,9 @@ async def recompute_running_clocks(runtime: EscalationRuntime) -> int:
         async with runtime.uow() as uow:
             cfg = await store.refresh(uow.repo)
             case_ids = await uow.repo.running_case_ids(after, CASES_PER_TRANSACTION)
-            for case_id in case_ids:
-                changed += await refresh_case(uow, cfg, case_id, uow.clock(), None, runtime.context.assisting_kinds)
+            await uow.repo.preload(case_ids)  # their clocks, facts and actions: one statement each
+            kinds = runtime.context.assisting_kinds
+            changed += await refresh_cases(uow, cfg, dict.fromkeys(case_ids), uow.clock(), kinds)
             await uow.commit()
         if len(case_ids) < CASES_PER_TRANSACTION:
             break

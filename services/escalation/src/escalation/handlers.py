@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.contracts import intake as i
@@ -19,7 +20,7 @@ from escalation.context import EscalationContext
 from escalation.domain.replay import CaseFact, FactKind, bounded, bounded_time
 from escalation.orm import directory_changes
 from escalation.pattern_checks import check_hotspot, check_repeats, check_satisfaction
-from escalation.tracking import refresh_case
+from escalation.tracking import refresh_case, refresh_cases
 from escalation.uow import EscalationUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,20 @@ async def _record(env: Envelope, uow: EscalationUnitOfWork, ctx: EscalationConte
         await uow.repo.add_fact(str(event_id), env.case_id, kept)
     if uow.config is None:  # once per batch: the rules change through commands, never within a batch of events
         uow.config = await ctx.config.refresh(uow.repo)
-    cfg = uow.config
-    await refresh_case(uow, cfg, env.case_id, now, env, ctx.assisting_kinds)
+    if uow.to_refresh is None:  # an event on its own: its case's clocks now
+        await refresh_case(uow, uow.config, env.case_id, now, env, ctx.assisting_kinds)
+        return
+    # A consumed batch: each case's clocks once, at commit, from all its facts (one ClocksUpdated, caused by its last
+    # event), every case's changed clocks in one statement.
+    if not uow.to_refresh:
+        uow.before_commit(partial(_refresh_batch, uow, ctx))
+    uow.to_refresh[env.case_id] = env
+
+
+async def _refresh_batch(uow: EscalationUnitOfWork, ctx: EscalationContext) -> None:
+    cases, uow.to_refresh = uow.to_refresh or {}, {}
+    if cases and uow.config is not None:
+        await refresh_cases(uow, uow.config, cases, uow.clock(), ctx.assisting_kinds)
 
 
 def _reported_at(env: Envelope, at: datetime, now: datetime, ctx: EscalationContext) -> datetime:

@@ -7,9 +7,10 @@ which is how a calendar or policy change reaches them (DOMAIN.md: change the cal
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from caseflow_common.contracts.escalation import ClocksUpdated
 from caseflow_common.contracts.intake import Channel
@@ -57,6 +58,44 @@ async def refresh_case(
     assisting_kinds: Collection[ClockKind] = DEFAULT_ASSISTING_KINDS,
 ) -> bool:
     """Recompute the case's running clocks from its facts; emit ClocksUpdated when anything changed."""
+    return bool(await refresh_cases(uow, cfg, {case_id: causation}, now, assisting_kinds))
+
+
+async def refresh_cases(
+    uow: EscalationUnitOfWork,
+    cfg: Config,
+    causes: Mapping[str, Envelope | None],
+    now: datetime,
+    assisting_kinds: Collection[ClockKind] = DEFAULT_ASSISTING_KINDS,
+) -> int:
+    """Recompute these cases' running clocks from their facts: the changed clocks of all of them written in one
+    statement, the stale ones deleted in one, then one ClocksUpdated per case that changed (caused by the event
+    given for it). Returns how many cases changed."""
+    repo = uow.repo
+    changes: list[dict[str, Any]] = []
+    stale: list[int] = []
+    changed: list[str] = []
+    for case_id in causes:
+        planned = await _plan(uow, cfg, case_id, assisting_kinds)
+        if planned is not None and (planned[0] or planned[1]):
+            changes.extend(planned[0])
+            stale.extend(planned[1])
+            changed.append(case_id)
+    if not changed:
+        return 0
+    await repo.save_clocks(changes)
+    await repo.delete_clocks(stale)
+    for case_id in changed:
+        stored = [clock_from_row(r, cfg.calendar) for r in await repo.clock_rows([case_id])]
+        emit(uow, ClocksUpdated(clocks=current_views(stored, now)), case_id, now, causes[case_id])
+    return len(changed)
+
+
+async def _plan(
+    uow: EscalationUnitOfWork, cfg: Config, case_id: str, assisting_kinds: Collection[ClockKind]
+) -> tuple[list[dict[str, Any]], list[int]] | None:
+    """The clock rows to write and the stored ids to delete so that the case's running clocks equal a replay of
+    its facts; None when its facts cannot be replayed (logged)."""
     repo = uow.repo
     rows = {(r.cycle, r.kind, r.leg): r for r in await repo.clock_rows([case_id], lock=True)}
     facts = _policy_facts(await repo.facts(case_id), cfg)
@@ -64,7 +103,7 @@ async def refresh_case(
         replayed = _one_per_key(replay(case_id, facts, cfg.calendar, cfg.policies, assisting_kinds))
     except (ClockError, LookupError, OverflowError) as exc:
         log.warning("clocks not recomputable", extra={"case_id": case_id, "reason": str(exc)})
-        return False
+        return None
     issued = [action_from_row(a) for a in await repo.actions_of_cases([case_id])]
     changes, keep = [], set()
     for clock in replayed:
@@ -82,10 +121,4 @@ async def refresh_case(
                     extra={"case_id": case_id, "clock": clock.kind.value, "deadline": clock.deadline.isoformat()},
                 )
     stale = [r.id for k, r in rows.items() if k not in keep and r.met_at is None]
-    if not changes and not stale:
-        return False
-    await repo.save_clocks(changes)
-    await repo.delete_clocks(stale)
-    stored = [clock_from_row(r, cfg.calendar) for r in await repo.clock_rows([case_id])]
-    emit(uow, ClocksUpdated(clocks=current_views(stored, now)), case_id, now, causation)
-    return True
+    return changes, stale

@@ -20,11 +20,15 @@ class EscalationUnitOfWork(UnitOfWork):
     def _on_enter(self) -> None:
         self.repo = Repository(self.session)
         self.config: Config | None = None  # the rules in force, read once per unit of work (a consumed batch)
+        # A consumed batch's cases whose facts changed -> the last event that changed them: their clocks are
+        # recomputed once, at commit (None outside a consumed batch: at once).
+        self.to_refresh: dict[str, Envelope] | None = None
 
     async def prepare(self, envelopes: Sequence[Envelope]) -> None:
         """A consumed batch: its cases' clocks, facts and actions in one statement each; their rows and facts written
-        at commit, one statement per shape."""
+        at commit, one statement per shape; their clocks recomputed once per case, at commit."""
         await self.repo.preload(env.case_id for env in envelopes)
+        self.to_refresh = {}
         self.before_commit(self.repo.flush)
 
 

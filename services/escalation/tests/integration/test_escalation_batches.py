@@ -1,0 +1,79 @@
+"""A consumed batch leaves every case's clocks as its events one by one would, and announces each case once: the
+clocks of a batch's cases are recomputed at commit, from all their facts, and written in one statement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from caseflow_common import topics
+from caseflow_common.contracts import dispatch as d
+from caseflow_common.events import Actor, Envelope, Payload, new_event
+from caseflow_common.testing import ManualClock, signed
+from escalation.orm import clocks
+
+AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+END = AT + timedelta(hours=3)
+
+
+def _events(esc) -> list[tuple[str, Payload, datetime]]:  # type: ignore[no-untyped-def]
+    """Three cases, interleaved as the two topics deliver them: A dispatched and accepted, B dispatched, C only
+    received (no unit, so no clocks)."""
+    return [
+        ("C-A", esc.received(AT), AT),
+        ("C-B", esc.received(AT + timedelta(minutes=1)), AT + timedelta(minutes=1)),
+        ("C-A", esc.dispatched(AT + timedelta(minutes=2)), AT + timedelta(minutes=2)),
+        ("C-C", esc.received(AT + timedelta(minutes=3)), AT + timedelta(minutes=3)),
+        ("C-B", esc.dispatched(AT + timedelta(minutes=4)), AT + timedelta(minutes=4)),
+        ("C-A", d.CaseAccepted(unit=esc.UNIT, at=AT + timedelta(hours=1)), AT + timedelta(hours=1)),
+    ]
+
+
+async def _clock_rows(svc) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Every stored clock, without its row id."""
+    async with svc.runtime.sessions() as s:
+        rows = (await s.execute(select(clocks).order_by(clocks.c.case_id, clocks.c.kind, clocks.c.leg))).all()
+    return [tuple(v for k, v in r._mapping.items() if k != "id") for r in rows]
+
+
+def _announced(events: list[Envelope]) -> dict[str, list[Envelope]]:
+    by_case: dict[str, list[Envelope]] = {}
+    for e in events:
+        by_case.setdefault(e.case_id, []).append(e)
+    return by_case
+
+
+async def test_a_batch_leaves_the_clocks_of_its_events_one_by_one_and_announces_each_case_once(
+    escalation, databases, topic_prefix, esc
+):
+    events = _events(esc)
+    async with escalation(await databases.new_url("one-by-one"), ManualClock(END)) as single:
+        for case_id, payload, at in events:
+            await esc.feed(single.runtime, case_id, payload, at)
+        expected = await _clock_rows(single)
+        one_by_one = _announced(await esc.outbox_events(single.runtime, "ClocksUpdated"))
+
+    async with escalation(await databases.new_url("batch"), ManualClock(END), workers=True) as svc:
+        sent: list[Envelope] = []
+        records = []
+        for offset, (case_id, payload, at) in enumerate(events):
+            topic = topics.DISPATCH if isinstance(payload, d.CaseDispatched | d.CaseAccepted) else topics.INTAKE
+            producer = "dispatch" if topic == topics.DISPATCH else "intake"
+            env = new_event(payload, case_id=case_id, producer=producer, actor=Actor(role="system"), occurred_at=at)
+            sent.append(env)
+            records.append((topic_prefix + topic, 0, offset, case_id.encode(), signed(env).to_bytes()))
+        await svc.runtime.consumer.process_batch(records)
+
+        assert await _clock_rows(svc) == expected and expected  # the same clocks, to the last column
+        announced = _announced(await esc.outbox_events(svc.runtime, "ClocksUpdated"))
+        assert sorted(announced) == sorted(one_by_one) == ["C-A", "C-B"]  # C has no unit yet: no clocks
+        assert len(one_by_one["C-A"]) == 2  # one by one, A is announced at its dispatch and at its acceptance
+        for case_id, [once] in announced.items():  # a batch announces each case once: its state after the batch
+            assert once.payload == one_by_one[case_id][-1].payload
+            last = [e for c, e in zip([c for c, _, _ in events], sent, strict=True) if c == case_id][-1]
+            assert once.causation_id == str(last.event_id)
+
+        await svc.runtime.consumer.process_batch(records)  # delivered again: nothing recomputed, nothing announced
+        assert await _clock_rows(svc) == expected
+        assert len(await esc.outbox_events(svc.runtime, "ClocksUpdated")) == 2
