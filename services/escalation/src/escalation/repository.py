@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Table, bindparam, case, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,13 +57,24 @@ _RECENT_EVALUATIONS = (
 )
 
 
+class Sighting(NamedTuple):
+    """A case counted in a region (a ``case_regions`` row, stored or still to be written at flush)."""
+
+    case_id: str
+    region_code: str
+    category: str
+    received_at: datetime
+
+
 class Repository(SupervisionQueries):
     """Every query of escalation on one session; the unit of work commits.
 
     After ``preload`` (a consumed batch) the clocks, facts and clock-driven actions of the batch's cases are read
     once, in one statement each, and kept as this unit of work changes them: a case's clocks are never read again
     (a write answers with the rows it wrote), its facts not at all (``add_fact`` keeps them in order here as well).
-    The batch's case rows and facts are written at ``flush`` (the unit of work's commit), one statement per shape.
+    The batch's case rows and facts are written at ``flush`` (the unit of work's commit), one statement per shape,
+    and so are the regions its received cases count in: until then the hotspot counts add the batch's own sightings
+    to the stored ones, so each check counts what it would have counted one event at a time.
     """
 
     def __init__(self, session: AsyncSession) -> None:
@@ -77,6 +88,8 @@ class Repository(SupervisionQueries):
         self._pending_cases: dict[str, dict[str, Any]] = {}  # preloaded case -> the columns given since, merged
         self._pending_facts: list[dict[str, Any]] = []  # facts of preloaded cases, not written yet
         self._warned: set[str] = set()  # pattern warnings this unit of work inserted or found stored
+        self._pending_regions: dict[tuple[str, str], Sighting] = {}  # (case, region) -> sighting, written at flush
+        self._sighted: dict[tuple[str, str], list[Sighting]] = {}  # (category, region) -> the pending sightings
 
     async def preload(self, case_ids: Iterable[str]) -> None:
         """Read the clocks (locked where the database can), facts and clock-driven actions of these cases."""
@@ -105,6 +118,9 @@ class Repository(SupervisionQueries):
     async def flush(self) -> None:
         """Write the batch's case rows (one upsert per shape of given columns) and facts (one insert)."""
         await self._flush_cases(sorted(self._pending_cases))
+        if self._pending_regions:
+            sightings, self._pending_regions, self._sighted = self._pending_regions, {}, {}
+            await self.session.execute(self._insert_ignoring(case_regions), [s._asdict() for s in sightings.values()])
         if self._pending_facts:
             rows, self._pending_facts = self._pending_facts, []
             await self.session.execute(self._fact_insert(), rows)
@@ -186,23 +202,45 @@ class Repository(SupervisionQueries):
         return [CaseFact(FactKind(r.kind), stored_at(r.at), r.unit, r.channel, r.category, r.urgency) for r in rows]
 
     async def add_case_regions(self, case_id: str, regions: Iterable[str], category: str, at: datetime) -> None:
-        rows = [
-            {"case_id": case_id, "region_code": r, "category": category, "received_at": at.astimezone(UTC)}
-            for r in dict.fromkeys(regions)
-        ]
-        if rows:
-            await self.session.execute(self._insert_ignoring(case_regions), rows)
+        """Count the case in these regions (once each: a case counted before stays as it was)."""
+        sightings = [Sighting(case_id, r, category, at.astimezone(UTC)) for r in dict.fromkeys(regions)]
+        if not sightings:
+            return
+        if self._deferred(case_id):  # a case of the batch: written at flush
+            for s in sightings:
+                if (case_id, s.region_code) not in self._pending_regions:
+                    self._pending_regions[case_id, s.region_code] = s
+                    self._sighted.setdefault((category, s.region_code), []).append(s)
+            return
+        await self.session.execute(self._insert_ignoring(case_regions), [s._asdict() for s in sightings])
 
-    async def sightings(self, category: str, regions: Sequence[str], since: datetime, until: datetime) -> list[Row]:
+    def _pending_sightings(
+        self, category: str, regions: Sequence[str], since: datetime, until: datetime
+    ) -> list[Sighting]:
+        """The batch's sightings not written yet that fall in (since, until]."""
+        if not self._sighted:
+            return []
+        lo, hi = since.astimezone(UTC), until.astimezone(UTC)
+        return [s for r in regions for s in self._sighted.get((category, r), ()) if lo < s.received_at <= hi]
+
+    async def sightings(
+        self, category: str, regions: Sequence[str], since: datetime, until: datetime
+    ) -> list[Row | Sighting]:
         params = {"category": category, "regions": list(regions), "since": since, "until": until}
-        return list(await self.session.execute(_SIGHTINGS, params))
+        stored: list[Row | Sighting] = list(await self.session.execute(_SIGHTINGS, params))
+        return stored + self._pending_sightings(category, regions, since, until)
 
     async def sighting_counts(
         self, category: str, regions: Sequence[str], since: datetime, until: datetime
     ) -> dict[str, int]:
-        """Per region, the cases of ``category`` it counted in (since, until]: one grouped count on the index."""
+        """Per region, the cases of ``category`` it counted in (since, until]: one grouped count on the index, plus
+        the batch's sightings not written yet. A case received again within a batch may count twice here, which
+        costs at most a read of ``sightings`` (the warnings count distinct cases)."""
         params = {"category": category, "regions": list(regions), "since": since, "until": until}
-        return {r[0]: int(r[1]) for r in await self.session.execute(_SIGHTING_COUNTS, params)}
+        counts = {r[0]: int(r[1]) for r in await self.session.execute(_SIGHTING_COUNTS, params)}
+        for s in self._pending_sightings(category, regions, since, until):
+            counts[s.region_code] = counts.get(s.region_code, 0) + 1
+        return counts
 
     async def add_repeat(self, into_case_id: str, case_id: str, at: datetime) -> list[str]:
         row = {"into_case_id": into_case_id, "case_id": case_id, "at": at.astimezone(UTC)}

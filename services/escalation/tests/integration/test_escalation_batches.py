@@ -11,7 +11,7 @@ from caseflow_common import topics
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.events import Actor, Envelope, Payload, new_event
 from caseflow_common.testing import ManualClock, signed
-from escalation.orm import clocks
+from escalation.orm import case_regions, clocks
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 END = AT + timedelta(hours=3)
@@ -77,3 +77,47 @@ async def test_a_batch_leaves_the_clocks_of_its_events_one_by_one_and_announces_
         await svc.runtime.consumer.process_batch(records)  # delivered again: nothing recomputed, nothing announced
         assert await _clock_rows(svc) == expected
         assert len(await esc.outbox_events(svc.runtime, "ClocksUpdated")) == 2
+
+
+async def _hotspot_outcome(svc, esc) -> tuple[list[tuple], list[tuple]]:  # type: ignore[no-untyped-def]
+    """The warnings raised (region, count, cases, the case whose event raised it) and the stored sightings."""
+    raised = await esc.outbox_events(svc.runtime, "PatternWarningRaised")
+    warnings = sorted(
+        (e.payload["region_code"], e.payload["count"], tuple(sorted(e.payload["case_ids"])), e.case_id) for e in raised
+    )
+    async with svc.runtime.sessions() as s:
+        rows = (
+            await s.execute(select(case_regions).order_by(case_regions.c.case_id, case_regions.c.region_code))
+        ).all()
+    return warnings, [tuple(r) for r in rows]
+
+
+async def test_a_batch_of_receipts_counts_hotspots_as_one_by_one_would(escalation, databases, topic_prefix, esc):
+    """The batch's own sightings count before they are written; a case counted before (here received again under
+    another event id) is not counted twice."""
+    times = [AT + timedelta(minutes=10 * n) for n in range(6)]
+    first = ("C-0", esc.received(times[0]), times[0])
+    later = [("C-0", esc.received(times[0]), times[0])] + [
+        (f"C-{n}", esc.received(times[n]), times[n]) for n in range(1, 6)
+    ]
+    async with escalation(await databases.new_url("hot-single"), ManualClock(END), hotspot_threshold=3) as single:
+        for case_id, payload, at in [first, *later]:
+            await esc.feed(single.runtime, case_id, payload, at)
+        expected = await _hotspot_outcome(single, esc)
+    assert any(region == esc.STREET and count == 3 for region, count, _, _ in expected[0])
+
+    async with escalation(
+        await databases.new_url("hot-batch"), ManualClock(END), hotspot_threshold=3, workers=True
+    ) as svc:
+
+        def record(offset: int, case_id: str, payload: Payload, at: datetime) -> tuple:
+            env = new_event(payload, case_id=case_id, producer="intake", actor=Actor(role="system"), occurred_at=at)
+            return (topic_prefix + topics.INTAKE, 0, offset, case_id.encode(), signed(env).to_bytes())
+
+        await svc.runtime.consumer.process_batch([record(0, *first)])
+        batch = [record(n + 1, *event) for n, event in enumerate(later)]
+        await svc.runtime.consumer.process_batch(batch)
+        assert await _hotspot_outcome(svc, esc) == expected
+
+        await svc.runtime.consumer.process_batch(batch)  # delivered again: nothing counted or raised twice
+        assert await _hotspot_outcome(svc, esc) == expected
