@@ -1,13 +1,22 @@
 """The department work API's use cases: each opens the unit of work, checks the caller's scope, applies the rule,
 records the events and commits. A department acts only on its own cases (``scope``). Coordination is in
 ``coordination_commands``, the notice to public security in ``police_notice``, the routing table in
-``routing_commands``."""
+``routing_commands``.
+
+A department's everyday actions (签收 accept, progress notes, suspend and resume, 答复 reply, 办结 close) share their
+transaction with the actions that arrived while the previous one was being written (group commit,
+``caseflow_common.group_commit``; ``DispatchContext.action_writes``): each action decides on its case (its scope,
+the rule) without writing anything, then writes its case and events; one commit for the group, and each request is
+answered once that commit is done. An action the rules refuse answers for itself and writes nothing; when a write
+fails, the group is written again action by action, each in its own transaction."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from caseflow_common.auth import Principal
 from dispatch.case_file import CaseFile
@@ -33,6 +42,25 @@ async def own(uow: DispatchUnitOfWork, case_id: str, who: Principal) -> CaseFile
     return scoped.file
 
 
+@dataclass(frozen=True)
+class Decided:
+    """What an action decided on its case, not written yet: the case as it leaves it, and events besides the case's."""
+
+    file: CaseFile
+    now: datetime
+    extra: Sequence[ev.CaseEvent] = ()
+
+
+async def _write(
+    uow: DispatchUnitOfWork, ctx: DispatchContext, who: Principal, decided: Decided, reason: str | None = None
+) -> None:
+    """Save the case and record its events (the action's writes, before its commit)."""
+    file = decided.file
+    await uow.cases.save(file, decided.now)
+    events = [*file.case.pull_events(), *decided.extra]
+    await uow.record(file, events, ctx.reference, actor=who.actor, reason=reason)
+
+
 async def finish(
     uow: DispatchUnitOfWork,
     ctx: DispatchContext,
@@ -43,18 +71,92 @@ async def finish(
     reason: str | None = None,
 ) -> Scoped:
     """Save the case, record its events, commit; the case with the caller's role on it afterwards."""
-    await uow.cases.save(file, now)
-    await uow.record(file, [*file.case.pull_events(), *extra], ctx.reference, actor=who.actor, reason=reason)
+    await _write(uow, ctx, who, Decided(file, now, extra), reason)
     await uow.commit()
     return Scoped(file, await role_after_action(uow.cases, file, who.unit))
 
 
+# --- grouped actions ------------------------------------------------------------------------------------------
+
+
+# Reads the case, checks the caller's scope and applies the rule, writing nothing; raises when the action is refused.
+Decide = Callable[[DispatchUnitOfWork, datetime], Awaitable[Decided]]
+
+
+@dataclass(frozen=True)
+class Action:
+    """A department's action waiting for its group's transaction."""
+
+    who: Principal
+    decide: Decide
+
+
+async def act(rt: DispatchRuntime, who: Principal, decide: Decide) -> Scoped:
+    """Decide and write an action in the next group's transaction; answered once that has committed."""
+    return await rt.context.action_writes.submit(Action(who, decide), partial(_write_actions, rt))
+
+
+async def _write_actions(rt: DispatchRuntime, items: Sequence[Action]) -> list[Scoped | Exception]:
+    """Write a group of actions in one transaction; when a write fails, each action again in its own."""
+    if len(items) > 1:
+        try:
+            return await _write_group(rt, items)
+        except _GroupFailed as failed:  # nothing of the group stays: the transaction rolled back
+            log.info("group of actions written one by one", extra={"actions": len(items), "reason": repr(failed)})
+    return [await _write_one(rt, item) for item in items]
+
+
+class _GroupFailed(Exception):
+    """A group's write or commit failed (its cause chained): it is written again action by action."""
+
+
+async def _write_group(rt: DispatchRuntime, items: Sequence[Action]) -> list[Scoped | Exception]:
+    ctx = rt.context
+    outcomes: list[CaseFile | Exception] = []
+    async with rt.uow() as uow:
+        try:
+            for item in items:
+                try:
+                    decided = await item.decide(uow, uow.clock())
+                except Exception as exc:  # refused (not found, not its case, the rule): it wrote nothing
+                    outcomes.append(exc)
+                    continue
+                await _write(uow, ctx, item.who, decided)
+                outcomes.append(decided.file)
+            await uow.commit()
+        except Exception as exc:
+            raise _GroupFailed(repr(exc)) from exc
+        # Committed: what each caller is on its case now (a failure here is that caller's 503, never a rewrite).
+        answers: list[Scoped | Exception] = []
+        for item, outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                answers.append(outcome)
+                continue
+            try:
+                answers.append(Scoped(outcome, await role_after_action(uow.cases, outcome, item.who.unit)))
+            except Exception as exc:
+                answers.append(exc)
+        return answers
+
+
+async def _write_one(rt: DispatchRuntime, item: Action) -> Scoped | Exception:
+    try:
+        async with rt.uow() as uow:
+            decided = await item.decide(uow, uow.clock())
+            return await finish(uow, rt.context, decided.file, item.who, decided.now, decided.extra)
+    except Exception as exc:  # this request's own answer (404, 409, 503 ...)
+        return exc
+
+
 async def accept(rt: DispatchRuntime, case_id: str, who: Principal) -> Scoped:
     """签收: the department signs for a dispatched case."""
-    async with rt.uow() as uow:
-        file, now = await own(uow, case_id, who), uow.clock()
+
+    async def decide(uow: DispatchUnitOfWork, now: datetime) -> Decided:
+        file = await own(uow, case_id, who)
         file.case.accept(who.unit or "", at=now)
-        return await finish(uow, rt.context, file, who, now)
+        return Decided(file, now)
+
+    return await act(rt, who, decide)
 
 
 async def return_(
@@ -122,45 +224,59 @@ async def transfer(
 
 async def progress(rt: DispatchRuntime, case_id: str, who: Principal, *, note: str) -> Scoped:
     """办理 note; assisting units (协办) add theirs without changing the case's state."""
-    async with rt.uow() as uow:
-        scoped, now = await load_scoped(uow.cases, case_id, who.unit), uow.clock()
+
+    async def decide(uow: DispatchUnitOfWork, now: datetime) -> Decided:
+        scoped = await load_scoped(uow.cases, case_id, who.unit)
         file = scoped.file
         if scoped.role in {"coordination", "notified"}:
             raise NotYourCase(f"a {scoped.role} unit does not handle the case itself")
         if scoped.role != "assisting":
             file.case.note_progress(who.unit or "", note, at=now)
-            return await finish(uow, rt.context, file, who, now)
-        noted = assisting_note(file.case, who.unit or "", note, at=now)
-        return await finish(uow, rt.context, file, who, now, extra=[noted])
+            return Decided(file, now)
+        return Decided(file, now, [assisting_note(file.case, who.unit or "", note, at=now)])
+
+    return await act(rt, who, decide)
 
 
 async def suspend(rt: DispatchRuntime, case_id: str, who: Principal, *, reason: str) -> Scoped:
     """Waiting on the requester; clocks pause."""
-    async with rt.uow() as uow:
-        file, now = await own(uow, case_id, who), uow.clock()
+
+    async def decide(uow: DispatchUnitOfWork, now: datetime) -> Decided:
+        file = await own(uow, case_id, who)
         file.case.suspend(who.unit or "", reason, at=now)
-        return await finish(uow, rt.context, file, who, now)
+        return Decided(file, now)
+
+    return await act(rt, who, decide)
 
 
 async def resume(rt: DispatchRuntime, case_id: str, who: Principal) -> Scoped:
     """Handling continues after a suspension."""
-    async with rt.uow() as uow:
-        file, now = await own(uow, case_id, who), uow.clock()
+
+    async def decide(uow: DispatchUnitOfWork, now: datetime) -> Decided:
+        file = await own(uow, case_id, who)
         file.case.resume(who.unit or "", at=now)
-        return await finish(uow, rt.context, file, who, now)
+        return Decided(file, now)
+
+    return await act(rt, who, decide)
 
 
 async def reply(rt: DispatchRuntime, case_id: str, who: Principal, *, content: str, resolved: bool) -> Scoped:
     """答复: the handling unit's reply, and whether the matter is resolved."""
-    async with rt.uow() as uow:
-        file, now = await own(uow, case_id, who), uow.clock()
+
+    async def decide(uow: DispatchUnitOfWork, now: datetime) -> Decided:
+        file = await own(uow, case_id, who)
         file.case.reply(who.unit or "", content, resolved=resolved, at=now)
-        return await finish(uow, rt.context, file, who, now)
+        return Decided(file, now)
+
+    return await act(rt, who, decide)
 
 
 async def close(rt: DispatchRuntime, case_id: str, who: Principal) -> Scoped:
     """办结, only after a reply."""
-    async with rt.uow() as uow:
-        file, now = await own(uow, case_id, who), uow.clock()
+
+    async def decide(uow: DispatchUnitOfWork, now: datetime) -> Decided:
+        file = await own(uow, case_id, who)
         file.case.close(who.unit or "", at=now)
-        return await finish(uow, rt.context, file, who, now)
+        return Decided(file, now)
+
+    return await act(rt, who, decide)
