@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from caseflow_common.group_commit import GroupCommit
+from caseflow_common.group_commit import GroupCommit, together_or_each
 
 
 class Store:
@@ -92,3 +92,19 @@ async def test_a_write_returning_the_wrong_number_of_outcomes_fails_its_requests
     writes = GroupCommit[str, str]("test")
     outcomes = await asyncio.gather(writes.submit("a", short), writes.submit("b", short), return_exceptions=True)
     assert all(isinstance(o, RuntimeError) and "1 outcomes for 2 items" in str(o) for o in outcomes)
+
+
+async def test_a_group_whose_transaction_fails_is_written_again_item_by_item():
+    store, alone = Store(), []
+
+    async def each(item: str) -> str | BaseException:
+        alone.append(item)
+        return OSError("database gone") if item == "boom" else f"stored {item}"
+
+    assert await together_or_each("test", ["a", "b"], store.write, each) == ["stored a", "stored b"]
+    assert alone == []  # the group committed: nobody written twice
+    outcomes = await together_or_each("test", ["c", "boom", "d"], store.write, each)
+    assert alone == ["c", "boom", "d"]
+    assert outcomes[0] == "stored c" and isinstance(outcomes[1], OSError) and outcomes[2] == "stored d"
+    assert await together_or_each("test", ["e"], store.write, each) == ["stored e"]  # one item: on its own at once
+    assert store.groups == [["a", "b"], ["c", "boom", "d"]]

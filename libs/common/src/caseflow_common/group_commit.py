@@ -16,6 +16,7 @@ would have been.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -32,6 +33,25 @@ GROUP_SIZE = Histogram(
 )
 
 Write = Callable[[Sequence[T]], Awaitable[Sequence[R | BaseException]]]
+
+log = logging.getLogger(__name__)
+
+
+async def together_or_each(
+    name: str,
+    items: Sequence[T],
+    together: Write[T, R],
+    each: Callable[[T], Awaitable[R | BaseException]],
+) -> list[R | BaseException]:
+    """A ``write`` for ``GroupCommit``: the items in one transaction (``together``, which raises when that
+    transaction failed and nothing of it stayed); then, or for a single item, each in its own (``each``, which answers
+    for its item: a result or the exception its request answers with)."""
+    if len(items) > 1:
+        try:
+            return list(await together(items))
+        except Exception as exc:  # the transaction rolled back: every item is written again on its own
+            log.info("group written item by item", extra={"writer": name, "items": len(items), "reason": repr(exc)})
+    return [await each(item) for item in items]
 
 
 class GroupCommit(Generic[T, R]):

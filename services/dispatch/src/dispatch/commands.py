@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import partial
 
 from caseflow_common.auth import Principal
+from caseflow_common.group_commit import together_or_each
 from dispatch.case_file import CaseFile
 from dispatch.context import DispatchContext
 from dispatch.dispatching import apply_decision, decide_after_return
@@ -96,36 +97,26 @@ async def act(rt: DispatchRuntime, who: Principal, decide: Decide) -> Scoped:
     return await rt.context.action_writes.submit(Action(who, decide), partial(_write_actions, rt))
 
 
-async def _write_actions(rt: DispatchRuntime, items: Sequence[Action]) -> list[Scoped | Exception]:
+async def _write_actions(rt: DispatchRuntime, items: Sequence[Action]) -> list[Scoped | BaseException]:
     """Write a group of actions in one transaction; when a write fails, each action again in its own."""
-    if len(items) > 1:
-        try:
-            return await _write_group(rt, items)
-        except _GroupFailed as failed:  # nothing of the group stays: the transaction rolled back
-            log.info("group of actions written one by one", extra={"actions": len(items), "reason": repr(failed)})
-    return [await _write_one(rt, item) for item in items]
-
-
-class _GroupFailed(Exception):
-    """A group's write or commit failed (its cause chained): it is written again action by action."""
+    name = rt.context.action_writes.name
+    return await together_or_each(name, items, partial(_write_group, rt), partial(_write_one, rt))
 
 
 async def _write_group(rt: DispatchRuntime, items: Sequence[Action]) -> list[Scoped | Exception]:
+    """The actions in one transaction; raises when a write or the commit failed (nothing of the group stays)."""
     ctx = rt.context
     outcomes: list[CaseFile | Exception] = []
     async with rt.uow() as uow:
-        try:
-            for item in items:
-                try:
-                    decided = await item.decide(uow, uow.clock())
-                except Exception as exc:  # refused (not found, not its case, the rule): it wrote nothing
-                    outcomes.append(exc)
-                    continue
-                await _write(uow, ctx, item.who, decided)
-                outcomes.append(decided.file)
-            await uow.commit()
-        except Exception as exc:
-            raise _GroupFailed(repr(exc)) from exc
+        for item in items:
+            try:
+                decided = await item.decide(uow, uow.clock())
+            except Exception as exc:  # refused (not found, not its case, the rule): it wrote nothing
+                outcomes.append(exc)
+                continue
+            await _write(uow, ctx, item.who, decided)
+            outcomes.append(decided.file)
+        await uow.commit()
         # Committed: what each caller is on its case now (a failure here is that caller's 503, never a rewrite).
         answers: list[Scoped | Exception] = []
         for item, outcome in zip(items, outcomes, strict=True):

@@ -21,6 +21,7 @@ from caseflow_common.contracts.intake import CaseMerged, CaseReceived, Channel, 
 from caseflow_common.contracts.status import CaseStatus
 from caseflow_common.directory import CategoryRecord, region_path
 from caseflow_common.events import Actor, new_event
+from caseflow_common.group_commit import together_or_each
 from intake import metrics, repeat_lookup
 from intake.context import IntakeContext
 from intake.domain.case_number import case_number_for, local_date
@@ -104,16 +105,16 @@ async def receive_report(rt: IntakeRuntime, report: Report, *, channel: Channel,
     return received
 
 
-async def _write(rt: IntakeRuntime, items: Sequence[Submission]) -> list[Received | Exception]:
+async def _write(rt: IntakeRuntime, items: Sequence[Submission]) -> list[Received | BaseException]:
     """Write a group of reports in one transaction; when that fails (a resubmission among them, two identical
     submissions racing, the database refusing), each of them on its own, answering for itself."""
-    if len(items) > 1:
-        try:
-            async with rt.uow() as uow:
-                return list(await _store(uow, items, rt.context))
-        except Exception as exc:  # nothing of the group stays: the transaction rolled back
-            log.info("group of reports written one by one", extra={"reports": len(items), "reason": repr(exc)})
-    return [await _write_one(rt, item) for item in items]
+    name = rt.context.report_writes.name
+    return await together_or_each(name, items, partial(_write_together, rt), partial(_write_one, rt))
+
+
+async def _write_together(rt: IntakeRuntime, items: Sequence[Submission]) -> list[Received]:
+    async with rt.uow() as uow:
+        return await _store(uow, items, rt.context)
 
 
 async def _write_one(rt: IntakeRuntime, item: Submission) -> Received | Exception:
