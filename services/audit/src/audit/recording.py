@@ -15,7 +15,7 @@ computed here before requester fields are stripped, since the signature covers t
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 import orjson
@@ -133,15 +133,25 @@ async def append(
 
 async def refresh_due_loops(uow: AuditUnitOfWork, rules: RecordRules) -> None:
     """At commit: the loop status of every case an entry was appended to, once per case however many entries it
-    got (each from the whole record as it is then, so the same as after its last entry)."""
+    got (each from the whole record as it is then, so the same as after its last entry), and of the requests merged
+    into those cases (they follow their main case)."""
     due, uow.loops_due = list(uow.loops_due), {}
-    # Set-based: the record of every due case and which cases are merged into them, one statement each; the
-    # statuses written in one statement at the end (a case saved twice keeps its last status).
-    await uow.records.preload_loop_inputs(due)
+    # Set-based: which cases are merged into the due ones, the records of all of them, then those of the main cases
+    # the merged ones among them follow, one statement each; the statuses written in one statement at the end (a
+    # case saved twice keeps its last status).
     await uow.facts.preload_merged(due)
+    joined = {case_id: [m for m in await uow.facts.merged_into(case_id) if m != case_id] for case_id in due}
+    reads = LoopReads(uow, rules)
+    await reads.load([*due, *(m for merged in joined.values() for m in merged)])
+    await reads.load(reads.main_cases())
     statuses: dict[str, LoopStatus] = {}
     for case_id in due:
-        await refresh_loop(case_id, uow, rules, statuses)
+        status = await reads.status(case_id)
+        statuses.pop(case_id, None)
+        statuses[case_id] = status
+        for merged in joined[case_id]:
+            statuses.pop(merged, None)
+            statuses[merged] = await reads.status(merged, main=status)
     await uow.loops.save_all(
         [
             {
@@ -157,36 +167,48 @@ async def refresh_due_loops(uow: AuditUnitOfWork, rules: RecordRules) -> None:
     )
 
 
-async def refresh_loop(
-    case_id: str, uow: AuditUnitOfWork, rules: RecordRules, statuses: dict[str, LoopStatus]
-) -> LoopStatus:
-    """Recompute the case's loop status, and that of the cases merged into it, into ``statuses`` (to be saved)."""
-    status = await loop_of(case_id, uow, rules)
-    statuses.pop(case_id, None)
-    statuses[case_id] = status
-    for merged in await uow.facts.merged_into(case_id):
-        if merged != case_id:
-            statuses.pop(merged, None)
-            statuses[merged] = await loop_of(merged, uow, rules, main=status)
-    return status
+class LoopReads:
+    """Loop statuses from the record, within one unit of work: each case's entries read and parsed once (many at a
+    time with ``load``), and the status of a main case that merged requests follow computed once."""
 
+    def __init__(self, uow: AuditUnitOfWork, rules: RecordRules) -> None:
+        self.uow, self.policy, self.now = uow, rules.loop_policy, uow.clock()
+        self._events: dict[str, list[LoopEvent]] = {}
+        self._own: dict[str, LoopStatus] = {}  # a main case's status as it stands on its own (merge not followed)
 
-async def loop_of(
-    case_id: str,
-    uow: AuditUnitOfWork,
-    rules: RecordRules,
-    main: LoopStatus | None = None,
-    follow_merge: bool = True,
-) -> LoopStatus:
-    """The loop status of a case from its record (a merged case follows its main case)."""
-    rows = await uow.records.loop_inputs(case_id)
-    events = [LoopEvent(r.event_type, datetime.fromisoformat(r.at), orjson.loads(r.payload)) for r in rows]
-    policy = rules.loop_policy
-    if main is None and follow_merge:
+    async def load(self, case_ids: Iterable[str]) -> None:
+        """Read the records of these cases (those not read yet) in one statement."""
+        wanted = [case_id for case_id in dict.fromkeys(case_ids) if case_id not in self._events]
+        if not wanted:
+            return
+        for case_id, rows in (await self.uow.records.loop_inputs_of(wanted)).items():
+            self._events[case_id] = [
+                LoopEvent(r.event_type, datetime.fromisoformat(r.at), orjson.loads(r.payload)) for r in rows
+            ]
+
+    def merged_into(self, case_id: str) -> str | None:
+        """The case its record says it was merged into (a read case), or None."""
+        merge_event = self.policy.merge_event
         into = next(
-            (e.payload.get("into_case_id") for e in events if e.event_type == policy.merge_event and e.payload),
+            (e.payload.get("into_case_id") for e in self._events[case_id] if e.event_type == merge_event and e.payload),
             None,
         )
-        if into and into != case_id:
-            main = await loop_of(into, uow, rules, follow_merge=False)
-    return loop_status(events, uow.clock(), policy, main=main)
+        return into if isinstance(into, str) and into != case_id else None
+
+    def main_cases(self) -> list[str]:
+        """The main cases the read cases were merged into."""
+        return [into for case_id in list(self._events) if (into := self.merged_into(case_id)) is not None]
+
+    async def status(self, case_id: str, main: LoopStatus | None = None) -> LoopStatus:
+        """The case's loop status; a merged case follows its main case (``main``, or the one its record names)."""
+        await self.load([case_id])
+        if main is None and (into := self.merged_into(case_id)) is not None:
+            if (main := self._own.get(into)) is None:
+                await self.load([into])
+                main = self._own[into] = loop_status(self._events[into], self.now, self.policy)
+        return loop_status(self._events[case_id], self.now, self.policy, main=main)
+
+
+async def loop_of(case_id: str, uow: AuditUnitOfWork, rules: RecordRules) -> LoopStatus:
+    """The loop status of a case from its record (a merged case follows its main case)."""
+    return await LoopReads(uow, rules).status(case_id)

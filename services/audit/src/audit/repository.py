@@ -48,13 +48,14 @@ class RecordRepository:
         self._recorded: set[str] = set()  # ... and those of them in the record, or appended here
         self._held_checked: set[str] = set()
         self._held: set[str] = set()
+        self._holding: dict[str, dict[str, Any]] = {}  # event id -> held row, written at flush
+        self._releasing: set[str] = set()  # stored held events taken, deleted at flush
         self._heads: dict[str, ChainEntry | None] = {}  # head per case as this unit of work sees it
         self._new_cases: set[str] = set()  # cases whose first entry is appended here
         self._moved: dict[str, ChainEntry] = {}  # new head per case, written at flush
         self._appends: list[dict[str, Any]] = []
         self._waiting_checked: set[str] = set()  # causes whose waiting events are known
         self._waiting: dict[str, list[tuple[str, str, str | None]]] = {}  # cause -> (event id, envelope, digest)
-        self._loop_inputs: dict[str, list[Any]] = {}  # case -> its entries' loop inputs, read after the last flush
 
     async def preload(self, event_ids: Collection[str], causes: Collection[str], case_ids: Collection[str]) -> None:
         """Read at once whether these events and causes are recorded or held, which held events wait on these
@@ -123,8 +124,9 @@ class RecordRepository:
         self._recorded.add(entry.event_id)
 
     async def flush(self) -> None:
-        """Write the appended entries and the cases' new heads (one statement per kind)."""
-        self._loop_inputs = {}
+        """Write the appended entries, the cases' new heads and the held events taken and left (one statement per
+        kind)."""
+        await self._write_held()
         if self._appends:
             await self.session.execute(insert(entries), self._appends)
             self._appends = []
@@ -155,33 +157,34 @@ class RecordRepository:
         rows = await self.session.execute(select(entries).where(entries.c.case_id == case_id).order_by(entries.c.seq))
         return list(rows)
 
-    async def preload_loop_inputs(self, case_ids: Collection[str]) -> None:
-        """Read the loop inputs of these cases at once (after ``flush``: the entries appended here included)."""
-        if not case_ids:
-            return
-        rows = await self.session.execute(
-            select(entries.c.case_id, entries.c.event_type, entries.c.at, entries.c.payload)
-            .where(entries.c.case_id.in_(case_ids))
-            .order_by(entries.c.case_id, entries.c.seq)
-        )
-        self._loop_inputs = {c: [] for c in case_ids}
-        for r in rows:
-            self._loop_inputs[r.case_id].append(r)
-
-    async def loop_inputs(self, case_id: str) -> list[Any]:
-        """(event_type, at, payload) of the case's entries in seq order."""
+    async def loop_inputs_of(self, case_ids: Collection[str]) -> dict[str, list[Any]]:
+        """(event_type, at, payload) of these cases' entries in seq order, read at once (the entries appended in this
+        unit of work included)."""
         if self._appends:
             await self.flush()
-        if case_id in self._loop_inputs:
-            return self._loop_inputs[case_id]
-        rows = await self.session.execute(
-            select(entries.c.event_type, entries.c.at, entries.c.payload)
-            .where(entries.c.case_id == case_id)
-            .order_by(entries.c.seq)
-        )
-        return list(rows)
+        found: dict[str, list[Any]] = {case_id: [] for case_id in case_ids}
+        if found:
+            rows = await self.session.execute(
+                select(entries.c.case_id, entries.c.event_type, entries.c.at, entries.c.payload)
+                .where(entries.c.case_id.in_(found))
+                .order_by(entries.c.case_id, entries.c.seq)
+            )
+            for r in rows:
+                found[r.case_id].append(r)
+        return found
 
     # --- held events -------------------------------------------------------------------------------------------
+    # A batch's held events are written at flush (one insert), and the stored ones it releases deleted there (one
+    # delete); one held and released within the batch never reaches the table. Every read of the table writes them
+    # first.
+
+    async def _write_held(self) -> None:
+        if self._holding:
+            await self.session.execute(insert(held), list(self._holding.values()))
+            self._holding = {}
+        if self._releasing:
+            await self.session.execute(delete(held).where(held.c.event_id.in_(sorted(self._releasing))))
+            self._releasing = set()
 
     async def is_held(self, event_id: str) -> bool:
         """Whether the event waits for its cause."""
@@ -189,6 +192,7 @@ class RecordRepository:
             return True
         if event_id in self._held_checked:
             return False
+        await self._write_held()
         return (
             await self.session.execute(select(held.c.event_id).where(held.c.event_id == event_id))
         ).first() is not None
@@ -200,25 +204,29 @@ class RecordRepository:
         self._held.add(event_id)
         if causation_id in self._waiting_checked:
             self._waiting.setdefault(causation_id, []).append((event_id, envelope, signed_digest))
-        await self.session.execute(
-            insert(held).values(
-                event_id=event_id,
-                case_id=case_id,
-                causation_id=causation_id,
-                envelope=envelope,
-                held_at=at,
-                signed_digest=signed_digest,
-            )
-        )
+        self._holding[event_id] = {
+            "event_id": event_id,
+            "case_id": case_id,
+            "causation_id": causation_id,
+            "envelope": envelope,
+            "held_at": at,
+            "signed_digest": signed_digest,
+        }
+
+    def _take(self, event_ids: Collection[str]) -> None:
+        """These held events leave the table (at flush; those held in this unit of work are simply not written)."""
+        for event_id in event_ids:
+            self._held.discard(event_id)
+            if self._holding.pop(event_id, None) is None:
+                self._releasing.add(event_id)
 
     async def release_waiting_on(self, cause_id: str) -> list[tuple[str, str | None]]:
         """Take the events that wait for `cause_id` (oldest first); returns (stored envelope, payload digest)."""
         if cause_id in self._waiting_checked:
             waiting = self._waiting.pop(cause_id, [])
-            if waiting:
-                await self.session.execute(delete(held).where(held.c.event_id.in_([w[0] for w in waiting])))
-                self._held -= {w[0] for w in waiting}
+            self._take([w[0] for w in waiting])
             return [(text, digest) for _, text, digest in waiting]
+        await self._write_held()
         rows = (
             await self.session.execute(
                 select(held.c.event_id, held.c.envelope, held.c.signed_digest)
@@ -226,23 +234,24 @@ class RecordRepository:
                 .order_by(held.c.held_at)
             )
         ).all()
-        if rows:
-            await self.session.execute(delete(held).where(held.c.event_id.in_([r.event_id for r in rows])))
+        self._take([r.event_id for r in rows])
         return [(r.envelope, r.signed_digest) for r in rows]
 
     async def release(self, event_id: str) -> tuple[str, str | None] | None:
         """Take one held event (stored envelope, payload digest); None when someone else took it first."""
+        await self._write_held()
         row = (
             await self.session.execute(select(held.c.envelope, held.c.signed_digest).where(held.c.event_id == event_id))
         ).first()
         if row is None:
             return None
-        self._held.discard(event_id)
-        await self.session.execute(delete(held).where(held.c.event_id == event_id))
+        self._take([event_id])
+        await self._write_held()  # at once: the row stays locked for this transaction from here
         return row.envelope, row.signed_digest
 
     async def held_before(self, cutoff: datetime, limit: int) -> list[str]:
         """Ids of events held since before `cutoff`, oldest first."""
+        await self._write_held()
         rows = await self.session.execute(
             select(held.c.event_id).where(held.c.held_at <= cutoff).order_by(held.c.held_at).limit(limit)
         )
@@ -250,6 +259,7 @@ class RecordRepository:
 
     async def held_count(self) -> int:
         """How many events wait for their cause."""
+        await self._write_held()
         return (await self.session.execute(select(func.count()).select_from(held))).scalar_one()
 
 
