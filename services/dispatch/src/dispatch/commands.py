@@ -86,15 +86,16 @@ Decide = Callable[[DispatchUnitOfWork, datetime], Awaitable[Decided]]
 
 @dataclass(frozen=True)
 class Action:
-    """A department's action waiting for its group's transaction."""
+    """A department's action on a case, waiting for its group's transaction."""
 
     who: Principal
+    case_id: str
     decide: Decide
 
 
-async def act(rt: DispatchRuntime, who: Principal, decide: Decide) -> Scoped:
-    """Decide and write an action in the next group's transaction; answered once that has committed."""
-    return await rt.context.action_writes.submit(Action(who, decide), partial(_write_actions, rt))
+async def act(rt: DispatchRuntime, who: Principal, case_id: str, decide: Decide) -> Scoped:
+    """Decide and write an action on ``case_id`` in the next group's transaction; answered once that has committed."""
+    return await rt.context.action_writes.submit(Action(who, case_id, decide), partial(_write_actions, rt))
 
 
 async def _write_actions(rt: DispatchRuntime, items: Sequence[Action]) -> list[Scoped | BaseException]:
@@ -108,6 +109,7 @@ async def _write_group(rt: DispatchRuntime, items: Sequence[Action]) -> list[Sco
     ctx = rt.context
     outcomes: list[CaseFile | Exception] = []
     async with rt.uow() as uow:
+        await uow.cases.preload([item.case_id for item in items])  # the group's cases in one statement
         for item in items:
             try:
                 decided = await item.decide(uow, uow.clock())
@@ -147,7 +149,7 @@ async def accept(rt: DispatchRuntime, case_id: str, who: Principal) -> Scoped:
         file.case.accept(who.unit or "", at=now)
         return Decided(file, now)
 
-    return await act(rt, who, decide)
+    return await act(rt, who, case_id, decide)
 
 
 async def return_(
@@ -226,7 +228,7 @@ async def progress(rt: DispatchRuntime, case_id: str, who: Principal, *, note: s
             return Decided(file, now)
         return Decided(file, now, [assisting_note(file.case, who.unit or "", note, at=now)])
 
-    return await act(rt, who, decide)
+    return await act(rt, who, case_id, decide)
 
 
 async def suspend(rt: DispatchRuntime, case_id: str, who: Principal, *, reason: str) -> Scoped:
@@ -237,7 +239,7 @@ async def suspend(rt: DispatchRuntime, case_id: str, who: Principal, *, reason: 
         file.case.suspend(who.unit or "", reason, at=now)
         return Decided(file, now)
 
-    return await act(rt, who, decide)
+    return await act(rt, who, case_id, decide)
 
 
 async def resume(rt: DispatchRuntime, case_id: str, who: Principal) -> Scoped:
@@ -248,7 +250,7 @@ async def resume(rt: DispatchRuntime, case_id: str, who: Principal) -> Scoped:
         file.case.resume(who.unit or "", at=now)
         return Decided(file, now)
 
-    return await act(rt, who, decide)
+    return await act(rt, who, case_id, decide)
 
 
 async def reply(rt: DispatchRuntime, case_id: str, who: Principal, *, content: str, resolved: bool) -> Scoped:
@@ -259,7 +261,7 @@ async def reply(rt: DispatchRuntime, case_id: str, who: Principal, *, content: s
         file.case.reply(who.unit or "", content, resolved=resolved, at=now)
         return Decided(file, now)
 
-    return await act(rt, who, decide)
+    return await act(rt, who, case_id, decide)
 
 
 async def close(rt: DispatchRuntime, case_id: str, who: Principal) -> Scoped:
@@ -270,4 +272,4 @@ async def close(rt: DispatchRuntime, case_id: str, who: Principal) -> Scoped:
         file.case.close(who.unit or "", at=now)
         return Decided(file, now)
 
-    return await act(rt, who, decide)
+    return await act(rt, who, case_id, decide)

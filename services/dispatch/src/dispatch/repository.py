@@ -41,6 +41,13 @@ _LOAD = (
     .where(wc.c.case_id == bindparam("case_id"))
     .order_by(asg.c.unit)
 )
+# The same for many cases at once (a group of departments' actions), in case order.
+_LOAD_MANY = (
+    select(wc, asg.c.unit.label("assisting_unit"))
+    .outerjoin(asg, and_(asg.c.case_id == wc.c.case_id, asg.c.role == "assisting", asg.c.active))
+    .where(wc.c.case_id.in_(bindparam("case_ids", expanding=True)))
+    .order_by(wc.c.case_id, asg.c.unit)
+)
 _CASE_COLUMNS = tuple(wc.c.keys())
 _INSERT_CASE = insert(wc)
 # Columns come from the parameters' keys; the where clause's parameters are named apart from them.
@@ -89,12 +96,35 @@ class CaseRepository:
         self._published: dict[str, datetime | None] = {}  # case -> when its clocks (stored or kept) were published
         self._clock_lists: dict[str, list[dict[str, Any]]] = {}  # case -> its clocks' rows, written at flush
         self._numbered: set[str] = set()  # cases whose row write took their change number already (SQLite)
+        self._new_cases: list[dict[str, Any]] = []  # rows of cases added, not written yet
+        self._loaded: dict[str, list[Any]] = {}  # case -> its rows as read by preload, until its get or a write
+
+    async def _execute(self, stmt: Any, params: Any = None) -> Any:
+        """Every statement of this repository: the cases added since the last one are written first, so nothing
+        here reads or changes the table without them; a write other than a case's own save forgets what preload
+        read (it may have changed any case)."""
+        if self._new_cases:
+            await self._write_new_cases()
+        if self._loaded and not getattr(stmt, "is_select", False) and stmt is not _SAVE and stmt is not _SAVE_NUMBERED:
+            self._loaded = {}
+        return await self.session.execute(stmt, params)
+
+    async def _write_new_cases(self) -> None:
+        """The added cases, in one statement per set of columns (a consumed batch routes many new cases; on SQLite
+        the statement numbers each row after the previous one, see ``_numbering``)."""
+        rows, self._new_cases = self._new_cases, []
+        stmt = _INSERT_CASE if on_postgres(self.session) else _INSERT_CASE_NUMBERED
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            shapes.setdefault(tuple(row), []).append(row)
+        for same in shapes.values():
+            await self.session.execute(stmt, same)
 
     async def exists(self, case_id: str) -> bool:
         """True when dispatch already holds the case."""
         if self._held is not None and case_id in self._asked:
             return case_id in self._held
-        return (await self.session.execute(_EXISTS, {"case_id": case_id})).first() is not None
+        return (await self._execute(_EXISTS, {"case_id": case_id})).first() is not None
 
     async def preload_presence(self, case_ids: Collection[str]) -> None:
         """Which of these cases dispatch holds, in one statement (a consumed batch's new cases); ``exists`` answers
@@ -102,12 +132,25 @@ class CaseRepository:
         asked = set(case_ids)
         self._asked, self._held = asked, set()
         if asked:
-            found = await self.session.execute(select(wc.c.case_id).where(wc.c.case_id.in_(sorted(asked))))
+            found = await self._execute(select(wc.c.case_id).where(wc.c.case_id.in_(sorted(asked))))
             self._held.update(found.scalars())
+
+    async def preload(self, case_ids: Collection[str]) -> None:
+        """Read these cases in one statement (a group of actions): the next ``get`` of each answers from here, unless
+        something was written in between that may have changed it."""
+        wanted = sorted(set(case_ids))
+        if not wanted:
+            return
+        rows = await self._execute(_LOAD_MANY, {"case_ids": wanted})
+        self._loaded = {case_id: [] for case_id in wanted}
+        for row in rows:
+            self._loaded[row.case_id].append(row)
 
     async def get(self, case_id: str) -> CaseFile | None:
         """The case as stored, or None."""
-        rows = (await self.session.execute(_LOAD, {"case_id": case_id})).all()
+        rows = self._loaded.pop(case_id, None)
+        if rows is None:
+            rows = (await self._execute(_LOAD, {"case_id": case_id})).all()
         if not rows:
             return None
         row = rows[0]
@@ -120,8 +163,9 @@ class CaseRepository:
         """Insert a new case."""
         values = {**file.facts, **file.changes, **state_of(file.case)}
         values.update(case_id=file.case.case_id, created_at=now, updated_at=now, row_version=1)
-        # parameters, not literals: the statement stays cached
-        await self.session.execute(self._numbering(_INSERT_CASE_NUMBERED, _INSERT_CASE, file.case.case_id), values)
+        self._new_cases.append(values)  # written with the others before the next statement (_write_new_cases)
+        if not on_postgres(self.session):
+            self._numbered.add(file.case.case_id)  # the insert numbers it
         self.touched.add(file.case.case_id)
         if self._held is not None:
             self._held.add(file.case.case_id)
@@ -134,11 +178,12 @@ class CaseRepository:
             before = file.facts.get(column)
             if before and before != getattr(file.case, column):
                 self.left.add((file.case.case_id, before))
+        self._loaded.pop(file.case.case_id, None)
         values = {**file.changes, **state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
         params = {**values, "b_case_id": file.case.case_id, "b_row_version": file.row_version}
         # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
         stmt = self._numbering(_SAVE_NUMBERED, _SAVE, file.case.case_id)
-        result = cast(CursorResult[Any], await self.session.execute(stmt, params))
+        result = cast(CursorResult[Any], await self._execute(stmt, params))
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {file.case.case_id} changed concurrently")
         self.touched.add(file.case.case_id)
@@ -156,37 +201,33 @@ class CaseRepository:
     async def assign(self, case_id: str, unit: str, *, cycle: int, role: str, at: datetime) -> None:
         """Give a unit a role on the case for this cycle (lead, assisting, coordination)."""
         key = and_(asg.c.case_id == case_id, asg.c.unit == unit, asg.c.cycle == cycle)
-        found = (await self.session.execute(select(asg.c.unit).where(key))).first()
+        found = (await self._execute(select(asg.c.unit).where(key))).first()
         if found:
-            await self.session.execute(update(asg).where(key).values(role=role, active=True, assigned_at=at))
+            await self._execute(update(asg).where(key).values(role=role, active=True, assigned_at=at))
         else:
-            await self.session.execute(
+            await self._execute(
                 insert(asg).values(case_id=case_id, unit=unit, cycle=cycle, role=role, active=True, assigned_at=at)
             )
 
     async def end_assignments(self, case_id: str, roles: tuple[str, ...] = ("lead", "assisting")) -> None:
         """Deactivate the case's assignments of these roles (a new cycle, a new coordination)."""
         ending = asg.c.case_id == case_id, asg.c.role.in_(roles), asg.c.active
-        self.left.update(
-            (case_id, unit) for unit in (await self.session.execute(select(asg.c.unit).where(*ending))).scalars()
-        )
-        await self.session.execute(
-            update(asg).where(asg.c.case_id == case_id, asg.c.role.in_(roles)).values(active=False)
-        )
+        self.left.update((case_id, unit) for unit in (await self._execute(select(asg.c.unit).where(*ending))).scalars())
+        await self._execute(update(asg).where(asg.c.case_id == case_id, asg.c.role.in_(roles)).values(active=False))
 
     async def end_assignment(self, case_id: str, unit: str) -> None:
         """Deactivate one unit's assignments on the case (it handed the case on: its access ends)."""
         self.left.add((case_id, unit))
-        await self.session.execute(update(asg).where(asg.c.case_id == case_id, asg.c.unit == unit).values(active=False))
+        await self._execute(update(asg).where(asg.c.case_id == case_id, asg.c.unit == unit).values(active=False))
 
     async def end_unit_assignments(self, unit: str) -> None:
         """Deactivate every assignment of a unit that left the directory (assisting, coordinating, notified)."""
-        await self.session.execute(update(asg).where(asg.c.unit == unit, asg.c.active).values(active=False))
+        await self._execute(update(asg).where(asg.c.unit == unit, asg.c.active).values(active=False))
 
     async def assignment_role(self, case_id: str, unit: str) -> str | None:
         """The unit's active assignment role on the case (assisting, coordination, lead), or None."""
         return (
-            await self.session.execute(
+            await self._execute(
                 select(asg.c.role)
                 .where(asg.c.case_id == case_id, asg.c.unit == unit, asg.c.active)
                 .order_by(asg.c.cycle.desc())
@@ -221,23 +262,25 @@ class CaseRepository:
         )
 
     async def flush(self) -> None:
-        """Write what this unit of work kept back: the action log's entries, in order, in one statement; the clock
-        lists that replace the stored ones, in one delete and one insert."""
+        """Write what this unit of work kept back: the cases added; the action log's entries, in order, in one
+        statement; the clock lists that replace the stored ones, in one delete and one insert."""
+        if self._new_cases:
+            await self._write_new_cases()
         if self._log_rows:
             rows, self._log_rows = self._log_rows, []
-            await self.session.execute(_LOG, rows)
+            await self._execute(_LOG, rows)
         if self._clock_lists:
             lists, self._clock_lists = self._clock_lists, {}
-            await self.session.execute(_DROP_CLOCKS, {"case_ids": sorted(lists)})
+            await self._execute(_DROP_CLOCKS, {"case_ids": sorted(lists)})
             rows = [row for case_id in sorted(lists) for row in lists[case_id]]
             if rows:
-                await self.session.execute(_ADD_CLOCKS, rows)
+                await self._execute(_ADD_CLOCKS, rows)
 
     async def has_action(self, case_id: str, *, unit: str, cycle: int, action: str) -> bool:
         """True when the unit took this action on the case in this cycle (a part reply is given once)."""
         await self.flush()
         t = case_actions
-        found = await self.session.execute(
+        found = await self._execute(
             select(t.c.id)
             .where(t.c.case_id == case_id, t.c.unit == unit, t.c.cycle == cycle, t.c.action == action)
             .limit(1)
@@ -249,10 +292,8 @@ class CaseRepository:
         """Link a repeat request to the open case it joined."""
         t = merged_cases
         key = and_(t.c.into_case_id == into_case_id, t.c.case_id == case_id)
-        if (await self.session.execute(select(t.c.case_id).where(key))).first() is None:
-            await self.session.execute(
-                insert(t).values(into_case_id=into_case_id, case_id=case_id, received_at=received_at)
-            )
+        if (await self._execute(select(t.c.case_id).where(key))).first() is None:
+            await self._execute(insert(t).values(into_case_id=into_case_id, case_id=case_id, received_at=received_at))
 
     # -- supervision (from escalation) -----------------------------------------------------------------------
     async def record_alert(
@@ -270,8 +311,8 @@ class CaseRepository:
         """Attach a supervision action or SLA warning to the case (once)."""
         t = supervision_actions
         key = and_(t.c.action_id == action_id, t.c.case_id == case_id)
-        if (await self.session.execute(select(t.c.action_id).where(key))).first() is None:
-            await self.session.execute(
+        if (await self._execute(select(t.c.action_id).where(key))).first() is None:
+            await self._execute(
                 insert(t).values(
                     action_id=action_id,
                     case_id=case_id,
@@ -290,10 +331,8 @@ class CaseRepository:
         """Mark a supervision action resolved on every case it names."""
         t = supervision_actions
         open_on = select(t.c.case_id).where(t.c.action_id == action_id, t.c.status == "open")
-        self.touched.update((await self.session.execute(open_on)).scalars())
-        await self.session.execute(
-            update(t).where(t.c.action_id == action_id).values(status="resolved", resolved_at=at)
-        )
+        self.touched.update((await self._execute(open_on)).scalars())
+        await self._execute(update(t).where(t.c.action_id == action_id).values(status="resolved", resolved_at=at))
 
     # -- clocks (from escalation) ----------------------------------------------------------------------------
     async def replace_clocks(self, case_id: str, clocks: list[dict[str, Any]], published_at: datetime) -> bool:
@@ -303,7 +342,7 @@ class CaseRepository:
         if case_id in self._published:
             stored = self._published[case_id]
         else:
-            stored = as_utc((await self.session.execute(_PUBLISHED, {"case_id": case_id})).scalar_one_or_none())
+            stored = as_utc((await self._execute(_PUBLISHED, {"case_id": case_id})).scalar_one_or_none())
         if stored is not None and stored > published_at:
             return False
         self._published[case_id] = published_at
@@ -319,7 +358,7 @@ class CaseRepository:
         if not wanted:
             return
         t = case_clocks
-        found = await self.session.execute(
+        found = await self._execute(
             select(t.c.case_id, func.max(t.c.published_at)).where(t.c.case_id.in_(wanted)).group_by(t.c.case_id)
         )
         self._published.update(dict.fromkeys(wanted))
@@ -340,18 +379,18 @@ class CaseRepository:
         if on_postgres(self.session) and touched:
             # The cases' rows first (in order), then the sequence: a transaction holding the sequence never waits
             # on a row another one holds while that one waits for the sequence.
-            await self.session.execute(_LOCK_CASES, {"case_ids": touched})
-            await self.session.execute(_LOCK_SEQUENCE, {"key": CHANGE_SEQUENCE_LOCK})
+            await self._execute(_LOCK_CASES, {"case_ids": touched})
+            await self._execute(_LOCK_SEQUENCE, {"key": CHANGE_SEQUENCE_LOCK})
         # One statement: each case, in order, takes the number after the highest given so far (the rows are updated
         # one after the other, each seeing the previous ones).
         if touched:
-            await self.session.execute(_STAMP, [{"b_case_id": c, "b_at": now} for c in touched])
+            await self._execute(_STAMP, [{"b_case_id": c, "b_at": now} for c in touched])
         if left:  # a unit that left keeps one row per case, at its latest departure (the stream checks it is gone)
             t = case_departures
             gone = sorted(left)
-            found = await self.session.execute(_SEQ_OF, {"case_ids": sorted({c for c, _ in gone})})
+            found = await self._execute(_SEQ_OF, {"case_ids": sorted({c for c, _ in gone})})
             seq: dict[str, int] = {case_id: n for case_id, n in found}
-            await self.session.execute(_FORGET_DEPARTURE, [{"b_case_id": c, "b_unit": u} for c, u in gone])
-            await self.session.execute(
+            await self._execute(_FORGET_DEPARTURE, [{"b_case_id": c, "b_unit": u} for c, u in gone])
+            await self._execute(
                 insert(t), [{"case_id": c, "unit": u, "change_seq": seq[c]} for c, u in gone if c in seq]
             )
