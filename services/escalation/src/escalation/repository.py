@@ -3,11 +3,28 @@ supervision_repository."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Table, bindparam, case, func, select, text, update
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from escalation.domain.replay import CaseFact, FactKind
@@ -47,6 +64,29 @@ _SIGHTING_COUNTS = (
     )
     .group_by(case_regions.c.region_code)
 )
+# A consumed batch's hotspot counts, for every (category, region) its received cases count in, in one statement: the
+# count in the window ending at the first check, and the sightings in the two slices a later check's window moves
+# over (its start and its end, ANCHOR_SPAN wide). See Repository.sighting_counts.
+ANCHOR_SPAN = timedelta(seconds=60)
+_ANCHORED_PAIRS = tuple_(case_regions.c.category, case_regions.c.region_code).in_(bindparam("pairs", expanding=True))
+_ANCHORED = union_all(  # the sightings first: their column types (a time) are the union's
+    select(
+        case_regions.c.category, case_regions.c.region_code, case_regions.c.received_at.label("at"), literal(0)
+    ).where(
+        _ANCHORED_PAIRS,
+        or_(
+            and_(case_regions.c.received_at > bindparam("since"), case_regions.c.received_at <= bindparam("since_end")),
+            and_(case_regions.c.received_at > bindparam("until"), case_regions.c.received_at <= bindparam("until_end")),
+        ),
+    ),
+    select(case_regions.c.category, case_regions.c.region_code, null(), func.count())
+    .where(
+        _ANCHORED_PAIRS,
+        case_regions.c.received_at > bindparam("since"),
+        case_regions.c.received_at <= bindparam("until"),
+    )
+    .group_by(case_regions.c.category, case_regions.c.region_code),
+)
 _REPEATS_OF = select(repeats.c.case_id).where(repeats.c.into_case_id == bindparam("into_case_id"))
 _ADD_EVALUATION = evaluations.insert()
 _RECENT_EVALUATIONS = (
@@ -64,6 +104,26 @@ class Sighting(NamedTuple):
     region_code: str
     category: str
     received_at: datetime
+
+
+@dataclass
+class _Anchor:
+    """Stored sightings of a batch's (category, region) pairs, read once: ``counts`` in (at - window, at], and the
+    sightings' times in (at - window, at - window + ANCHOR_SPAN] (``leaving``) and (at, at + ANCHOR_SPAN]
+    (``entering``), sorted."""
+
+    at: datetime
+    window: timedelta
+    counts: dict[tuple[str, str], int]
+    leaving: dict[tuple[str, str], list[datetime]]
+    entering: dict[tuple[str, str], list[datetime]]
+
+    def count(self, pair: tuple[str, str], since: datetime, until: datetime) -> int:
+        """The stored count of the pair in (since, until], a window as long as the anchor's, ending at most
+        ANCHOR_SPAN after it: the anchor's count, less what its start passed, plus what its end reached."""
+        left = bisect_right(self.leaving.get(pair, []), since)
+        reached = bisect_right(self.entering.get(pair, []), until)
+        return self.counts.get(pair, 0) - left + reached
 
 
 class Repository(SupervisionQueries):
@@ -90,6 +150,8 @@ class Repository(SupervisionQueries):
         self._warned: set[str] = set()  # pattern warnings this unit of work inserted or found stored
         self._pending_regions: dict[tuple[str, str], Sighting] = {}  # (case, region) -> sighting, written at flush
         self._sighted: dict[tuple[str, str], list[Sighting]] = {}  # (category, region) -> the pending sightings
+        self._expected: set[tuple[str, str]] = set()  # (category, region) the batch's received cases may count in
+        self._anchor: _Anchor | None = None  # their stored counts, read at the batch's first hotspot check
 
     async def preload(self, case_ids: Iterable[str]) -> None:
         """Read the clocks (locked where the database can), facts and clock-driven actions of these cases."""
@@ -110,6 +172,12 @@ class Repository(SupervisionQueries):
         self._actions = {c: [] for c in ids}
         for a in await super().actions_of_cases(ids):
             self._actions[a.case_id].append(a)
+
+    def expect_sightings(self, pairs: Collection[tuple[str, str]]) -> None:
+        """The (category, region) pairs the batch's received cases may count in: the first hotspot count reads the
+        stored counts of all of them at once."""
+        self._expected = set(pairs)
+        self._anchor = None
 
     def _deferred(self, case_id: str) -> bool:
         """True for a case of the preloaded batch: its row and facts are written at ``flush``."""
@@ -212,6 +280,7 @@ class Repository(SupervisionQueries):
                     self._pending_regions[case_id, s.region_code] = s
                     self._sighted.setdefault((category, s.region_code), []).append(s)
             return
+        self._expected, self._anchor = set(), None  # stored counts change: read them per check from here on
         await self.session.execute(self._insert_ignoring(case_regions), [s._asdict() for s in sightings])
 
     def _pending_sightings(
@@ -233,14 +302,57 @@ class Repository(SupervisionQueries):
     async def sighting_counts(
         self, category: str, regions: Sequence[str], since: datetime, until: datetime
     ) -> dict[str, int]:
-        """Per region, the cases of ``category`` it counted in (since, until]: one grouped count on the index, plus
-        the batch's sightings not written yet. A case received again within a batch may count twice here, which
-        costs at most a read of ``sightings`` (the warnings count distinct cases)."""
-        params = {"category": category, "regions": list(regions), "since": since, "until": until}
-        counts = {r[0]: int(r[1]) for r in await self.session.execute(_SIGHTING_COUNTS, params)}
+        """Per region, the cases of ``category`` it counted in (since, until], regions without any left out: the
+        stored ones plus the batch's sightings not written yet. A case received again within a batch may count twice
+        here, which costs at most a read of ``sightings`` (the warnings count distinct cases).
+
+        In a consumed batch the stored counts of every pair its received cases count in are read at its first check
+        (``expect_sightings``, ``_Anchor``); the batch writes its sightings only at flush, so each later check's
+        stored count follows from them exactly, its window having moved by the time since the first. A check outside
+        the anchor (another window, later than ANCHOR_SPAN, a pair not expected) counts on its own."""
+        since, until = since.astimezone(UTC), until.astimezone(UTC)
+        counts = await self._anchored_counts(category, regions, since, until)
+        if counts is None:
+            params = {"category": category, "regions": list(regions), "since": since, "until": until}
+            counts = {r[0]: int(r[1]) for r in await self.session.execute(_SIGHTING_COUNTS, params)}
         for s in self._pending_sightings(category, regions, since, until):
             counts[s.region_code] = counts.get(s.region_code, 0) + 1
         return counts
+
+    async def _anchored_counts(
+        self, category: str, regions: Sequence[str], since: datetime, until: datetime
+    ) -> dict[str, int] | None:
+        pairs = [(category, r) for r in dict.fromkeys(regions)]
+        if not self._expected or until - since <= 2 * ANCHOR_SPAN or not all(p in self._expected for p in pairs):
+            return None
+        anchor = self._anchor
+        if anchor is None:
+            anchor = self._anchor = await self._read_anchor(until, until - since)
+        if until - since != anchor.window or not anchor.at <= until <= anchor.at + ANCHOR_SPAN:
+            return None
+        counts = {region: anchor.count((category, region), since, until) for _, region in pairs}
+        return {region: n for region, n in counts.items() if n > 0}
+
+    async def _read_anchor(self, at: datetime, window: timedelta) -> _Anchor:
+        since = at - window
+        params = {
+            "pairs": sorted(self._expected),
+            "since": since,
+            "until": at,
+            "since_end": since + ANCHOR_SPAN,
+            "until_end": at + ANCHOR_SPAN,
+        }
+        anchor = _Anchor(at, window, {}, {}, {})
+        for category, region, at_, n in await self.session.execute(_ANCHORED, params):
+            pair = (category, region)
+            if at_ is None:
+                anchor.counts[pair] = int(n)
+                continue
+            t = stored_at(at_)
+            (anchor.leaving if t <= since + ANCHOR_SPAN else anchor.entering).setdefault(pair, []).append(t)
+        for times in (*anchor.leaving.values(), *anchor.entering.values()):
+            times.sort()
+        return anchor
 
     async def add_repeat(self, into_case_id: str, case_id: str, at: datetime) -> list[str]:
         row = {"into_case_id": into_case_id, "case_id": case_id, "at": at.astimezone(UTC)}

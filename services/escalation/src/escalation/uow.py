@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from caseflow_common.contracts.intake import CaseReceived
 from caseflow_common.events import Envelope
 from caseflow_common.runtime import ServiceRuntime
 from caseflow_common.uow import UnitOfWork
@@ -28,6 +29,10 @@ class EscalationUnitOfWork(UnitOfWork):
         """A consumed batch: its cases' clocks, facts and actions in one statement each; their rows and facts written
         at commit, one statement per shape; their clocks recomputed once per case, at commit."""
         await self.repo.preload(env.case_id for env in envelopes)
+        received = [typed for env in envelopes if isinstance(typed := env.typed(), CaseReceived)]
+        self.repo.expect_sightings(
+            {(r.category, region) for r in received for region in r.region_path or [r.region_code]}
+        )
         self.to_refresh = {}
         self.before_commit(self.repo.flush)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from caseflow_common import topics
 from caseflow_common.contracts import dispatch as d
 from caseflow_common.events import Actor, Envelope, Payload, new_event
 from caseflow_common.testing import ManualClock, signed
 from escalation.orm import case_regions, clocks
+from escalation.repository import Repository
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 END = AT + timedelta(hours=3)
@@ -121,3 +122,49 @@ async def test_a_batch_of_receipts_counts_hotspots_as_one_by_one_would(escalatio
 
         await svc.runtime.consumer.process_batch(batch)  # delivered again: nothing counted or raised twice
         assert await _hotspot_outcome(svc, esc) == expected
+
+
+async def test_a_batchs_hotspot_counts_read_once_match_each_window_counted_on_its_own(escalation, databases):
+    """The stored counts a batch reads at its first hotspot check give every later check of the batch the count its
+    own window holds: sightings its start has passed drop out, sightings its end has reached come in; a check the
+    first read does not cover (later than its span, earlier, another pair) is counted on its own."""
+    window = timedelta(days=7)
+    at0 = END
+    start = at0 - window
+
+    def sighting(case_id: str, region: str, at: datetime, category: str = "noise") -> dict:
+        return {"case_id": case_id, "region_code": region, "category": category, "received_at": at}
+
+    offsets = [1, 30, 59, 61, 120, 3600]  # seconds after the window's start at the first check
+    rows = [sighting(f"C-s{n}", "R1", start + timedelta(seconds=n)) for n in offsets]
+    rows += [sighting(f"C-m{n}", "R1", start + timedelta(days=n)) for n in range(1, 6)]  # well inside
+    rows += [sighting(f"C-e{n}", "R1", at0 + timedelta(seconds=n)) for n in (10, 50, 70)]  # after the first check
+    rows += [sighting(f"C-r{n}", "R2", at0 - timedelta(seconds=n)) for n in (5, 500)]
+    rows += [sighting("C-x", "R1", at0 - timedelta(seconds=5), category="other")]
+    checks = [0, 5, 30, 59, 60, 61, -1, 200]  # seconds after the first check
+
+    async with escalation(await databases.new_url("anchor"), ManualClock(END)) as svc:
+        async with svc.runtime.sessions() as s, s.begin():
+            await s.execute(case_regions.insert(), rows)
+
+        async def counted(anchored: bool) -> tuple[list[dict[str, int]], int]:
+            async with svc.runtime.sessions() as s, s.begin():
+                statements: list[object] = []
+                event.listen(s.sync_session, "do_orm_execute", statements.append)
+                repo = Repository(s)
+                if anchored:
+                    repo.expect_sightings({("noise", "R1"), ("noise", "R2"), ("other", "R1")})
+                found = []
+                for n in checks:
+                    until = at0 + timedelta(seconds=n)
+                    found.append(await repo.sighting_counts("noise", ["R1", "R2"], until - window, until))
+                found.append(await repo.sighting_counts("other", ["R1"], at0 - window, at0))
+                found.append(await repo.sighting_counts("noise", ["R3"], at0 - window, at0))  # not expected
+                return found, len(statements)
+
+        (alone, each), (together, read) = await counted(anchored=False), await counted(anchored=True)
+    assert together == alone
+    assert alone[0] == {"R1": len(offsets) + 5, "R2": 2}
+    assert alone[3]["R1"] == len(offsets) - 3 + 5 + 2  # 59 s on: three sightings left the window, two came in
+    assert alone[-2] == {"R1": 1} and alone[-1] == {}
+    assert each == len(checks) + 2 and read == 1 + 3 + 1  # one read; the earlier check, the two past its span, R3
