@@ -6,12 +6,14 @@ Events carry the facts their consumers need, so no consumer has to look anything
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 
@@ -72,6 +74,11 @@ def known_events() -> dict[tuple[str, int], type[Payload]]:
     return dict(_REGISTRY)
 
 
+def payload_sha256(payload: Mapping[str, Any]) -> str:
+    """sha256 (hex) of the payload in canonical JSON (sorted keys): what a signature binds the content to."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -94,6 +101,8 @@ class Envelope(BaseModel):
     signature: str | None = Field(default=None, description="Ed25519 signature (caseflow_common.signing)")
     _typed: Payload | None = PrivateAttr(default=None)
     _typed_of: dict[str, Any] | None = PrivateAttr(default=None)
+    _digest: str | None = PrivateAttr(default=None)
+    _digest_of: dict[str, Any] | None = PrivateAttr(default=None)
 
     @field_validator("occurred_at")
     @classmethod
@@ -115,6 +124,16 @@ class Envelope(BaseModel):
             typed = private["_typed"] = model.model_validate(self.payload)
             private["_typed_of"] = self.payload
         return typed
+
+    def payload_sha256(self) -> str:
+        """``payload_sha256`` of the payload as it is (what a signature binds the content to), computed once: the
+        consumer's verification and audit's record both need it."""
+        private = self.__pydantic_private__
+        assert private is not None
+        if private["_digest"] is None or private["_digest_of"] is not self.payload:
+            private["_digest"], private["_digest_of"] = payload_sha256(self.payload), self.payload
+        digest: str = private["_digest"]
+        return digest
 
     def payload_as(self, model: type[P]) -> P:
         """The payload as ``model``, typed for the caller; a handler registered for ``model`` calls this."""

@@ -17,7 +17,6 @@ either way (Ed25519 is deterministic), keys the same 32-byte seeds and public ke
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -27,12 +26,12 @@ import orjson
 from nacl.bindings import crypto_sign, crypto_sign_keypair, crypto_sign_open, crypto_sign_seed_keypair
 from nacl.exceptions import CryptoError
 
-from caseflow_common.events import Envelope
+from caseflow_common.events import Envelope, payload_sha256
 
 
 def payload_digest(payload: Mapping[str, Any]) -> str:
     """sha256 (hex) of the payload in canonical JSON (sorted keys): what the signature binds the content to."""
-    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return payload_sha256(payload)
 
 
 def signed_bytes(env: Envelope, digest: str | None = None) -> bytes:
@@ -46,7 +45,7 @@ def signed_bytes(env: Envelope, digest: str | None = None) -> bytes:
             "event_id": str(env.event_id),
             "event_type": env.event_type,
             "occurred_at": env.occurred_at.astimezone(UTC).isoformat(),
-            "payload_sha256": digest if digest is not None else payload_digest(env.payload),
+            "payload_sha256": digest if digest is not None else env.payload_sha256(),
             "producer": env.producer,
             "version": env.version,
         },

@@ -51,7 +51,7 @@ async def receive(env: Envelope, uow: AuditUnitOfWork, rules: RecordRules) -> No
     event_id = str(env.event_id)
     if await uow.records.recorded(event_id) or await uow.records.is_held(event_id):
         return  # a replay that outlived processed_events: nothing changes
-    digest = payload_digest(env.payload)  # of the payload the producer signed, before anything is stripped
+    digest = env.payload_sha256()  # of the payload the producer signed (as verified), before anything is stripped
     env = stripped(env, rules.personal_fields)
     cause = env.causation_id
     if cause and not await uow.records.recorded(cause):
