@@ -12,16 +12,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     Row,
     Table,
-    and_,
     bindparam,
     case,
     func,
     literal,
     null,
-    or_,
     select,
     text,
-    tuple_,
     union_all,
     update,
 )
@@ -64,28 +61,32 @@ _SIGHTING_COUNTS = (
     )
     .group_by(case_regions.c.region_code)
 )
-# A consumed batch's hotspot counts, for every (category, region) its received cases count in, in one statement: the
-# count in the window ending at the first check, and the sightings in the two slices a later check's window moves
-# over (its start and its end, ANCHOR_SPAN wide). See Repository.sighting_counts.
+# A consumed batch's hotspot counts for one category, for every region its received cases of the category count in, in
+# one statement: the count in the window ending at the first check, and the sightings in the two slices a later check's
+# window moves over (its start and its end, ANCHOR_SPAN wide). Each arm is one range of the (category, region_code,
+# received_at) index per region. See Repository.sighting_counts.
 ANCHOR_SPAN = timedelta(seconds=60)
-_ANCHORED_PAIRS = tuple_(case_regions.c.category, case_regions.c.region_code).in_(bindparam("pairs", expanding=True))
-_ANCHORED = union_all(  # the sightings first: their column types (a time) are the union's
-    select(
-        case_regions.c.category, case_regions.c.region_code, case_regions.c.received_at.label("at"), literal(0)
-    ).where(
-        _ANCHORED_PAIRS,
-        or_(
-            and_(case_regions.c.received_at > bindparam("since"), case_regions.c.received_at <= bindparam("since_end")),
-            and_(case_regions.c.received_at > bindparam("until"), case_regions.c.received_at <= bindparam("until_end")),
-        ),
-    ),
-    select(case_regions.c.category, case_regions.c.region_code, null(), func.count())
-    .where(
-        _ANCHORED_PAIRS,
-        case_regions.c.received_at > bindparam("since"),
-        case_regions.c.received_at <= bindparam("until"),
+
+
+def _anchor_arm(lo: str, hi: str, counted: bool) -> Any:
+    at = case_regions.c.received_at
+    where = (
+        case_regions.c.category == bindparam("category"),
+        case_regions.c.region_code.in_(bindparam("regions", expanding=True)),
+        at > bindparam(lo),
+        at <= bindparam(hi),
     )
-    .group_by(case_regions.c.category, case_regions.c.region_code),
+    if counted:
+        return (
+            select(case_regions.c.region_code, null(), func.count()).where(*where).group_by(case_regions.c.region_code)
+        )
+    return select(case_regions.c.region_code, at.label("at"), literal(0)).where(*where)
+
+
+_ANCHORED = union_all(  # the sightings first: their column types (a time) are the union's
+    _anchor_arm("since", "since_end", counted=False),
+    _anchor_arm("until", "until_end", counted=False),
+    _anchor_arm("since", "until", counted=True),
 )
 _REPEATS_OF = select(repeats.c.case_id).where(repeats.c.into_case_id == bindparam("into_case_id"))
 _ADD_EVALUATION = evaluations.insert()
@@ -108,22 +109,22 @@ class Sighting(NamedTuple):
 
 @dataclass
 class _Anchor:
-    """Stored sightings of a batch's (category, region) pairs, read once: ``counts`` in (at - window, at], and the
+    """Stored sightings of one category in a batch's regions, read once: ``counts`` in (at - window, at], and the
     sightings' times in (at - window, at - window + ANCHOR_SPAN] (``leaving``) and (at, at + ANCHOR_SPAN]
     (``entering``), sorted."""
 
     at: datetime
     window: timedelta
-    counts: dict[tuple[str, str], int]
-    leaving: dict[tuple[str, str], list[datetime]]
-    entering: dict[tuple[str, str], list[datetime]]
+    counts: dict[str, int]
+    leaving: dict[str, list[datetime]]
+    entering: dict[str, list[datetime]]
 
-    def count(self, pair: tuple[str, str], since: datetime, until: datetime) -> int:
+    def count(self, region: str, since: datetime, until: datetime) -> int:
         """The stored count of the pair in (since, until], a window as long as the anchor's, ending at most
         ANCHOR_SPAN after it: the anchor's count, less what its start passed, plus what its end reached."""
-        left = bisect_right(self.leaving.get(pair, []), since)
-        reached = bisect_right(self.entering.get(pair, []), until)
-        return self.counts.get(pair, 0) - left + reached
+        left = bisect_right(self.leaving.get(region, []), since)
+        reached = bisect_right(self.entering.get(region, []), until)
+        return self.counts.get(region, 0) - left + reached
 
 
 class Repository(SupervisionQueries):
@@ -150,8 +151,8 @@ class Repository(SupervisionQueries):
         self._warned: set[str] = set()  # pattern warnings this unit of work inserted or found stored
         self._pending_regions: dict[tuple[str, str], Sighting] = {}  # (case, region) -> sighting, written at flush
         self._sighted: dict[tuple[str, str], list[Sighting]] = {}  # (category, region) -> the pending sightings
-        self._expected: set[tuple[str, str]] = set()  # (category, region) the batch's received cases may count in
-        self._anchor: _Anchor | None = None  # their stored counts, read at the batch's first hotspot check
+        self._expected: dict[str, set[str]] = {}  # category -> the regions the batch's received cases count in
+        self._anchors: dict[str, _Anchor] = {}  # category -> their stored counts, read at its first hotspot check
 
     async def preload(self, case_ids: Iterable[str]) -> None:
         """Read the clocks (locked where the database can), facts and clock-driven actions of these cases."""
@@ -174,10 +175,11 @@ class Repository(SupervisionQueries):
             self._actions[a.case_id].append(a)
 
     def expect_sightings(self, pairs: Collection[tuple[str, str]]) -> None:
-        """The (category, region) pairs the batch's received cases may count in: the first hotspot count reads the
-        stored counts of all of them at once."""
-        self._expected = set(pairs)
-        self._anchor = None
+        """The (category, region) pairs the batch's received cases may count in: the first hotspot count of a
+        category reads the stored counts of all its regions at once."""
+        self._expected, self._anchors = {}, {}
+        for category, region in pairs:
+            self._expected.setdefault(category, set()).add(region)
 
     def _deferred(self, case_id: str) -> bool:
         """True for a case of the preloaded batch: its row and facts are written at ``flush``."""
@@ -280,7 +282,7 @@ class Repository(SupervisionQueries):
                     self._pending_regions[case_id, s.region_code] = s
                     self._sighted.setdefault((category, s.region_code), []).append(s)
             return
-        self._expected, self._anchor = set(), None  # stored counts change: read them per check from here on
+        self._expected, self._anchors = {}, {}  # stored counts change: read them per check from here on
         await self.session.execute(self._insert_ignoring(case_regions), [s._asdict() for s in sightings])
 
     def _pending_sightings(
@@ -306,10 +308,11 @@ class Repository(SupervisionQueries):
         stored ones plus the batch's sightings not written yet. A case received again within a batch may count twice
         here, which costs at most a read of ``sightings`` (the warnings count distinct cases).
 
-        In a consumed batch the stored counts of every pair its received cases count in are read at its first check
-        (``expect_sightings``, ``_Anchor``); the batch writes its sightings only at flush, so each later check's
-        stored count follows from them exactly, its window having moved by the time since the first. A check outside
-        the anchor (another window, later than ANCHOR_SPAN, a pair not expected) counts on its own."""
+        In a consumed batch the stored counts of a category in every region the batch's received cases of it count in
+        are read at the category's first check (``expect_sightings``, ``_Anchor``: one statement, one index range a
+        region and arm); the batch writes its sightings only at flush, so each later check's stored count follows
+        from them exactly, its window having moved by the time since the first. A check outside the anchor (another
+        window, earlier, later than ANCHOR_SPAN, a region not expected) counts on its own."""
         since, until = since.astimezone(UTC), until.astimezone(UTC)
         counts = await self._anchored_counts(category, regions, since, until)
         if counts is None:
@@ -322,34 +325,34 @@ class Repository(SupervisionQueries):
     async def _anchored_counts(
         self, category: str, regions: Sequence[str], since: datetime, until: datetime
     ) -> dict[str, int] | None:
-        pairs = [(category, r) for r in dict.fromkeys(regions)]
-        if not self._expected or until - since <= 2 * ANCHOR_SPAN or not all(p in self._expected for p in pairs):
+        expected = self._expected.get(category)
+        if not expected or until - since <= 2 * ANCHOR_SPAN or not expected.issuperset(regions):
             return None
-        anchor = self._anchor
+        anchor = self._anchors.get(category)
         if anchor is None:
-            anchor = self._anchor = await self._read_anchor(until, until - since)
+            anchor = self._anchors[category] = await self._read_anchor(category, sorted(expected), until, until - since)
         if until - since != anchor.window or not anchor.at <= until <= anchor.at + ANCHOR_SPAN:
             return None
-        counts = {region: anchor.count((category, region), since, until) for _, region in pairs}
+        counts = {region: anchor.count(region, since, until) for region in dict.fromkeys(regions)}
         return {region: n for region, n in counts.items() if n > 0}
 
-    async def _read_anchor(self, at: datetime, window: timedelta) -> _Anchor:
+    async def _read_anchor(self, category: str, regions: list[str], at: datetime, window: timedelta) -> _Anchor:
         since = at - window
         params = {
-            "pairs": sorted(self._expected),
+            "category": category,
+            "regions": regions,
             "since": since,
             "until": at,
             "since_end": since + ANCHOR_SPAN,
             "until_end": at + ANCHOR_SPAN,
         }
         anchor = _Anchor(at, window, {}, {}, {})
-        for category, region, at_, n in await self.session.execute(_ANCHORED, params):
-            pair = (category, region)
+        for region, at_, n in await self.session.execute(_ANCHORED, params):
             if at_ is None:
-                anchor.counts[pair] = int(n)
+                anchor.counts[region] = int(n)
                 continue
             t = stored_at(at_)
-            (anchor.leaving if t <= since + ANCHOR_SPAN else anchor.entering).setdefault(pair, []).append(t)
+            (anchor.leaving if t <= since + ANCHOR_SPAN else anchor.entering).setdefault(region, []).append(t)
         for times in (*anchor.leaving.values(), *anchor.entering.values()):
             times.sort()
         return anchor

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event, select
 
 from caseflow_common import topics
@@ -167,4 +168,30 @@ async def test_a_batchs_hotspot_counts_read_once_match_each_window_counted_on_it
     assert alone[0] == {"R1": len(offsets) + 5, "R2": 2}
     assert alone[3]["R1"] == len(offsets) - 3 + 5 + 2  # 59 s on: three sightings left the window, two came in
     assert alone[-2] == {"R1": 1} and alone[-1] == {}
-    assert each == len(checks) + 2 and read == 1 + 3 + 1  # one read; the earlier check, the two past its span, R3
+    assert each == len(checks) + 2 and read == 2 + 3 + 1  # a read a category; the earlier check, two past its span, R3
+
+
+async def test_a_batchs_hotspot_read_follows_the_window_index_and_never_scans_the_history(escalation, databases):
+    """The read a batch's first hotspot check makes looks each region up on the (category, region, time) index: a
+    statement that scanned every sighting would grow with the days kept and put a whole city's day behind."""
+    async with escalation(await databases.new_url("anchor-plan"), ManualClock(END)) as svc:
+        if svc.runtime.engine.dialect.name != "sqlite":
+            pytest.skip("the plan checked is SQLite's (PostgreSQL's planner chooses by its statistics)")
+        statements: list[tuple[str, object]] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            statements.append((statement, parameters))
+
+        event.listen(svc.runtime.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            async with svc.runtime.sessions() as s, s.begin():
+                repo = Repository(s)
+                repo.expect_sightings({("noise", "R1"), ("noise", "R2")})
+                await repo.sighting_counts("noise", ["R1", "R2"], END - timedelta(days=7), END)
+                read, params = statements[-1]
+                conn = await s.connection()
+                plan = [row[-1] for row in await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + read, params)]
+        finally:
+            event.remove(svc.runtime.engine.sync_engine, "before_cursor_execute", seen)
+    assert plan and not [step for step in plan if step.startswith("SCAN")], plan
+    assert sum("USING COVERING INDEX ix_case_regions_window" in step for step in plan) == 3, plan
