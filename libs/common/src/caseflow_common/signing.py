@@ -20,7 +20,6 @@ import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
 
 import orjson
 from nacl.bindings import crypto_sign, crypto_sign_keypair, crypto_sign_open, crypto_sign_seed_keypair
@@ -28,10 +27,9 @@ from nacl.exceptions import CryptoError
 
 from caseflow_common.events import Envelope, payload_sha256
 
-
-def payload_digest(payload: Mapping[str, Any]) -> str:
-    """sha256 (hex) of the payload in canonical JSON (sorted keys): what the signature binds the content to."""
-    return payload_sha256(payload)
+# sha256 (hex) of the payload in canonical JSON (sorted keys): what the signature binds the content to; an envelope
+# keeps its own (Envelope.payload_sha256).
+payload_digest = payload_sha256
 
 
 def signed_bytes(env: Envelope, digest: str | None = None) -> bytes:

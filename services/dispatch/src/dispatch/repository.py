@@ -34,20 +34,21 @@ class ConcurrentUpdate(Exception):
 # Statements of every case load and save, built once (a statement built anew per call is keyed for the compiled
 # cache every time); values are parameters.
 _EXISTS = select(wc.c.case_id).where(wc.c.case_id == bindparam("case_id"))
-# The case's row and its active assisting units (one row per unit, or one with none) in one statement.
-_LOAD = (
-    select(wc, asg.c.unit.label("assisting_unit"))
-    .outerjoin(asg, and_(asg.c.case_id == wc.c.case_id, asg.c.role == "assisting", asg.c.active))
-    .where(wc.c.case_id == bindparam("case_id"))
-    .order_by(asg.c.unit)
-)
-# The same for many cases at once (a group of departments' actions), in case order.
-_LOAD_MANY = (
-    select(wc, asg.c.unit.label("assisting_unit"))
-    .outerjoin(asg, and_(asg.c.case_id == wc.c.case_id, asg.c.role == "assisting", asg.c.active))
-    .where(wc.c.case_id.in_(bindparam("case_ids", expanding=True)))
-    .order_by(wc.c.case_id, asg.c.unit)
-)
+
+
+def _load(which: Any) -> Any:
+    """Cases' rows and their active assisting units (one row per unit, or one with none), in case order."""
+    return (
+        select(wc, asg.c.unit.label("assisting_unit"))
+        .outerjoin(asg, and_(asg.c.case_id == wc.c.case_id, asg.c.role == "assisting", asg.c.active))
+        .where(which)
+        .order_by(wc.c.case_id, asg.c.unit)
+    )
+
+
+# One case (get), or many at once (a group of departments' actions: preload).
+_LOAD = _load(wc.c.case_id == bindparam("case_id"))
+_LOAD_MANY = _load(wc.c.case_id.in_(bindparam("case_ids", expanding=True)))
 _CASE_COLUMNS = tuple(wc.c.keys())
 _INSERT_CASE = insert(wc)
 # Columns come from the parameters' keys; the where clause's parameters are named apart from them.
@@ -113,7 +114,7 @@ class CaseRepository:
         """The added cases, in one statement per set of columns (a consumed batch routes many new cases; on SQLite
         the statement numbers each row after the previous one, see ``_numbering``)."""
         rows, self._new_cases = self._new_cases, []
-        stmt = _INSERT_CASE if on_postgres(self.session) else _INSERT_CASE_NUMBERED
+        stmt = _INSERT_CASE if on_postgres(self.session) else _INSERT_CASE_NUMBERED  # as _numbering chose in add
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             shapes.setdefault(tuple(row), []).append(row)
@@ -164,8 +165,7 @@ class CaseRepository:
         values = {**file.facts, **file.changes, **state_of(file.case)}
         values.update(case_id=file.case.case_id, created_at=now, updated_at=now, row_version=1)
         self._new_cases.append(values)  # written with the others before the next statement (_write_new_cases)
-        if not on_postgres(self.session):
-            self._numbered.add(file.case.case_id)  # the insert numbers it
+        self._numbering(_INSERT_CASE_NUMBERED, _INSERT_CASE, file.case.case_id)  # on SQLite the insert numbers it
         self.touched.add(file.case.case_id)
         if self._held is not None:
             self._held.add(file.case.case_id)
@@ -262,8 +262,9 @@ class CaseRepository:
         )
 
     async def flush(self) -> None:
-        """Write what this unit of work kept back: the cases added; the action log's entries, in order, in one
-        statement; the clock lists that replace the stored ones, in one delete and one insert."""
+        """Write what this unit of work kept back: the cases added (before the first statement here); the action log's
+        entries, in order, in one statement; the clock lists that replace the stored ones, in one delete and one
+        insert."""
         if self._new_cases:
             await self._write_new_cases()
         if self._log_rows:

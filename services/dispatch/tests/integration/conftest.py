@@ -55,15 +55,10 @@ class Harness:
         env = env if env.signature else signed(env)  # as its producer's relay publishes it
         await self.producer.send_and_wait(self.prefix + topic, env.to_bytes(), key=env.case_id.encode())
 
-    async def receive(
-        self,
-        category: str = "env.noise.construction",
-        region: str = "440106001001",
-        case_id: str | None = None,
-        **fields: Any,
-    ) -> str:
-        """Publish a CaseReceived and wait until dispatch has routed it; returns the case id."""
-        case_id = case_id or f"C-{uuid.uuid4().hex[:12]}"
+    def received(
+        self, case_id: str, category: str = "env.noise.construction", region: str = "440106001001", **fields: Any
+    ) -> CaseReceived:
+        """A CaseReceived as intake publishes it (a noise complaint in 天河 unless told otherwise)."""
         values: dict[str, Any] = dict(
             channel="hotline",
             external_id=f"X-{case_id}",
@@ -76,7 +71,18 @@ class Harness:
             requester=MaskedRequester(name="张*", phone="138****5678"),
         )
         values.update(fields)
-        await self.send(CaseReceived(**values), case_id)
+        return CaseReceived(**values)
+
+    async def receive(
+        self,
+        category: str = "env.noise.construction",
+        region: str = "440106001001",
+        case_id: str | None = None,
+        **fields: Any,
+    ) -> str:
+        """Publish a CaseReceived and wait until dispatch has routed it; returns the case id."""
+        case_id = case_id or f"C-{uuid.uuid4().hex[:12]}"
+        await self.send(self.received(case_id, category, region, **fields), case_id)
         await wait_for(lambda: self.routed(case_id), timeout=20)
         return case_id
 

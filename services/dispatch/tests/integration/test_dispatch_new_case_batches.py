@@ -5,11 +5,10 @@ on its own, and every case takes its own number in the change sequence."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import select
 
-from caseflow_common.contracts.intake import CaseMerged, CaseReceived, MaskedRequester
+from caseflow_common.contracts.intake import CaseMerged
 from caseflow_common.events import Actor, Envelope, new_event
 from dispatch.handlers import on_case_merged, on_case_received
 from dispatch.orm import work_cases
@@ -19,17 +18,7 @@ INTAKE = Actor(role="system", id="intake")
 
 
 def _received(dispatch, case_id: str) -> Envelope:
-    payload = CaseReceived(
-        channel="hotline",
-        external_id=f"X-{case_id}",
-        category="env.noise.construction",
-        urgency="normal",
-        description="工地夜间施工噪音",
-        region_code="440106001001",
-        address="天河路1号",
-        received_at=dispatch.clock() - timedelta(minutes=5),
-        requester=MaskedRequester(name="张*", phone="138****5678"),
-    )
+    payload = dispatch.received(case_id)
     return new_event(payload, case_id=case_id, producer="intake", actor=INTAKE, occurred_at=dispatch.clock())
 
 
