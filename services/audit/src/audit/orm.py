@@ -180,6 +180,9 @@ loops = Table(
     Column("cycle", Integer, nullable=False),
     Column("closed_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The loop folded over the record up to entry fold_seq (LoopFold as JSON with its policy's digest; 0004).
+    Column("fold", Text, nullable=True),
+    Column("fold_seq", Integer, nullable=True),
 )
 Index("ix_case_loops_open", loops.c.complete, loops.c.case_id)
 

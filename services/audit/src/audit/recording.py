@@ -24,7 +24,7 @@ from audit import metrics
 from audit.context import RecordRules
 from audit.domain.chain import next_entry
 from audit.domain.decided import decided_by
-from audit.domain.loop import LoopEvent, LoopStatus, loop_status
+from audit.domain.loop import LoopEvent, LoopFold, LoopStatus, fold_key
 from audit.domain.privacy import strip_personal
 from audit.domain.steps import step_for
 from audit.facts import apply_facts
@@ -136,9 +136,9 @@ async def refresh_due_loops(uow: AuditUnitOfWork, rules: RecordRules) -> None:
     got (each from the whole record as it is then, so the same as after its last entry), and of the requests merged
     into those cases (they follow their main case)."""
     due, uow.loops_due = list(uow.loops_due), {}
-    # Set-based: which cases are merged into the due ones, the records of all of them, then those of the main cases
-    # the merged ones among them follow, one statement each; the statuses written in one statement at the end (a
-    # case saved twice keeps its last status).
+    # Set-based: which cases are merged into the due ones, the folds of all of them, then those of the main cases
+    # the merged ones among them follow, one statement each; the statuses (with the folds they came from) written in
+    # one statement at the end (a case saved twice keeps its last status).
     await uow.facts.preload_merged(due)
     joined = {case_id: [m for m in await uow.facts.merged_into(case_id) if m != case_id] for case_id in due}
     reads = LoopReads(uow, rules)
@@ -160,6 +160,7 @@ async def refresh_due_loops(uow: AuditUnitOfWork, rules: RecordRules) -> None:
                 "missing": ",".join(str(s) for s in status.missing),
                 "cycle": status.cycle,
                 "closed_at": status.closed_at,
+                **reads.kept(case_id),
             }
             for case_id, status in statuses.items()
         ],
@@ -167,37 +168,67 @@ async def refresh_due_loops(uow: AuditUnitOfWork, rules: RecordRules) -> None:
     )
 
 
+def _loop_event(event_type: str, at: str, payload: str) -> LoopEvent:
+    """What the loop takes of an entry, from its stored columns (an entry appended here as it will be stored)."""
+    return LoopEvent(event_type, datetime.fromisoformat(at), orjson.loads(payload))
+
+
 class LoopReads:
-    """Loop statuses from the record, within one unit of work: each case's entries read and parsed once (many at a
-    time with ``load``), and the status of a main case that merged requests follow computed once."""
+    """Loop statuses from the record, within one unit of work: each case's loop folded over its record once (many
+    at a time with ``load``), and the status of a main case that merged requests follow computed once.
+
+    A case's loop row keeps the fold as of an entry (``LoopFold``, 0004): a case is folded on from there with the
+    entries appended to it in this unit of work, and its record is read and folded in full only when the kept fold
+    does not reach them (no fold kept, one kept under another loop policy, or entries it has not taken that are not
+    in this unit of work: written before the fold was kept, or by another writer).
+    """
 
     def __init__(self, uow: AuditUnitOfWork, rules: RecordRules) -> None:
         self.uow, self.policy, self.now = uow, rules.loop_policy, uow.clock()
-        self._events: dict[str, list[LoopEvent]] = {}
+        self._key = fold_key(self.policy)
+        self._folds: dict[str, LoopFold] = {}
+        self._seq: dict[str, int] = {}  # the entry each fold has taken last (0: an empty record)
         self._own: dict[str, LoopStatus] = {}  # a main case's status as it stands on its own (merge not followed)
 
     async def load(self, case_ids: Iterable[str]) -> None:
-        """Read the records of these cases (those not read yet) in one statement."""
-        wanted = [case_id for case_id in dict.fromkeys(case_ids) if case_id not in self._events]
+        """Fold the loops of these cases (those not folded yet): their kept folds in one statement, the records of
+        those whose fold does not reach their last entry in another."""
+        wanted = [case_id for case_id in dict.fromkeys(case_ids) if case_id not in self._folds]
         if not wanted:
             return
-        for case_id, rows in (await self.uow.records.loop_inputs_of(wanted)).items():
-            self._events[case_id] = [
-                LoopEvent(r.event_type, datetime.fromisoformat(r.at), orjson.loads(r.payload)) for r in rows
-            ]
+        kept = await self.uow.records.loop_folds_of(wanted)
+        unread: list[str] = []
+        for case_id in wanted:
+            last_seq, text, fold_seq = kept.get(case_id, (0, None, None))
+            fold, at = LoopFold(), 0
+            if text is not None and fold_seq is not None and (data := orjson.loads(text)).get("key") == self._key:
+                fold, at = LoopFold.from_json(data["fold"]), fold_seq
+            tail = [e for e in self.uow.records.appended(case_id) if e.seq > at]
+            if at > last_seq or [e.seq for e in tail] != list(range(at + 1, last_seq + 1)):
+                unread.append(case_id)  # the fold does not reach the record's end from what is here: fold it anew
+                continue
+            for e in tail:
+                fold.add(_loop_event(e.event_type, str(e.at), str(e.payload)), self.policy)
+            self._folds[case_id], self._seq[case_id] = fold, last_seq
+        if unread:
+            for case_id, rows in (await self.uow.records.loop_inputs_of(unread)).items():
+                fold = LoopFold()
+                for r in rows:
+                    fold.add(_loop_event(r.event_type, r.at, r.payload), self.policy)
+                self._folds[case_id], self._seq[case_id] = fold, rows[-1].seq if rows else 0
+
+    def kept(self, case_id: str) -> dict[str, object]:
+        """The loop row's fold columns for a folded case (the fold as of its last entry)."""
+        fold = orjson.dumps({"key": self._key, "fold": self._folds[case_id].to_json()}).decode()
+        return {"fold": fold, "fold_seq": self._seq[case_id]}
 
     def merged_into(self, case_id: str) -> str | None:
-        """The case its record says it was merged into (a read case), or None."""
-        merge_event = self.policy.merge_event
-        into = next(
-            (e.payload.get("into_case_id") for e in self._events[case_id] if e.event_type == merge_event and e.payload),
-            None,
-        )
-        return into if isinstance(into, str) and into != case_id else None
+        """The case its record says it was merged into (a folded case), or None."""
+        return self._folds[case_id].merge_into(case_id)
 
     def main_cases(self) -> list[str]:
-        """The main cases the read cases were merged into."""
-        return [into for case_id in list(self._events) if (into := self.merged_into(case_id)) is not None]
+        """The main cases the folded cases were merged into."""
+        return [into for case_id in list(self._folds) if (into := self.merged_into(case_id)) is not None]
 
     async def status(self, case_id: str, main: LoopStatus | None = None) -> LoopStatus:
         """The case's loop status; a merged case follows its main case (``main``, or the one its record names)."""
@@ -205,8 +236,8 @@ class LoopReads:
         if main is None and (into := self.merged_into(case_id)) is not None:
             if (main := self._own.get(into)) is None:
                 await self.load([into])
-                main = self._own[into] = loop_status(self._events[into], self.now, self.policy)
-        return loop_status(self._events[case_id], self.now, self.policy, main=main)
+                main = self._own[into] = self._folds[into].status(self.now, self.policy)
+        return self._folds[case_id].status(self.now, self.policy, main=main)
 
 
 async def loop_of(case_id: str, uow: AuditUnitOfWork, rules: RecordRules) -> LoopStatus:

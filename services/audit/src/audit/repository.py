@@ -54,6 +54,7 @@ class RecordRepository:
         self._new_cases: set[str] = set()  # cases whose first entry is appended here
         self._moved: dict[str, ChainEntry] = {}  # new head per case, written at flush
         self._appends: list[dict[str, Any]] = []
+        self._appended: dict[str, list[ChainEntry]] = {}  # case -> the entries appended to it here, in seq order
         self._waiting_checked: set[str] = set()  # causes whose waiting events are known
         self._waiting: dict[str, list[tuple[str, str, str | None]]] = {}  # cause -> (event id, envelope, digest)
 
@@ -122,6 +123,11 @@ class RecordRepository:
             self._new_cases.add(entry.case_id)
         self._heads[entry.case_id] = self._moved[entry.case_id] = entry
         self._recorded.add(entry.event_id)
+        self._appended.setdefault(entry.case_id, []).append(entry)
+
+    def appended(self, case_id: str) -> list[ChainEntry]:
+        """The entries appended to the case in this unit of work, in seq order."""
+        return self._appended.get(case_id, [])
 
     async def flush(self) -> None:
         """Write the appended entries, the cases' new heads and the held events taken and left (one statement per
@@ -157,15 +163,30 @@ class RecordRepository:
         rows = await self.session.execute(select(entries).where(entries.c.case_id == case_id).order_by(entries.c.seq))
         return list(rows)
 
+    async def loop_folds_of(self, case_ids: Collection[str]) -> dict[str, tuple[int, str | None, int | None]]:
+        """Of these cases (those with a record): the seq of their last entry, and the loop fold their loop row keeps
+        with the seq it is as of (None, None without one), read at once (the entries appended in this unit of work
+        included)."""
+        if self._appends:
+            await self.flush()
+        if not case_ids:
+            return {}
+        rows = await self.session.execute(
+            select(heads.c.case_id, heads.c.last_seq, loops.c.fold, loops.c.fold_seq)
+            .outerjoin(loops, loops.c.case_id == heads.c.case_id)
+            .where(heads.c.case_id.in_(sorted(case_ids)))
+        )
+        return {r.case_id: (r.last_seq, r.fold, r.fold_seq) for r in rows}
+
     async def loop_inputs_of(self, case_ids: Collection[str]) -> dict[str, list[Any]]:
-        """(event_type, at, payload) of these cases' entries in seq order, read at once (the entries appended in this
-        unit of work included)."""
+        """(seq, event_type, at, payload) of these cases' entries in seq order, read at once (the entries appended in
+        this unit of work included)."""
         if self._appends:
             await self.flush()
         found: dict[str, list[Any]] = {case_id: [] for case_id in case_ids}
         if found:
             rows = await self.session.execute(
-                select(entries.c.case_id, entries.c.event_type, entries.c.at, entries.c.payload)
+                select(entries.c.case_id, entries.c.seq, entries.c.event_type, entries.c.at, entries.c.payload)
                 .where(entries.c.case_id.in_(found))
                 .order_by(entries.c.case_id, entries.c.seq)
             )
@@ -271,7 +292,7 @@ class LoopRepository:
 
     async def save_all(self, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
         """Insert or replace the loop status of many cases in one statement (``case_id``, ``complete``,
-        ``missing`` as text, ``cycle``, ``closed_at``)."""
+        ``missing`` as text, ``cycle``, ``closed_at``, and the ``fold`` it came from as of entry ``fold_seq``)."""
         if not rows:
             return
         dialect = self.session.get_bind().dialect.name
@@ -279,7 +300,10 @@ class LoopRepository:
             ins = upsert(self.session, loops)
             stmt = _LOOP_UPSERTS[dialect] = ins.on_conflict_do_update(
                 index_elements=[loops.c.case_id],
-                set_={k: ins.excluded[k] for k in ("complete", "missing", "cycle", "closed_at", "updated_at")},
+                set_={
+                    k: ins.excluded[k]
+                    for k in ("complete", "missing", "cycle", "closed_at", "updated_at", "fold", "fold_seq")
+                },
             )
         await self.session.execute(stmt, [{**r, "updated_at": now} for r in rows])
 

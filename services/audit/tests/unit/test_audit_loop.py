@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from audit.domain.loop import LoopEvent, LoopPolicy, loop_status
+import orjson
+
+from audit.domain.loop import LoopEvent, LoopFold, LoopPolicy, fold_key, loop_status
 from audit.domain.steps import LoopStep
 
 T0 = datetime(2024, 5, 6, 1, 0, tzinfo=UTC)
@@ -187,3 +189,49 @@ def test_a_merged_requests_own_second_cycle_recorded_before_its_reopen_counts_on
         ev("VisitRecorded", 40, satisfaction="satisfied", cycle=2),
     ]
     assert loop_status(visited, now=T0, main=main).complete
+
+
+def test_a_fold_kept_at_any_entry_and_continued_says_what_folding_the_whole_record_says() -> None:
+    """The loop row keeps the fold as JSON (LoopFold.to_json): cut anywhere, stored, read back and continued, it
+    gives the same status as the whole record folded at once, and names the same main case."""
+    first = [*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, contacted=False), ev("VisitRecorded", 31, satisfaction="no")]
+    records = {
+        "reopened, a later cycle recorded before its reopen": [
+            *first,
+            ev("CaseDispatched", 32, cycle=2),
+            ev("CaseReopened", 33, reason="dissatisfied", cycle=2),
+            ev("CaseReplied", 34, cycle=1),  # late, of the first cycle
+            ev("CaseClosed", 35, cycle=2),
+        ],
+        "merged, reopened on its own": [
+            *merged_at(2),
+            ev("CaseMerged", 3, into_case_id="another"),  # the first merge names the main case
+            ev("VisitRecorded", 30, satisfaction="dissatisfied"),
+            ev("CaseReopened", 31, reason="dissatisfied"),
+            ev("CaseReplied", 40, unit="U1"),
+        ],
+        "merged, waiting": [*merged_at(2), ev("VisitRecorded", 40, contacted=True, satisfaction="satisfied")],
+    }
+    main = loop_status([*HANDLED_AND_CLOSED, ev("VisitRecorded", 30, satisfaction="satisfied")], now=T0)
+    now = T0 + timedelta(days=5)
+    for name, events in records.items():
+        whole = LoopFold()
+        for e in events:
+            whole.add(e)
+        assert whole.status(now, main=main) == loop_status(events, now, main=main), name
+        for cut in range(len(events) + 1):
+            head = LoopFold()
+            for e in events[:cut]:
+                head.add(e)
+            kept = LoopFold.from_json(orjson.loads(orjson.dumps(head.to_json())))
+            for e in events[cut:]:
+                kept.add(e)
+            assert kept.status(now, main=main) == whole.status(now, main=main), (name, cut)
+            assert kept.merge_into("self") == whole.merge_into("self"), (name, cut)
+    assert whole.merge_into("self") == "main"
+
+
+def test_a_fold_depends_on_the_policy_it_was_folded_under() -> None:
+    assert fold_key(LoopPolicy()) == fold_key(LoopPolicy())
+    assert fold_key(LoopPolicy(reopen_event="CaseRevived")) != fold_key(LoopPolicy())
+    assert fold_key(LoopPolicy(step_map={"CaseReceived": LoopStep.ACCEPT})) != fold_key(LoopPolicy())

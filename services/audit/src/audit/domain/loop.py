@@ -24,6 +24,7 @@ Rules, all data in `LoopPolicy`:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -89,42 +90,52 @@ def _cycle_of(payload: Mapping[str, Any] | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def loop_status(
-    events: Iterable[LoopEvent],
-    now: datetime,
-    policy: LoopPolicy = DEFAULT_LOOP_POLICY,
-    main: LoopStatus | None = None,
-) -> LoopStatus:
-    """The loop status of one case from its events in record order (pass the main case's status for a merged case)."""
-    cycle = 1
-    reached: set[LoopStep] = set()
-    ever: set[LoopStep] = set()
-    reached_at: dict[LoopStep, datetime] = {}
-    closed_at: datetime | None = None
-    merged = on_its_own = False
-    since: datetime | None = None  # when this request joined its main case
-    for ev in events:
+class LoopFold:
+    """The loop of one case folded over its events in record order: ``add`` each event, then ``status``.
+
+    What the fold keeps is all a later event or the status needs of the earlier ones, so a fold kept with the case's
+    loop row (``to_json`` / ``from_json``, as of the entry it last took) continues with the entries after it and
+    answers exactly as folding the whole record again would. ``merge_into`` is the case the record says it was
+    merged into (its first merge event with a payload names it).
+    """
+
+    __slots__ = ("cycle", "reached", "ever", "reached_at", "closed_at", "merged", "on_its_own", "since", "_into")
+
+    def __init__(self) -> None:
+        self.cycle = 1
+        self.reached: set[LoopStep] = set()
+        self.ever: set[LoopStep] = set()
+        self.reached_at: dict[LoopStep, datetime] = {}
+        self.closed_at: datetime | None = None
+        self.merged = self.on_its_own = False
+        self.since: datetime | None = None  # when this request joined its main case
+        self._into: tuple[object] | None = None  # (into_case_id,) of the first merge event with a payload
+
+    def add(self, ev: LoopEvent, policy: LoopPolicy = DEFAULT_LOOP_POLICY) -> None:
+        """Take the next event of the record."""
+        if self._into is None and ev.event_type == policy.merge_event and ev.payload:
+            self._into = (ev.payload.get("into_case_id"),)
         stamped = _cycle_of(ev.payload)
         if ev.event_type == policy.reopen_event:
-            on_its_own = merged  # a merged request reopened is dispatched and answered as its own case
-            if stamped is not None and stamped <= cycle:
-                continue  # that cycle's own events came first (below): it has begun already
+            self.on_its_own = self.merged  # a merged request reopened is dispatched and answered as its own case
+            if stamped is not None and stamped <= self.cycle:
+                return  # that cycle's own events came first (below): it has begun already
             # A dissatisfied evaluation reopens the case: a new handling cycle (DOMAIN "closed loop").
-            cycle = stamped if stamped is not None else cycle + 1
-            reached &= set(policy.carried_on_reopen)
-            closed_at = None
-            continue
-        if stamped is not None and stamped < cycle:
-            continue  # a late event of an earlier cycle
-        if stamped is not None and stamped > cycle:
+            self.cycle = stamped if stamped is not None else self.cycle + 1
+            self.reached &= set(policy.carried_on_reopen)
+            self.closed_at = None
+            return
+        if stamped is not None and stamped < self.cycle:
+            return  # a late event of an earlier cycle
+        if stamped is not None and stamped > self.cycle:
             # A later cycle's event recorded before the reopen that began it: the reopen travels on intake's topic,
             # the handling on dispatch's, and the two are not ordered with each other. That cycle has begun.
-            on_its_own = merged
-            cycle = stamped
-            reached &= set(policy.carried_on_reopen)
-            closed_at = None
+            self.on_its_own = self.merged
+            self.cycle = stamped
+            self.reached &= set(policy.carried_on_reopen)
+            self.closed_at = None
         if ev.event_type == policy.merge_event:
-            merged, since = True, ev.at
+            self.merged, self.since = True, ev.at
         step = policy.step_map.get(ev.event_type)
         if unreached_visit(ev.event_type, ev.payload):
             step = None  # 联系不上: an attempt, not the visit
@@ -132,28 +143,90 @@ def loop_status(
         if evaluation_given(ev.event_type, ev.payload):
             steps.append(LoopStep.EVALUATE)
         for s in steps:
-            reached.add(s)
-            reached_at[s] = ev.at
-        ever |= reached
+            self.reached.add(s)
+            self.reached_at[s] = ev.at
+        self.ever |= self.reached
         if ev.event_type == policy.close_event:
-            closed_at = ev.at
+            self.closed_at = ev.at
 
-    if merged and main is not None and not on_its_own:
-        closed_at = _follow_main(reached, closed_at, since, main, policy)
+    def merge_into(self, case_id: str) -> str | None:
+        """The case this one's record says it was merged into, or None."""
+        into = self._into[0] if self._into is not None else None
+        return into if isinstance(into, str) and into != case_id else None
 
-    missing = tuple(s for s in LOOP_ORDER if s in policy.required and s not in reached)
-    overdue = bool(missing) and closed_at is not None and now >= closed_at + policy.visit_grace
-    return LoopStatus(
-        complete=not missing,
-        missing=missing,
-        overdue=overdue,
-        cycle=cycle,
-        reached=frozenset(reached),
-        closed_at=closed_at,
-        merged=merged,
-        ever_reached=frozenset(ever | reached),
-        reached_at=reached_at,
+    def status(
+        self, now: datetime, policy: LoopPolicy = DEFAULT_LOOP_POLICY, main: LoopStatus | None = None
+    ) -> LoopStatus:
+        """The loop status after the events taken (pass the main case's status for a merged case)."""
+        reached, closed_at = set(self.reached), self.closed_at
+        if self.merged and main is not None and not self.on_its_own:
+            closed_at = _follow_main(reached, closed_at, self.since, main, policy)
+        missing = tuple(s for s in LOOP_ORDER if s in policy.required and s not in reached)
+        overdue = bool(missing) and closed_at is not None and now >= closed_at + policy.visit_grace
+        return LoopStatus(
+            complete=not missing,
+            missing=missing,
+            overdue=overdue,
+            cycle=self.cycle,
+            reached=frozenset(reached),
+            closed_at=closed_at,
+            merged=self.merged,
+            ever_reached=frozenset(self.ever | reached),
+            reached_at=dict(self.reached_at),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The fold as JSON values (steps by their word, times in ISO 8601)."""
+        return {
+            "cycle": self.cycle,
+            "reached": sorted(self.reached),
+            "ever": sorted(self.ever),
+            "reached_at": {str(s): at.isoformat() for s, at in self.reached_at.items()},
+            "closed_at": None if self.closed_at is None else self.closed_at.isoformat(),
+            "merged": self.merged,
+            "on_its_own": self.on_its_own,
+            "since": None if self.since is None else self.since.isoformat(),
+            "into": None if self._into is None else list(self._into),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LoopFold:
+        """The fold ``to_json`` wrote."""
+        fold = cls()
+        fold.cycle = int(data["cycle"])
+        fold.reached = {LoopStep(s) for s in data["reached"]}
+        fold.ever = {LoopStep(s) for s in data["ever"]}
+        fold.reached_at = {LoopStep(s): datetime.fromisoformat(at) for s, at in data["reached_at"].items()}
+        fold.closed_at = None if data["closed_at"] is None else datetime.fromisoformat(data["closed_at"])
+        fold.merged, fold.on_its_own = bool(data["merged"]), bool(data["on_its_own"])
+        fold.since = None if data["since"] is None else datetime.fromisoformat(data["since"])
+        fold._into = None if data["into"] is None else (data["into"][0],)
+        return fold
+
+
+def fold_key(policy: LoopPolicy) -> str:
+    """What of the policy a fold depends on, digested: a fold kept under another policy is folded again."""
+    parts = (
+        policy.reopen_event,
+        policy.merge_event,
+        policy.close_event,
+        sorted(str(s) for s in policy.carried_on_reopen),
+        sorted((k, None if v is None else str(v)) for k, v in policy.step_map.items()),
     )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def loop_status(
+    events: Iterable[LoopEvent],
+    now: datetime,
+    policy: LoopPolicy = DEFAULT_LOOP_POLICY,
+    main: LoopStatus | None = None,
+) -> LoopStatus:
+    """The loop status of one case from its events in record order (pass the main case's status for a merged case)."""
+    fold = LoopFold()
+    for ev in events:
+        fold.add(ev, policy)
+    return fold.status(now, policy, main)
 
 
 def _follow_main(
