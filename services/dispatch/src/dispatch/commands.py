@@ -110,6 +110,7 @@ async def _write_group(rt: DispatchRuntime, items: Sequence[Action]) -> list[Sco
     outcomes: list[CaseFile | Exception] = []
     async with rt.uow() as uow:
         await uow.cases.preload([item.case_id for item in items])  # the group's cases in one statement
+        uow.cases.defer_saves()  # ... and their saves in one
         for item in items:
             try:
                 decided = await item.decide(uow, uow.clock())

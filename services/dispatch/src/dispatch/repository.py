@@ -99,6 +99,10 @@ class CaseRepository:
         self._numbered: set[str] = set()  # cases whose row write took their change number already (SQLite)
         self._new_cases: list[dict[str, Any]] = []  # rows of cases added, not written yet
         self._loaded: dict[str, list[Any]] = {}  # case -> its rows as read by preload, until its get or a write
+        # A group of actions (``defer_saves``): each case's save waits, merged with any later save of it, and the
+        # group's saves are written together before the repository's next statement or at flush.
+        self._deferring = False
+        self._saves: dict[str, dict[str, Any]] = {}  # case -> its waiting save's parameters
 
     async def _execute(self, stmt: Any, params: Any = None) -> Any:
         """Every statement of this repository: the cases added since the last one are written first, so nothing
@@ -106,6 +110,8 @@ class CaseRepository:
         read (it may have changed any case)."""
         if self._new_cases:
             await self._write_new_cases()
+        if self._saves:
+            await self._write_saves()
         if self._loaded and not getattr(stmt, "is_select", False) and stmt is not _SAVE and stmt is not _SAVE_NUMBERED:
             self._loaded = {}
         return await self.session.execute(stmt, params)
@@ -172,23 +178,57 @@ class CaseRepository:
         file.facts.update(values)
         file.row_version, file.changes = 1, {}
 
+    def defer_saves(self) -> None:
+        """From now on in this unit of work, a save waits to be written with the others (a group of departments'
+        actions: one statement for the group's cases where the database counts the rows of each, see
+        ``_write_saves``); a ConcurrentUpdate is raised when they are written."""
+        self._deferring = True
+
     async def save(self, file: CaseFile, now: datetime) -> None:
         """Write the case's state; ConcurrentUpdate when someone else changed it since it was read."""
+        case_id = file.case.case_id
         for column in ("unit", "coordination_unit"):
             before = file.facts.get(column)
             if before and before != getattr(file.case, column):
-                self.left.add((file.case.case_id, before))
-        self._loaded.pop(file.case.case_id, None)
+                self.left.add((case_id, before))
+        self._loaded.pop(case_id, None)
         values = {**file.changes, **state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
-        params = {**values, "b_case_id": file.case.case_id, "b_row_version": file.row_version}
-        # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
-        stmt = self._numbering(_SAVE_NUMBERED, _SAVE, file.case.case_id)
-        result = cast(CursorResult[Any], await self._execute(stmt, params))
-        if result.rowcount != 1:
-            raise ConcurrentUpdate(f"case {file.case.case_id} changed concurrently")
-        self.touched.add(file.case.case_id)
+        stmt = self._numbering(_SAVE_NUMBERED, _SAVE, case_id)
+        if self._deferring:
+            if (waiting := self._saves.get(case_id)) is not None:
+                waiting.update(values)  # saved again: one write, still from the version first read
+            else:
+                self._saves[case_id] = {**values, "b_case_id": case_id, "b_row_version": file.row_version}
+        else:
+            params = {**values, "b_case_id": case_id, "b_row_version": file.row_version}
+            # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
+            result = cast(CursorResult[Any], await self._execute(stmt, params))
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(f"case {case_id} changed concurrently")
+        self.touched.add(case_id)
         file.facts.update(values)
         file.row_version, file.changes = file.row_version + 1, {}
+
+    async def _write_saves(self) -> None:
+        """The waiting saves: one statement per set of columns where the driver counts the rows an executemany
+        matched (SQLite's), else one a case (asyncpg counts none of a batch); ConcurrentUpdate when any matched
+        none."""
+        saves, self._saves = self._saves, {}
+        stmt = _SAVE if on_postgres(self.session) else _SAVE_NUMBERED  # as _numbering chose in save
+        if not self.session.get_bind().dialect.supports_sane_multi_rowcount:
+            for params in saves.values():
+                result = cast(CursorResult[Any], await self.session.execute(stmt, params))
+                if result.rowcount != 1:
+                    raise ConcurrentUpdate(f"case {params['b_case_id']} changed concurrently")
+            return
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for params in saves.values():
+            shapes.setdefault(tuple(sorted(params)), []).append(params)
+        for same in shapes.values():
+            result = cast(CursorResult[Any], await self.session.execute(stmt, same))
+            if result.rowcount != len(same):
+                changed = ", ".join(p["b_case_id"] for p in same)
+                raise ConcurrentUpdate(f"one of the cases {changed} changed concurrently")
 
     def _numbering(self, numbered: Any, plain: Any, case_id: str) -> Any:
         """The statement writing a case's row: on SQLite the one that also takes its change number."""
@@ -267,6 +307,8 @@ class CaseRepository:
         insert."""
         if self._new_cases:
             await self._write_new_cases()
+        if self._saves:
+            await self._write_saves()
         if self._log_rows:
             rows, self._log_rows = self._log_rows, []
             await self._execute(_LOG, rows)

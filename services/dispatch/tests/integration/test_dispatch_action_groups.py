@@ -1,14 +1,22 @@
 """Departments' actions that arrive together share a transaction (group commit), and each still answers for itself:
 an accepted action is written and published once, a refused one writes nothing, two actions on one case in one
-group apply in their order, and a group the database refuses leaves nothing behind."""
+group apply in their order, a group the database refuses leaves nothing behind, and a group's saves go out in one
+statement where the database counts the rows of each."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import event, update
+
+from dispatch.orm import work_cases
+from dispatch.repository import ConcurrentUpdate
 
 TH_ECOLOGY = "GZ-TH-HJ"  # the demo routing's target for construction noise in 天河
 OTHER = "GZ-CG"  # the city management bureau: none of these cases is its own
@@ -78,3 +86,64 @@ async def test_a_group_the_database_refuses_leaves_nothing_and_each_action_answe
     assert [a.status_code for a in again] == [200] * len(cases)
     for case_id in cases:
         assert [a["action"] for a in (await dispatch.case(case_id, TH_ECOLOGY))["actions"]] == ["dispatched", "accept"]
+
+
+@contextmanager
+def case_saves(dispatch) -> Iterator[list[int]]:
+    """The rows each statement saving cases' state carried (1 for a single save), while the block runs."""
+    seen: list[int] = []
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
+        if statement.startswith("UPDATE work_cases SET") and "row_version = " in statement.split("WHERE", 1)[-1]:
+            seen.append(len(parameters) if many else 1)
+
+    engine = dispatch.svc.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
+async def test_a_groups_saves_go_out_together_and_a_case_changed_behind_its_back_refuses_the_group(dispatch, databases):
+    cases = [await dispatch.receive() for _ in range(5)]
+    now = dispatch.clock()
+    with case_saves(dispatch) as saves:
+        async with dispatch.svc.runtime.uow() as uow:
+            await uow.cases.preload(cases)
+            uow.cases.defer_saves()  # as a group of actions writes
+            for case_id in cases:
+                file = await uow.cases.get(case_id)
+                assert file is not None
+                file.case.accept(TH_ECOLOGY, at=now)
+                await uow.cases.save(file, now)
+            again = await uow.cases.get(cases[0])  # read back in the group: its save went out first
+            assert again is not None and again.case.status == "accepted"
+            again.case.note_progress(TH_ECOLOGY, "已到现场", at=now)
+            await uow.cases.save(again, now)
+            await uow.commit()
+    # SQLite counts the rows of each save in a batch: the group's saves in one statement (and the case saved again
+    # after a read in another); asyncpg counts none, so there each case's save is a statement of its own.
+    assert saves == ([5, 1] if databases.backend == "sqlite" else [1] * 6)
+    for case_id in cases:
+        assert (await dispatch.case(case_id, TH_ECOLOGY))["status"] == (
+            "in_progress" if case_id == cases[0] else "accepted"
+        )
+
+    # Someone else changes one of the group's cases between its read and the group's write: the group is refused
+    # as a whole (the action would overwrite what it never saw), and nothing of it stays.
+    async with dispatch.svc.runtime.uow() as uow:
+        await uow.cases.preload(cases[1:3])
+        uow.cases.defer_saves()
+        for case_id in cases[1:3]:
+            file = await uow.cases.get(case_id)
+            assert file is not None
+            file.case.note_progress(TH_ECOLOGY, "处理中", at=now)
+            await uow.cases.save(file, now)
+        # (written here past the repository, as another transaction's committed write would be seen)
+        bump = work_cases.c.row_version + 1
+        await uow.session.execute(update(work_cases).where(work_cases.c.case_id == cases[2]).values(row_version=bump))
+        with pytest.raises(ConcurrentUpdate):
+            await uow.commit()
+    for case_id in cases[1:3]:  # neither progress note stayed
+        assert (await dispatch.case(case_id, TH_ECOLOGY))["status"] == "accepted"
