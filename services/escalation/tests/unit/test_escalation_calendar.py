@@ -155,3 +155,33 @@ def test_adding_working_time_then_measuring_it_gives_it_back(start, minutes):
     assert CAL.working_time_between(start, end) == d
     if d:
         assert CAL.is_working_moment(end)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
+    days=st.integers(min_value=0, max_value=30),
+    hours=st.floats(min_value=0, max_value=200, allow_nan=False),
+)
+def test_a_calendar_answers_from_its_memo_what_it_computes_afresh(start, days, hours):
+    """The memo of day arithmetic (a clock's deadline, allowed time and warning moment, asked again every refresh):
+    asked twice, a calendar answers what a calendar that never answered before computes."""
+    cal, fresh = WorkCalendar(), WorkCalendar()
+    later = start + timedelta(hours=hours)
+    for _ in range(2):
+        assert cal.add_working_days(start, days) == fresh._add_working_days(start, days)
+        assert cal.add_working_hours(start, hours) == fresh._add_working_time(start, timedelta(hours=hours))
+        assert cal.working_time_between(start, later) == fresh._working_time_between(start, later)
+        assert cal.working_time_between(later, start) == -fresh._working_time_between(start, later)
+
+
+def test_the_memo_is_bounded_and_never_keeps_a_refusal(monkeypatch):
+    monkeypatch.setattr("escalation.domain.calendar.MEMO_LIMIT", 10)
+    cal = WorkCalendar()
+    start = datetime(2026, 3, 2, 1, tzinfo=UTC)
+    for n in range(50):
+        cal.add_working_days(start + timedelta(hours=n), 3)
+        assert len(cal._sums) <= 10
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            cal.add_working_days(start, -1)

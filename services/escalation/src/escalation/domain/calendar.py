@@ -21,10 +21,11 @@ windows are read in the calendar's zone (Asia/Shanghai).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -56,6 +57,9 @@ UTC = UTC
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Guards against a calendar with no working day at all (e.g. overrides declaring a whole decade a holiday).
 MAX_SEARCH_DAYS = 3660
+MEMO_LIMIT = 65_536  # results a calendar remembers of its arithmetic over many days (WorkCalendar._memo)
+_MISSING = object()
+_R = TypeVar("_R")
 
 
 @cache
@@ -88,6 +92,9 @@ class WorkCalendar:
         default_factory=dict, init=False, compare=False, repr=False
     )
     _totals: dict[date, timedelta] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # Memo of the arithmetic over many days (a clock's deadline, allowed time and warning moment are computed anew
+    # each time its case's clocks are refreshed, from the same start): results by their arguments, bounded.
+    _sums: dict[tuple[Any, ...], Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.windows:
@@ -196,8 +203,20 @@ class WorkCalendar:
 
     # --- arithmetic -------------------------------------------------------------------------------------
 
+    def _memo(self, key: tuple[Any, ...], compute: Callable[[], _R]) -> _R:
+        """``compute()``, remembered under ``key`` (the memo starts afresh once it holds ``MEMO_LIMIT`` results)."""
+        found = self._sums.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._sums) >= MEMO_LIMIT:
+                self._sums.clear()
+            found = self._sums[key] = compute()
+        return cast(_R, found)
+
     def add_working_days(self, start: datetime, n: int) -> Deadline:
         """End of the working day that is the n-th working day after the receipt day (see module doc)."""
+        return self._memo(("days", start, n), lambda: self._add_working_days(start, n))
+
+    def _add_working_days(self, start: datetime, n: int) -> Deadline:
         if n < 0 or int(n) != n:
             raise ValueError(f"working days must be a non-negative whole number: {n}")
         day = self.local_date(start)
@@ -216,6 +235,9 @@ class WorkCalendar:
 
     def add_working_time(self, start: datetime, duration: timedelta) -> Deadline:
         """The moment when `duration` of working time has elapsed after start."""
+        return self._memo(("time", start, duration), lambda: self._add_working_time(start, duration))
+
+    def _add_working_time(self, start: datetime, duration: timedelta) -> Deadline:
         if duration < timedelta(0):
             raise ValueError(f"duration must not be negative: {duration}")
         day = self.local_date(start)
@@ -252,6 +274,9 @@ class WorkCalendar:
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Working time inside [a, b] (negative when b is before a)."""
+        return self._memo(("between", a, b), lambda: self._working_time_between(a, b))
+
+    def _working_time_between(self, a: datetime, b: datetime) -> timedelta:
         _require_aware(a)
         _require_aware(b)
         if b < a:
