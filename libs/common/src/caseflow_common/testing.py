@@ -276,6 +276,30 @@ def failing_commits(engine: AsyncEngine, table: str, times: int = 1) -> Iterator
             event.remove(sync, name, hook)
 
 
+@dataclass(frozen=True)
+class Statement:
+    """One statement a test saw the engine send: its SQL and the rows it carried (1 unless an executemany)."""
+
+    sql: str
+    rows: int
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[Statement]]:
+    """Every statement the engine sends to the database while the block runs, in order."""
+    seen: list[Statement] = []
+
+    def on_execute(_conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool) -> None:
+        seen.append(Statement(sql, len(parameters) if many else 1))
+
+    sync = engine.sync_engine
+    event.listen(sync, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(sync, "before_cursor_execute", on_execute)
+
+
 @dataclass
 class RunningService:
     runtime: Any

@@ -5,19 +5,18 @@ from the whole record (both databases)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from audit.domain.loop import LoopEvent, LoopStatus, loop_status
 from audit.handlers import record
 from caseflow_common.contracts.dispatch import CaseAccepted, CaseClosed, CaseDispatched, CaseReplied
 from caseflow_common.contracts.intake import CaseMerged, CaseReopened, VisitRecorded
 from caseflow_common.events import Envelope
+from caseflow_common.testing import Statement, statements
 
 
 async def apply(audit: Any, *envs: Envelope) -> None:
@@ -74,21 +73,11 @@ async def says(audit: Any, case_id: str, expected: LoopStatus) -> None:
     assert row.fold is not None and row.fold_seq == row.last_seq  # kept as of the record's last entry
 
 
-@contextmanager
-def record_reads(audit: Any) -> Iterator[list[str]]:
-    """The statements that read entries' payloads back (the whole-record fold), while the block runs."""
-    seen: list[str] = []
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "record_entries.payload" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    engine = audit.svc.runtime.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
+def record_reads(seen: list[Statement]) -> list[str]:
+    """The statements that read entries' payloads back (the whole-record fold)."""
+    return [
+        st.sql for st in seen if "record_entries.payload" in st.sql and st.sql.lstrip().upper().startswith("SELECT")
+    ]
 
 
 async def test_every_loop_row_continues_its_fold_and_says_what_the_whole_record_says(audit):
@@ -153,7 +142,7 @@ async def test_every_loop_row_continues_its_fold_and_says_what_the_whole_record_
             )
         ],
     ]
-    with record_reads(audit) as reads:
+    with statements(audit.svc.runtime.engine) as seen:
         for batch in batches:
             await apply(audit, *batch)
             main = await from_scratch(audit, main_id)
@@ -161,7 +150,7 @@ async def test_every_loop_row_continues_its_fold_and_says_what_the_whole_record_
             for follower in (first_id, second_id):
                 if await rows(audit, "SELECT 1 FROM case_loops WHERE case_id = :c", c=follower):
                     await says(audit, follower, await from_scratch(audit, follower, main=main))
-    assert reads == []  # every status came from a kept fold and the batch's own entries
+    assert record_reads(seen) == []  # every status came from a kept fold and the batch's own entries
     # The scenario reached what it is about: the first request's loop closed through its main case and its own
     # visit, the main case in its second cycle, complete.
     first, whole = await loop_row(audit, first_id), await loop_row(audit, main_id)
@@ -188,9 +177,11 @@ async def test_a_row_without_a_fold_under_another_policy_or_behind_the_record_is
     await audit.sql("UPDATE case_loops SET fold = :f, fold_seq = 3 WHERE case_id = :c", c=behind, f=kept_early)
     await audit.sql("UPDATE case_loops SET complete = :no WHERE case_id = :c", c=behind, no=False)
 
-    with record_reads(audit) as reads:
+    with statements(audit.svc.runtime.engine) as seen:
         await apply(audit, *(loops[c][-1] for c in cases))
-    assert len(reads) == 1  # the three without a usable fold, read in one statement; the kept one not at all
+    assert (
+        len(record_reads(seen)) == 1
+    )  # the three without a usable fold, read in one statement; the kept one not at all
     for case_id in cases:
         status = await from_scratch(audit, case_id)
         assert status.complete

@@ -11,16 +11,15 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from caseflow_common.db import as_utc, on_postgres
+from caseflow_common.db import on_postgres
 from caseflow_common.events import Actor
 from dispatch.case_file import CaseFile, case_from_row, state_of, stored
+from dispatch.escalation_inputs import EscalationInputs
 from dispatch.orm import (
     assignments,
     case_actions,
-    case_clocks,
     case_departures,
     merged_cases,
-    supervision_actions,
     work_cases,
 )
 
@@ -54,9 +53,6 @@ _INSERT_CASE = insert(wc)
 # Columns come from the parameters' keys; the where clause's parameters are named apart from them.
 _SAVE = update(wc).where(wc.c.case_id == bindparam("b_case_id"), wc.c.row_version == bindparam("b_row_version"))
 _LOG = insert(case_actions)
-_PUBLISHED = select(func.max(case_clocks.c.published_at)).where(case_clocks.c.case_id == bindparam("case_id"))
-_DROP_CLOCKS = delete(case_clocks).where(case_clocks.c.case_id.in_(bindparam("case_ids", expanding=True)))
-_ADD_CLOCKS = insert(case_clocks)
 
 # The PostgreSQL advisory lock that puts committing transactions' changes in one sequence (see stamp_changes).
 CHANGE_SEQUENCE_LOCK = 0x63660001
@@ -82,7 +78,15 @@ _FORGET_DEPARTURE = delete(case_departures).where(
 )
 
 
-class CaseRepository:
+def _by_shape(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The rows grouped by their set of columns (an executemany takes rows of one shape), in first-seen order."""
+    shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(frozenset(row), []).append(row)
+    return list(shapes.values())
+
+
+class CaseRepository(EscalationInputs):
     """Work cases and what hangs off them. Every write that changes what a unit sees of a case marks the case as
     ``touched`` (and a unit whose part in it ended as ``left``); the unit of work gives each touched case its next
     change number just before it commits."""
@@ -94,8 +98,7 @@ class CaseRepository:
         self._asked: set[str] = set()  # cases whose presence was read at once (preload_presence) ...
         self._held: set[str] | None = None  # ... and those of them dispatch holds (or added since)
         self._log_rows: list[dict[str, Any]] = []  # action log entries, written at flush
-        self._published: dict[str, datetime | None] = {}  # case -> when its clocks (stored or kept) were published
-        self._clock_lists: dict[str, list[dict[str, Any]]] = {}  # case -> its clocks' rows, written at flush
+        self._init_escalation_inputs()
         self._numbered: set[str] = set()  # cases whose row write took their change number already (SQLite)
         self._new_cases: list[dict[str, Any]] = []  # rows of cases added, not written yet
         self._loaded: dict[str, list[Any]] = {}  # case -> its rows as read by preload, until its get or a write
@@ -121,10 +124,7 @@ class CaseRepository:
         the statement numbers each row after the previous one, see ``_numbering``)."""
         rows, self._new_cases = self._new_cases, []
         stmt = _INSERT_CASE if on_postgres(self.session) else _INSERT_CASE_NUMBERED  # as _numbering chose in add
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in rows:
-            shapes.setdefault(tuple(row), []).append(row)
-        for same in shapes.values():
+        for same in _by_shape(rows):
             await self.session.execute(stmt, same)
 
     async def exists(self, case_id: str) -> bool:
@@ -185,7 +185,8 @@ class CaseRepository:
         self._deferring = True
 
     async def save(self, file: CaseFile, now: datetime) -> None:
-        """Write the case's state; ConcurrentUpdate when someone else changed it since it was read."""
+        """Write the case's state (at once, or with the others once saves are deferred); ConcurrentUpdate when
+        someone else changed it since it was read."""
         case_id = file.case.case_id
         for column in ("unit", "coordination_unit"):
             before = file.facts.get(column)
@@ -193,18 +194,13 @@ class CaseRepository:
                 self.left.add((case_id, before))
         self._loaded.pop(case_id, None)
         values = {**file.changes, **state_of(file.case), "updated_at": now, "row_version": file.row_version + 1}
-        stmt = self._numbering(_SAVE_NUMBERED, _SAVE, case_id)
-        if self._deferring:
-            if (waiting := self._saves.get(case_id)) is not None:
-                waiting.update(values)  # saved again: one write, still from the version first read
-            else:
-                self._saves[case_id] = {**values, "b_case_id": case_id, "b_row_version": file.row_version}
+        self._numbering(_SAVE_NUMBERED, _SAVE, case_id)  # on SQLite the update numbers it (see _write_saves)
+        if (waiting := self._saves.get(case_id)) is not None:
+            waiting.update(values)  # saved again: one write, still from the version first read
         else:
-            params = {**values, "b_case_id": case_id, "b_row_version": file.row_version}
-            # An UPDATE answers with a CursorResult: rowcount is the rows it matched.
-            result = cast(CursorResult[Any], await self._execute(stmt, params))
-            if result.rowcount != 1:
-                raise ConcurrentUpdate(f"case {case_id} changed concurrently")
+            self._saves[case_id] = {**values, "b_case_id": case_id, "b_row_version": file.row_version}
+        if not self._deferring:
+            await self._write_saves()
         self.touched.add(case_id)
         file.facts.update(values)
         file.row_version, file.changes = file.row_version + 1, {}
@@ -212,23 +208,21 @@ class CaseRepository:
     async def _write_saves(self) -> None:
         """The waiting saves: one statement per set of columns where the driver counts the rows an executemany
         matched (SQLite's), else one a case (asyncpg counts none of a batch); ConcurrentUpdate when any matched
-        none."""
-        saves, self._saves = self._saves, {}
+        none. An UPDATE answers with a CursorResult: rowcount is the rows it matched."""
+        if self._new_cases:
+            await self._write_new_cases()  # a case added and saved in one unit of work: its row first
+        saves, self._saves = list(self._saves.values()), {}
         stmt = _SAVE if on_postgres(self.session) else _SAVE_NUMBERED  # as _numbering chose in save
-        if not self.session.get_bind().dialect.supports_sane_multi_rowcount:
-            for params in saves.values():
-                result = cast(CursorResult[Any], await self.session.execute(stmt, params))
-                if result.rowcount != 1:
-                    raise ConcurrentUpdate(f"case {params['b_case_id']} changed concurrently")
-            return
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for params in saves.values():
-            shapes.setdefault(tuple(sorted(params)), []).append(params)
-        for same in shapes.values():
-            result = cast(CursorResult[Any], await self.session.execute(stmt, same))
+        together = self.session.get_bind().dialect.supports_sane_multi_rowcount
+        for same in _by_shape(saves) if together else [[params] for params in saves]:
+            result = cast(CursorResult[Any], await self.session.execute(stmt, same if len(same) > 1 else same[0]))
             if result.rowcount != len(same):
                 changed = ", ".join(p["b_case_id"] for p in same)
-                raise ConcurrentUpdate(f"one of the cases {changed} changed concurrently")
+                raise ConcurrentUpdate(
+                    f"case {changed} changed concurrently"
+                    if len(same) == 1
+                    else f"one of the cases {changed} changed concurrently"
+                )
 
     def _numbering(self, numbered: Any, plain: Any, case_id: str) -> Any:
         """The statement writing a case's row: on SQLite the one that also takes its change number."""
@@ -312,12 +306,7 @@ class CaseRepository:
         if self._log_rows:
             rows, self._log_rows = self._log_rows, []
             await self._execute(_LOG, rows)
-        if self._clock_lists:
-            lists, self._clock_lists = self._clock_lists, {}
-            await self._execute(_DROP_CLOCKS, {"case_ids": sorted(lists)})
-            rows = [row for case_id in sorted(lists) for row in lists[case_id]]
-            if rows:
-                await self._execute(_ADD_CLOCKS, rows)
+        await self._write_clock_lists()
 
     async def has_action(self, case_id: str, *, unit: str, cycle: int, action: str) -> bool:
         """True when the unit took this action on the case in this cycle (a part reply is given once)."""
@@ -337,75 +326,6 @@ class CaseRepository:
         key = and_(t.c.into_case_id == into_case_id, t.c.case_id == case_id)
         if (await self._execute(select(t.c.case_id).where(key))).first() is None:
             await self._execute(insert(t).values(into_case_id=into_case_id, case_id=case_id, received_at=received_at))
-
-    # -- supervision (from escalation) -----------------------------------------------------------------------
-    async def record_alert(
-        self,
-        *,
-        action_id: str,
-        case_id: str,
-        kind: str,
-        rung: str,
-        unit: str | None,
-        clock_kind: str | None,
-        deadline: datetime | None,
-        at: datetime,
-    ) -> None:
-        """Attach a supervision action or SLA warning to the case (once)."""
-        t = supervision_actions
-        key = and_(t.c.action_id == action_id, t.c.case_id == case_id)
-        if (await self._execute(select(t.c.action_id).where(key))).first() is None:
-            await self._execute(
-                insert(t).values(
-                    action_id=action_id,
-                    case_id=case_id,
-                    kind=kind,
-                    rung=rung,
-                    unit=unit,
-                    status="open",
-                    clock_kind=clock_kind,
-                    deadline=deadline,
-                    issued_at=at,
-                )
-            )
-            self.touched.add(case_id)
-
-    async def resolve_alert(self, action_id: str, at: datetime) -> None:
-        """Mark a supervision action resolved on every case it names."""
-        t = supervision_actions
-        open_on = select(t.c.case_id).where(t.c.action_id == action_id, t.c.status == "open")
-        self.touched.update((await self._execute(open_on)).scalars())
-        await self._execute(update(t).where(t.c.action_id == action_id).values(status="resolved", resolved_at=at))
-
-    # -- clocks (from escalation) ----------------------------------------------------------------------------
-    async def replace_clocks(self, case_id: str, clocks: list[dict[str, Any]], published_at: datetime) -> bool:
-        """Keep the case's clocks as escalation last published them; a list older than the stored one is ignored
-        (a replay of an earlier event). True when the list was applied. Written at ``flush``: the unit of work's
-        lists in two statements, whatever their number."""
-        if case_id in self._published:
-            stored = self._published[case_id]
-        else:
-            stored = as_utc((await self._execute(_PUBLISHED, {"case_id": case_id})).scalar_one_or_none())
-        if stored is not None and stored > published_at:
-            return False
-        self._published[case_id] = published_at
-        self._clock_lists[case_id] = [
-            {**c, "case_id": case_id, "position": i, "published_at": published_at} for i, c in enumerate(clocks)
-        ]
-        self.touched.add(case_id)
-        return True
-
-    async def preload_published(self, case_ids: Collection[str]) -> None:
-        """When the stored clocks of these cases were published, in one statement (a consumed batch's lists)."""
-        wanted = sorted(set(case_ids) - set(self._published))
-        if not wanted:
-            return
-        t = case_clocks
-        found = await self._execute(
-            select(t.c.case_id, func.max(t.c.published_at)).where(t.c.case_id.in_(wanted)).group_by(t.c.case_id)
-        )
-        self._published.update(dict.fromkeys(wanted))
-        self._published.update({case_id: as_utc(at) for case_id, at in found})
 
     # -- the change sequence ---------------------------------------------------------------------------------
     async def stamp_changes(self, now: datetime) -> None:

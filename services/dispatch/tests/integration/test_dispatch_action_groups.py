@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import event, update
+from sqlalchemy import update
 
+from caseflow_common.testing import Statement, statements
 from dispatch.orm import work_cases
 from dispatch.repository import ConcurrentUpdate
 
@@ -88,27 +86,19 @@ async def test_a_group_the_database_refuses_leaves_nothing_and_each_action_answe
         assert [a["action"] for a in (await dispatch.case(case_id, TH_ECOLOGY))["actions"]] == ["dispatched", "accept"]
 
 
-@contextmanager
-def case_saves(dispatch) -> Iterator[list[int]]:
-    """The rows each statement saving cases' state carried (1 for a single save), while the block runs."""
-    seen: list[int] = []
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
-        if statement.startswith("UPDATE work_cases SET") and "row_version = " in statement.split("WHERE", 1)[-1]:
-            seen.append(len(parameters) if many else 1)
-
-    engine = dispatch.svc.runtime.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
+def case_saves(seen: list[Statement]) -> list[int]:
+    """The rows each statement saving cases' state carried (1 for a single save)."""
+    return [
+        st.rows
+        for st in seen
+        if st.sql.startswith("UPDATE work_cases SET") and "row_version = " in st.sql.split("WHERE", 1)[-1]
+    ]
 
 
 async def test_a_groups_saves_go_out_together_and_a_case_changed_behind_its_back_refuses_the_group(dispatch, databases):
     cases = [await dispatch.receive() for _ in range(5)]
     now = dispatch.clock()
-    with case_saves(dispatch) as saves:
+    with statements(dispatch.svc.runtime.engine) as seen:
         async with dispatch.svc.runtime.uow() as uow:
             await uow.cases.preload(cases)
             uow.cases.defer_saves()  # as a group of actions writes
@@ -124,7 +114,7 @@ async def test_a_groups_saves_go_out_together_and_a_case_changed_behind_its_back
             await uow.commit()
     # SQLite counts the rows of each save in a batch: the group's saves in one statement (and the case saved again
     # after a read in another); asyncpg counts none, so there each case's save is a statement of its own.
-    assert saves == ([5, 1] if databases.backend == "sqlite" else [1] * 6)
+    assert case_saves(seen) == ([5, 1] if databases.backend == "sqlite" else [1] * 6)
     for case_id in cases:
         assert (await dispatch.case(case_id, TH_ECOLOGY))["status"] == (
             "in_progress" if case_id == cases[0] else "accepted"
