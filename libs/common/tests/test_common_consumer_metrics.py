@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer
 from confluent_kafka import Consumer as ConfluentConsumer
 from confluent_kafka import TopicPartition as ConfluentPartition
 from ledger_service import TOPIC, build_ledger, ledger_count, ledger_settings, touched
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from caseflow_common.testing import ManualClock, running, wait_for
@@ -62,6 +63,14 @@ async def test_the_consumer_lag_on_metrics_is_the_brokers_lag_for_the_group_and_
     producer = AIOKafkaProducer(bootstrap_servers=broker)
     await producer.start()
     clock = ManualClock()
+
+    def batches() -> tuple[float, float]:  # (batches, records) the ledger's consumer applied so far, process-wide
+        def value(name: str) -> float:
+            return REGISTRY.get_sample_value(f"caseflow_consumer_batch_records_{name}", {"service": "ledger"}) or 0.0
+
+        return value("count"), value("sum")
+
+    before = batches()
     try:
         async with running(build_ledger, settings, clock=clock) as svc:
             runtime = svc.runtime
@@ -97,5 +106,9 @@ async def test_the_consumer_lag_on_metrics_is_the_brokers_lag_for_the_group_and_
 
             await wait_for(drained, timeout=30, interval=0.2)
             assert set((await asyncio.to_thread(broker_lag, broker, settings.group_id, topic)).values()) == {0}
+            # Every record went through a batch, and the 35 held back arrived in fewer batches than records.
+            count, records = (after - was for after, was in zip(batches(), before, strict=True))
+            assert records == n + 1
+            assert 2 <= count < n + 1
     finally:
         await producer.stop()

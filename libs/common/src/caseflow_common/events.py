@@ -16,6 +16,8 @@ from typing import Any, ClassVar, TypeVar
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from caseflow_common.ids import uuid7
+
 
 class Actor(BaseModel):
     """Who caused an event: a role, an id (system or user) and, for departments, the unit code."""
@@ -173,7 +175,7 @@ def new_event(
     """Wrap a payload in a fresh envelope; correlation flows from the causing event when there is one."""
     corr = correlation_id or (causation.correlation_id if causation else None) or case_id
     return Envelope(
-        event_id=uuid.uuid4(),
+        event_id=uuid7(),
         event_type=payload.event_type,
         version=payload.version,
         occurred_at=occurred_at,

@@ -19,6 +19,12 @@ EVENTS_CONSUMED = Counter(
     "Events consumed by type and outcome (applied/duplicate/dead_lettered)",
     ["service", "event_type", "outcome"],
 )
+CONSUMER_BATCH = Histogram(
+    "caseflow_consumer_batch_records",
+    "Records in each fetched batch a consumer applied in one transaction",
+    ["service"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+)
 CONSUMER_LAG = Gauge("caseflow_consumer_lag", "Messages behind the partition end", ["service", "topic", "partition"])
 DLQ_MESSAGES = Counter(
     "caseflow_dlq_messages_total", "Messages sent to the dead-letter topic, by reason", ["service", "topic", "reason"]

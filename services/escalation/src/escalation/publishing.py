@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from caseflow_common.contracts.escalation import SupervisionActionIssued
 from caseflow_common.events import Actor, Envelope, Payload
+from caseflow_common.ids import uuid7
 from caseflow_common.uow import UnitOfWork
 from escalation.domain.ladder import SupervisionAction
 
@@ -18,7 +18,7 @@ def envelope(payload: Payload, case_id: str, now: datetime, causation: Envelope 
     """One escalation event about a case, caused by `causation` when an arriving event caused it."""
     # Built without re-validation: every field is ours and typed already (a scheduler pass emits thousands).
     return Envelope.model_construct(
-        event_id=uuid.uuid4(),
+        event_id=uuid7(),
         event_type=payload.event_type,
         version=payload.version,
         occurred_at=now.astimezone(UTC),

@@ -200,8 +200,10 @@ class EventConsumer(Generic[UowT, CtxT]):
                 # One transaction for the whole fetch, every partition in it (each partition's records in their
                 # order): a consumer of three topics of three partitions each commits once per fetch, not up to
                 # nine times.
+                records = [rec for messages in batches.values() for rec in _records(messages)]
+                metrics.CONSUMER_BATCH.labels(self.service).observe(len(records))
                 try:
-                    await self.process_batch([rec for messages in batches.values() for rec in _records(messages)])
+                    await self.process_batch(records)
                 except TransientFailure as exc:
                     failed = True
                     for tp, messages in batches.items():  # a dependency is down: read them again later
