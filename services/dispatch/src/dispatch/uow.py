@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
-from typing import Any
 
 from caseflow_common.contracts.escalation import ClocksUpdated
 from caseflow_common.contracts.intake import CaseReceived
@@ -21,9 +19,6 @@ from dispatch.read_repository import CaseReads
 from dispatch.reference import Reference
 from dispatch.repository import CaseRepository
 from dispatch.routing_repository import RoutingRepository
-
-# The fields every case event carries; the action log keeps the others as the entry's detail.
-_COMMON_FIELDS = frozenset({"case_id", "at", "cycle", "unit"})
 
 
 class DispatchUnitOfWork(UnitOfWork):
@@ -77,9 +72,7 @@ class DispatchUnitOfWork(UnitOfWork):
         published ones in the outbox."""
         for event in events:
             action = ACTIONS[type(event)]
-            detail: dict[str, Any] = {
-                k: list(v) if isinstance(v, tuple) else v for k, v in asdict(event).items() if k not in _COMMON_FIELDS
-            }
+            detail = ev.detail_of(event)
             if reason and action == "dispatched":
                 detail["reason"] = reason
             await self.cases.log(

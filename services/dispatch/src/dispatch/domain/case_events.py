@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
+
+# The fields every case event carries; an action log entry keeps the others as its detail.
+COMMON_FIELDS = frozenset({"case_id", "at", "cycle", "unit"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -151,3 +154,24 @@ class CaseMerged(CaseEvent):
     publish: ClassVar[bool] = False
 
     into_case_id: str
+
+
+_DETAIL_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _detail_fields(kind: type[CaseEvent]) -> tuple[str, ...]:
+    names = _DETAIL_FIELDS.get(kind)
+    if names is None:
+        names = _DETAIL_FIELDS[kind] = tuple(f.name for f in fields(kind) if f.name not in COMMON_FIELDS)
+    return names
+
+
+def detail_of(event: CaseEvent) -> dict[str, Any]:
+    """An event's own fields, beyond the common ones, as the action log keeps them (tuples as lists). Read straight
+    off the frozen event: every field is a value (text, number, flag, time, a tuple of codes), so nothing needs the
+    deep copy ``dataclasses.asdict`` makes of each."""
+    out: dict[str, Any] = {}
+    for name in _detail_fields(type(event)):
+        value = getattr(event, name)
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out
